@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { runCampaign } from '../../pipeline/run-campaign.ts';
+import { loadCampaignForCli, parsePositiveInteger } from '../campaign-context.ts';
+import { createProgressReporter, formatSummary } from '../run-progress.ts';
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description(
+      'render a campaign: every shot at every seed through every stage (resumes an unfinished run)',
+    )
+    .argument('[config]', 'atelier.yaml or the folder holding it', '.')
+    .option('--resume <run-id>', 'resume this run')
+    .option('--fresh', 'start a new run even if an unfinished one exists')
+    .option('--update-lock', 'accept model changes and rewrite atelier.lock.json')
+    .option('--no-cache', 're-render every job instead of reusing cached results')
+    .option(
+      '--concurrency <n>',
+      'images rendered at once (default: cores)',
+      parsePositiveInteger('--concurrency'),
+    )
+    .option('--json', 'print the run summary as JSON')
+    .action(
+      async (
+        config: string,
+        options: {
+          resume?: string;
+          fresh?: boolean;
+          updateLock?: boolean;
+          cache: boolean;
+          concurrency?: number;
+          json?: boolean;
+        },
+      ) => {
+        const { loaded, registry } = await loadCampaignForCli(config);
+        const controller = new AbortController();
+        const onSignal = () => {
+          if (controller.signal.aborted) process.exit(130);
+          process.stderr.write(
+            '\nstopping after the jobs in flight (Ctrl-C again to quit now); resume with the same command\n',
+          );
+          controller.abort();
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        const summary = await runCampaign({
+          loaded,
+          registry,
+          resume: options.resume,
+          fresh: options.fresh,
+          updateLock: options.updateLock,
+          useCache: options.cache,
+          concurrency: options.concurrency,
+          signal: controller.signal,
+          onEvent: options.json ? undefined : createProgressReporter(process.stderr),
+        });
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        else process.stdout.write(`${formatSummary(summary)}\n`);
+        if (summary.status === 'interrupted') process.exitCode = 130;
+        else if (summary.status === 'failed') process.exitCode = 1;
+      },
+    );
+}

@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { seedsFor } from '../../pipeline/plan.ts';
+import { loadCampaignForCli } from '../campaign-context.ts';
+
+export function registerValidateCommand(program: Command): void {
+  program
+    .command('validate')
+    .description('check a campaign config and print what a run would render')
+    .argument('[config]', 'atelier.yaml or the folder holding it', '.')
+    .action(async (config: string) => {
+      const { loaded } = await loadCampaignForCli(config);
+      const { campaign } = loaded;
+      const images = campaign.shots.reduce((sum, shot) => sum + seedsFor(campaign, shot).length, 0);
+      process.stdout.write(
+        `${loaded.configPath} is valid: campaign "${campaign.campaign}", ${campaign.shots.length} shots, ${images} images, ` +
+          `stages ${campaign.pipeline.stages.map((stage) => stage.name).join(' -> ')}\n`,
+      );
+    });
+}

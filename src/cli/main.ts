@@ -1,0 +1,41 @@
+import { Command, CommanderError } from 'commander';
+import { AtelierError, describeError } from '../errors.ts';
+import { atelierPackageVersion } from '../models/builtin/builtin-catalog.ts';
+import { registerLockCommand } from './commands/lock-command.ts';
+import { registerModelsCommand } from './commands/models-command.ts';
+import { registerRunCommand } from './commands/run-command.ts';
+import { registerRunsCommand } from './commands/runs-command.ts';
+import { registerValidateCommand } from './commands/validate-command.ts';
+
+export function createProgram(): Command {
+  const program = new Command()
+    .name('atelier')
+    .description('Reproducible multi-stage AI image pipeline: compose, typography, stylize, upscale, crops')
+    .version(atelierPackageVersion())
+    .showHelpAfterError()
+    .exitOverride();
+  registerRunCommand(program);
+  registerLockCommand(program);
+  registerValidateCommand(program);
+  registerRunsCommand(program);
+  registerModelsCommand(program);
+  return program;
+}
+
+/** Prints one readable error (plus its detail lines) and returns the exit status. */
+export function reportError(error: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+  if (AtelierError.isInstance(error)) {
+    stderr.write(`error: ${error.message}\n${error.details.map((line) => `  ${line}\n`).join('')}`);
+    return error.exitCode;
+  }
+  stderr.write(`error: ${describeError(error)}\n`);
+  if (process.env.ATELIER_DEBUG && error instanceof Error) stderr.write(`${error.stack}\n`);
+  return 1;
+}
+
+try {
+  await createProgram().parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = reportError(error);
+}

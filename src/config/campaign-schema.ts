@@ -1,0 +1,119 @@
+import { z } from 'zod';
+
+/** The roles a model can be bound to under `models`. */
+export const modelRoles = ['compose', 'typography', 'ocr', 'stylize', 'upscale'] as const;
+export type ModelRole = (typeof modelRoles)[number];
+
+const sizePattern = /^(\d+)x(\d+)$/;
+const aspectPattern = /^(\d+):(\d+)$/;
+export const minimumEdge = 16;
+export const maximumEdge = 8192;
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+/** `WIDTHxHEIGHT`, e.g. `1024x1024`, parsed to numbers. */
+export const sizeSchema = z.string().transform((text, context): Size => {
+  const match = sizePattern.exec(text.trim());
+  const width = Number(match?.[1]);
+  const height = Number(match?.[2]);
+  if (!match || width < minimumEdge || height < minimumEdge || width > maximumEdge || height > maximumEdge) {
+    context.addIssue({
+      code: 'custom',
+      message: `malformed size: expected WIDTHxHEIGHT with each edge ${minimumEdge}..${maximumEdge} (e.g. 1024x1024) but found "${text}"`,
+    });
+    return z.NEVER;
+  }
+  return { width, height };
+});
+
+/** `W:H`, e.g. `16:9`. */
+export const aspectSchema = z.string().refine((text) => {
+  const match = aspectPattern.exec(text);
+  return match !== null && Number(match[1]) > 0 && Number(match[2]) > 0;
+}, 'malformed aspect ratio: expected W:H with positive integers, e.g. "16:9"');
+
+export function aspectValue(aspect: string): number {
+  const [w, h] = aspect.split(':').map(Number) as [number, number];
+  return w / h;
+}
+
+const hexColourSchema = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'expected a hex colour like "#1A2B3C"');
+
+const seedSchema = z.number().int().min(0).max(0xffffffff);
+/** An explicit list of seeds, or a count of seeds derived stably from (campaign, shot, index). */
+export const seedsSchema = z.union([
+  z.array(seedSchema).min(1, 'expected at least one seed'),
+  z.number().int().min(1).max(256),
+]);
+
+export const shotIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+export const shotSchema = z.strictObject({
+  id: z
+    .string()
+    .refine(
+      (id) => shotIdPattern.test(id),
+      'not a safe file name: use 1-64 letters, digits, "-" or "_", starting with a letter or digit',
+    ),
+  prompt: z.string().trim().min(1, 'expected a non-empty prompt'),
+  negativePrompt: z.string().optional(),
+  headline: z.string().trim().min(1).optional(),
+  subline: z.string().trim().min(1).optional(),
+  callToAction: z.string().trim().min(1).optional(),
+  seeds: seedsSchema.optional(),
+  /** Focal point for crops, as fractions of width and height. */
+  focus: z.strictObject({ x: z.number().min(0).max(1), y: z.number().min(0).max(1) }).optional(),
+  /** Subset of the export stage's crop aspects for this shot. */
+  crops: z.array(aspectSchema).min(1).optional(),
+});
+export type Shot = z.infer<typeof shotSchema>;
+
+export const brandSchema = z.strictObject({
+  name: z.string().optional(),
+  palette: z.array(hexColourSchema).min(2, 'expected at least two palette colours'),
+  fonts: z
+    .strictObject({
+      headline: z.string().min(1).optional(),
+      body: z.string().min(1).optional(),
+    })
+    .optional(),
+});
+export type Brand = z.infer<typeof brandSchema>;
+
+/** A stage entry before its params are checked against the stage's own schema. */
+const stageEntrySchema = z.looseObject({ stage: z.string() });
+
+export const campaignSchema = z.strictObject({
+  campaign: z.string().trim().min(1, 'expected a campaign name'),
+  models: z.strictObject(
+    Object.fromEntries(modelRoles.map((role) => [role, z.string().optional()])) as Record<
+      ModelRole,
+      z.ZodOptional<z.ZodString>
+    >,
+  ),
+  brand: brandSchema,
+  pipeline: z.strictObject({
+    seeds: seedsSchema.default(1),
+    concurrency: z.number().int().min(1).max(64).optional(),
+    stages: z.array(stageEntrySchema).min(1, 'expected at least one stage'),
+  }),
+  shots: z.array(shotSchema).min(1, 'expected at least one shot'),
+});
+export type CampaignInput = z.infer<typeof campaignSchema>;
+
+export interface PipelineStage {
+  readonly name: string;
+  readonly params: unknown;
+}
+
+/** A validated campaign: the parsed config with each stage's params checked by its stage. */
+export interface Campaign extends Omit<CampaignInput, 'pipeline'> {
+  readonly pipeline: {
+    readonly seeds: number | number[];
+    readonly concurrency: number | undefined;
+    readonly stages: readonly PipelineStage[];
+  };
+}

@@ -1,0 +1,299 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { AtelierError } from '../errors.ts';
+import { builtinModel } from '../models/builtin/builtin-catalog.ts';
+import { parseModelReference } from '../models/model-reference.ts';
+import type { StageDefinition } from '../stages/stage.ts';
+import { type Campaign, campaignSchema, modelRoles, type PipelineStage } from './campaign-schema.ts';
+
+export interface LoadedCampaign {
+  readonly campaign: Campaign;
+  /** Absolute path of the config file. */
+  readonly configPath: string;
+  /** The project folder: where `.atelier/`, `runs/` and the lockfile live. */
+  readonly projectDirectory: string;
+  /** The config file's text, hashed into run records. */
+  readonly source: string;
+}
+
+export interface CampaignValidationContext {
+  readonly stages: ReadonlyMap<string, StageDefinition<unknown>>;
+  readonly providers: readonly string[];
+}
+
+type Path = (string | number)[];
+interface Problem {
+  path: Path;
+  message: string;
+  /** Point at the key of the last path element instead of its value (unknown fields). */
+  atKey?: boolean;
+}
+
+export const configFileName = 'atelier.yaml';
+
+/** Accepts a config file or a folder holding `atelier.yaml`. */
+export function resolveConfigPath(pathOrDirectory: string): string {
+  const absolute = resolve(pathOrDirectory);
+  return /\.ya?ml$/i.test(absolute) ? absolute : resolve(absolute, configFileName);
+}
+
+/**
+ * Reads and validates a campaign config. Every problem found is reported at once, each with
+ * the file, line and column, the field path, and what was expected against what was found.
+ */
+export async function loadCampaign(
+  pathOrDirectory: string,
+  context: CampaignValidationContext,
+): Promise<LoadedCampaign> {
+  const configPath = resolveConfigPath(pathOrDirectory);
+  let source: string;
+  try {
+    source = await readFile(configPath, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : String(code);
+    throw new AtelierError('CONFIG_NOT_FOUND', `Cannot read campaign config ${configPath}: ${reason}`);
+  }
+  return {
+    campaign: parseCampaign(source, configPath, context),
+    configPath,
+    projectDirectory: dirname(configPath),
+    source,
+  };
+}
+
+export function parseCampaign(
+  source: string,
+  configPath: string,
+  context: CampaignValidationContext,
+): Campaign {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const where = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return `${configPath}:${line}:${col}`;
+  };
+  if (document.errors.length > 0) {
+    const details = document.errors.map(
+      (error) => `${where(error.pos[0])}: YAML syntax error: ${firstLine(error.message)}`,
+    );
+    throw new AtelierError('CONFIG_INVALID', `Invalid campaign config ${configPath}: not valid YAML`, {
+      details,
+    });
+  }
+  const data: unknown = document.toJS();
+  const problems: Problem[] = [];
+  const parsed = campaignSchema.safeParse(data);
+  if (!parsed.success) {
+    problems.push(...parsed.error.issues.flatMap(describeIssue));
+    reportProblems();
+  }
+  const input = parsed.data!;
+  const stages = checkStages(input.pipeline.stages, context, problems);
+  checkModels(input.models, stages, context, problems);
+  checkShots(input, stages, context, problems);
+  reportProblems();
+  return {
+    ...input,
+    pipeline: { seeds: input.pipeline.seeds, concurrency: input.pipeline.concurrency, stages },
+  };
+
+  function reportProblems(): void {
+    if (problems.length === 0) return;
+    const details = problems.map((problem) => {
+      const offset = locate(document.contents, problem.path, problem.atKey ?? false);
+      return `${offset === undefined ? configPath : where(offset)}: ${formatPath(problem.path)}: ${problem.message}`;
+    });
+    throw new AtelierError(
+      'CONFIG_INVALID',
+      `Invalid campaign config ${configPath}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
+      { details },
+    );
+  }
+}
+
+function checkStages(
+  entries: Array<{ stage: string; [key: string]: unknown }>,
+  context: CampaignValidationContext,
+  problems: Problem[],
+): PipelineStage[] {
+  const known = [...context.stages.keys()];
+  const seen = new Set<string>();
+  const stages: PipelineStage[] = [];
+  entries.forEach((entry, index) => {
+    const path: Path = ['pipeline', 'stages', index];
+    const definition = context.stages.get(entry.stage);
+    if (!definition) {
+      problems.push({
+        path: [...path, 'stage'],
+        message: `unknown stage "${entry.stage}": expected one of ${known.join(', ')}`,
+      });
+      return;
+    }
+    if (seen.has(entry.stage)) {
+      problems.push({ path: [...path, 'stage'], message: `stage "${entry.stage}" appears more than once` });
+    }
+    seen.add(entry.stage);
+    if (definition.position === 'first' && index !== 0) {
+      problems.push({ path: [...path, 'stage'], message: `stage "${entry.stage}" must be the first stage` });
+    }
+    if (definition.position === 'last' && index !== entries.length - 1) {
+      problems.push({ path: [...path, 'stage'], message: `stage "${entry.stage}" must be the last stage` });
+    }
+    const { stage: _name, ...params } = entry;
+    const result = definition.paramsSchema.safeParse(params);
+    if (!result.success) {
+      for (const problem of result.error.issues.flatMap(describeIssue)) {
+        problems.push({ ...problem, path: [...path, ...problem.path] });
+      }
+      return;
+    }
+    stages.push({ name: entry.stage, params: result.data });
+  });
+  return stages;
+}
+
+function checkModels(
+  models: Partial<Record<string, string>>,
+  stages: readonly PipelineStage[],
+  context: CampaignValidationContext,
+  problems: Problem[],
+): void {
+  for (const [role, raw] of Object.entries(models)) {
+    if (raw === undefined) continue;
+    const path: Path = ['models', role];
+    const reference = parseModelReference(raw);
+    if ('error' in reference) {
+      problems.push({ path, message: reference.error });
+      continue;
+    }
+    if (!context.providers.includes(reference.provider)) {
+      problems.push({
+        path,
+        message: `unknown provider "${reference.provider}": expected one of ${context.providers.join(', ')}`,
+      });
+      continue;
+    }
+    if (reference.provider === 'builtin') {
+      const definition = builtinModel(reference.modelId);
+      if (!definition) {
+        problems.push({ path, message: `unknown built-in model "${raw}"` });
+      } else if (!definition.roles.includes(role)) {
+        problems.push({
+          path,
+          message: `built-in model "${raw}" cannot play role "${role}": it plays ${definition.roles.join(', ')}`,
+        });
+      }
+    }
+  }
+  stages.forEach((stage) => {
+    const definition = context.stages.get(stage.name);
+    if (definition?.role && models[definition.role] === undefined) {
+      problems.push({
+        path: ['models'],
+        message: `stage "${stage.name}" needs a model for role "${definition.role}" (e.g. ${definition.role}: builtin:...)`,
+      });
+    }
+  });
+}
+
+function checkShots(
+  input: { shots: Array<{ id: string }> },
+  stages: readonly PipelineStage[],
+  context: CampaignValidationContext,
+  problems: Problem[],
+): void {
+  const firstIndex = new Map<string, number>();
+  input.shots.forEach((shot, index) => {
+    const earlier = firstIndex.get(shot.id);
+    if (earlier !== undefined) {
+      problems.push({
+        path: ['shots', index, 'id'],
+        message: `duplicate shot id "${shot.id}" (first used by shots[${earlier}])`,
+      });
+    } else {
+      firstIndex.set(shot.id, index);
+    }
+    for (const stage of stages) {
+      const definition = context.stages.get(stage.name);
+      for (const problem of definition?.checkShot?.(shot as never, stage.params) ?? []) {
+        problems.push({ path: ['shots', index, ...problem.path], message: problem.message });
+      }
+    }
+  });
+}
+
+function describeIssue(issue: z.core.$ZodIssue): Problem[] {
+  const path = issue.path.filter((key): key is string | number => typeof key !== 'symbol');
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const parent = path.at(-1);
+      return issue.keys.map((key) => ({
+        path: [...path, key],
+        atKey: true,
+        message:
+          parent === 'models'
+            ? `unknown role "${key}": expected one of ${modelRoles.join(', ')}`
+            : `unknown field "${key}"`,
+      }));
+    }
+    case 'invalid_type':
+      return [{ path, message: `expected ${issue.expected} but found ${describeFound(issue.input)}` }];
+    case 'invalid_union':
+      return [
+        { path, message: `expected ${unionExpectation(path)} but found ${describeFound(issue.input)}` },
+      ];
+    default:
+      return [{ path, message: issue.message }];
+  }
+}
+
+function unionExpectation(path: Path): string {
+  return path.at(-1) === 'seeds'
+    ? 'a list of seeds (integers 0..4294967295) or a seed count 1..256'
+    : 'a valid value';
+}
+
+function describeFound(value: unknown): string {
+  if (value === undefined) return 'nothing (the field is missing)';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function formatPath(path: Path): string {
+  if (path.length === 0) return '(top level)';
+  return path
+    .map((key, index) => (typeof key === 'number' ? `[${key}]` : index === 0 ? key : `.${key}`))
+    .join('');
+}
+
+/** The source offset of the node at `path`, or of its nearest existing ancestor. */
+function locate(root: Node | null, path: Path, atKey: boolean): number | undefined {
+  let node: unknown = root;
+  let best = (root as Node | null)?.range?.[0];
+  for (let index = 0; index < path.length; index++) {
+    const key = path[index];
+    const last = index === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key);
+      if (!pair) return best;
+      if (last && atKey && isScalar(pair.key)) return pair.key.range?.[0] ?? best;
+      node = pair.value ?? pair.key;
+    } else if (isSeq(node) && typeof key === 'number') {
+      node = node.items[key];
+      if (node === undefined) return best;
+    } else {
+      return best;
+    }
+    best = (node as Node).range?.[0] ?? best;
+  }
+  return best;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}

@@ -1,0 +1,60 @@
+/**
+ * One error family for everything Atelier reports to a user. Each error carries a stable
+ * `code` (for programs and tests) and the process exit status the CLI maps it to, so the CLI
+ * can print one readable line instead of a stack trace.
+ */
+export type AtelierErrorCode =
+  | 'CONFIG_NOT_FOUND'
+  | 'CONFIG_INVALID'
+  | 'LOCK_MISMATCH'
+  | 'LOCK_INVALID'
+  | 'MODEL_UNAVAILABLE'
+  | 'RUN_NOT_FOUND'
+  | 'RUN_MISMATCH'
+  | 'STAGE_FAILED'
+  | 'ARTIFACT_MISSING'
+  | 'INVALID_ARGUMENT';
+
+const exitCodes: Record<AtelierErrorCode, number> = {
+  CONFIG_NOT_FOUND: 2,
+  CONFIG_INVALID: 2,
+  LOCK_MISMATCH: 2,
+  LOCK_INVALID: 2,
+  MODEL_UNAVAILABLE: 2,
+  RUN_NOT_FOUND: 2,
+  RUN_MISMATCH: 2,
+  INVALID_ARGUMENT: 2,
+  STAGE_FAILED: 1,
+  ARTIFACT_MISSING: 1,
+};
+
+export class AtelierError extends Error {
+  override readonly name = 'AtelierError';
+  readonly code: AtelierErrorCode;
+  /** Extra lines shown under the message (one per problem, e.g. each config issue). */
+  readonly details: readonly string[];
+
+  constructor(
+    code: AtelierErrorCode,
+    message: string,
+    options: { details?: string[]; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? [];
+  }
+
+  get exitCode(): number {
+    return exitCodes[this.code];
+  }
+
+  static isInstance(error: unknown): error is AtelierError {
+    return error instanceof AtelierError;
+  }
+}
+
+/** A message for any thrown value, without a stack trace. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,319 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
+export type JobStatus = 'pending' | 'running' | 'done' | 'failed' | 'rejected';
+
+export interface RunRecord {
+  id: string;
+  campaign: string;
+  configPath: string;
+  configSha256: string;
+  lock: unknown;
+  status: RunStatus;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+  summary: unknown;
+}
+
+export interface JobKey {
+  runId: string;
+  shotId: string;
+  seedIndex: number;
+  attempt: number;
+  stageIndex: number;
+}
+
+export interface StoredOutput {
+  name: string;
+  sha256: string;
+  mediaType: string;
+  primary: boolean;
+  width: number;
+  height: number;
+  byteLength: number;
+}
+
+export interface JobRecord extends JobKey {
+  id: number;
+  seed: number;
+  stage: string;
+  status: JobStatus;
+  attempts: number;
+  cacheKey: string | null;
+  cacheHit: boolean;
+  outputs: StoredOutput[];
+  details: Record<string, unknown> | null;
+  warnings: string[];
+  error: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  costUsd: number | null;
+}
+
+export interface CachedResult {
+  outputs: StoredOutput[];
+  /** Set when a quality gate rejected the stage's input: a deterministic verdict, cached too. */
+  rejected?: { reason: string; reroll: boolean };
+  details?: Record<string, unknown>;
+  warnings?: string[];
+  costUsd?: number;
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS runs (
+  id TEXT PRIMARY KEY,
+  campaign TEXT NOT NULL,
+  config_path TEXT NOT NULL,
+  config_sha256 TEXT NOT NULL,
+  lock_json TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  finished_at TEXT,
+  summary_json TEXT
+);
+CREATE TABLE IF NOT EXISTS jobs (
+  id INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  shot_id TEXT NOT NULL,
+  seed_index INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  stage_index INTEGER NOT NULL,
+  seed INTEGER NOT NULL,
+  stage TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  cache_key TEXT,
+  cache_hit INTEGER NOT NULL DEFAULT 0,
+  outputs_json TEXT NOT NULL DEFAULT '[]',
+  details_json TEXT,
+  warnings_json TEXT NOT NULL DEFAULT '[]',
+  error TEXT,
+  started_at TEXT,
+  finished_at TEXT,
+  duration_ms REAL,
+  cost_usd REAL,
+  UNIQUE (run_id, shot_id, seed_index, attempt, stage_index)
+);
+CREATE INDEX IF NOT EXISTS jobs_by_run ON jobs(run_id);
+CREATE TABLE IF NOT EXISTS artifacts (
+  sha256 TEXT PRIMARY KEY,
+  media_type TEXT NOT NULL,
+  byte_length INTEGER NOT NULL,
+  width INTEGER,
+  height INTEGER,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cache (
+  key TEXT PRIMARY KEY,
+  stage TEXT NOT NULL,
+  result_json TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+`;
+
+type Row = Record<string, unknown>;
+
+/**
+ * The SQLite record of runs, jobs, artifacts and the stage cache (`.atelier/atelier.db`).
+ * WAL mode and synchronous writes make each finished job durable before the next starts, so a
+ * run killed at any point resumes from exactly what it had finished.
+ */
+export class Ledger {
+  readonly database: Database.Database;
+
+  constructor(readonly path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.database = new Database(path);
+    this.database.pragma('journal_mode = WAL');
+    this.database.pragma('synchronous = NORMAL');
+    this.database.pragma('busy_timeout = 5000');
+    this.database.exec(schema);
+  }
+
+  close(): void {
+    this.database.close();
+  }
+
+  createRun(run: Pick<RunRecord, 'id' | 'campaign' | 'configPath' | 'configSha256' | 'lock'>): RunRecord {
+    const now = new Date().toISOString();
+    this.database
+      .prepare(
+        `INSERT INTO runs (id, campaign, config_path, config_sha256, lock_json, status, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 'running', ?, ?)`,
+      )
+      .run(run.id, run.campaign, run.configPath, run.configSha256, JSON.stringify(run.lock), now, now);
+    return this.run(run.id)!;
+  }
+
+  run(id: string): RunRecord | undefined {
+    const row = this.database.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
+    return row ? toRun(row) : undefined;
+  }
+
+  runs(filter: { configPath?: string } = {}): RunRecord[] {
+    const rows = filter.configPath
+      ? this.database
+          .prepare('SELECT * FROM runs WHERE config_path = ? ORDER BY created_at DESC, id DESC')
+          .all(filter.configPath)
+      : this.database.prepare('SELECT * FROM runs ORDER BY created_at DESC, id DESC').all();
+    return (rows as Row[]).map(toRun);
+  }
+
+  setRunStatus(id: string, status: RunStatus, summary?: unknown): void {
+    const now = new Date().toISOString();
+    this.database
+      .prepare(
+        `UPDATE runs SET status = ?, updated_at = ?, finished_at = CASE WHEN ? IN ('completed', 'failed') THEN ? ELSE finished_at END,
+         summary_json = COALESCE(?, summary_json) WHERE id = ?`,
+      )
+      .run(status, now, status, now, summary === undefined ? null : JSON.stringify(summary), id);
+  }
+
+  /** The job for this key, created as pending if it does not exist yet. */
+  ensureJob(key: JobKey, fields: { seed: number; stage: string }): JobRecord {
+    this.database
+      .prepare(
+        `INSERT INTO jobs (run_id, shot_id, seed_index, attempt, stage_index, seed, stage, status)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT DO NOTHING`,
+      )
+      .run(key.runId, key.shotId, key.seedIndex, key.attempt, key.stageIndex, fields.seed, fields.stage);
+    return this.job(key)!;
+  }
+
+  job(key: JobKey): JobRecord | undefined {
+    const row = this.database
+      .prepare(
+        'SELECT * FROM jobs WHERE run_id = ? AND shot_id = ? AND seed_index = ? AND attempt = ? AND stage_index = ?',
+      )
+      .get(key.runId, key.shotId, key.seedIndex, key.attempt, key.stageIndex) as Row | undefined;
+    return row ? toJob(row) : undefined;
+  }
+
+  jobs(runId: string): JobRecord[] {
+    return (
+      this.database
+        .prepare('SELECT * FROM jobs WHERE run_id = ? ORDER BY shot_id, seed_index, attempt, stage_index')
+        .all(runId) as Row[]
+    ).map(toJob);
+  }
+
+  startJob(id: number, cacheKey: string): void {
+    this.database
+      .prepare(
+        `UPDATE jobs SET status = 'running', attempts = attempts + 1, cache_key = ?, started_at = ?, error = NULL WHERE id = ?`,
+      )
+      .run(cacheKey, new Date().toISOString(), id);
+  }
+
+  finishJob(
+    id: number,
+    result: {
+      status: Extract<JobStatus, 'done' | 'failed' | 'rejected'>;
+      cacheKey?: string;
+      cacheHit?: boolean;
+      outputs?: StoredOutput[];
+      details?: Record<string, unknown>;
+      warnings?: string[];
+      error?: string;
+      durationMs: number;
+      costUsd?: number;
+    },
+  ): void {
+    this.database
+      .prepare(
+        `UPDATE jobs SET status = ?, cache_key = COALESCE(?, cache_key), cache_hit = ?, outputs_json = ?, details_json = ?, warnings_json = ?, error = ?,
+         finished_at = ?, duration_ms = ?, cost_usd = ? WHERE id = ?`,
+      )
+      .run(
+        result.status,
+        result.cacheKey ?? null,
+        result.cacheHit ? 1 : 0,
+        JSON.stringify(result.outputs ?? []),
+        result.details ? JSON.stringify(result.details) : null,
+        JSON.stringify(result.warnings ?? []),
+        result.error ?? null,
+        new Date().toISOString(),
+        result.durationMs,
+        result.costUsd ?? null,
+        id,
+      );
+  }
+
+  recordArtifact(output: StoredOutput): void {
+    this.database
+      .prepare(
+        `INSERT INTO artifacts (sha256, media_type, byte_length, width, height, created_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING`,
+      )
+      .run(
+        output.sha256,
+        output.mediaType,
+        output.byteLength,
+        output.width,
+        output.height,
+        new Date().toISOString(),
+      );
+  }
+
+  cached(key: string): CachedResult | undefined {
+    const row = this.database.prepare('SELECT result_json FROM cache WHERE key = ?').get(key) as
+      | Row
+      | undefined;
+    return row ? (JSON.parse(row.result_json as string) as CachedResult) : undefined;
+  }
+
+  storeCached(key: string, stage: string, result: CachedResult): void {
+    this.database
+      .prepare('INSERT OR REPLACE INTO cache (key, stage, result_json, created_at) VALUES (?, ?, ?, ?)')
+      .run(key, stage, JSON.stringify(result), new Date().toISOString());
+  }
+
+  forgetCached(key: string): void {
+    this.database.prepare('DELETE FROM cache WHERE key = ?').run(key);
+  }
+}
+
+function toRun(row: Row): RunRecord {
+  return {
+    id: row.id as string,
+    campaign: row.campaign as string,
+    configPath: row.config_path as string,
+    configSha256: row.config_sha256 as string,
+    lock: JSON.parse(row.lock_json as string),
+    status: row.status as RunStatus,
+    createdAt: row.created_at as string,
+    updatedAt: row.updated_at as string,
+    finishedAt: (row.finished_at as string | null) ?? null,
+    summary: row.summary_json ? JSON.parse(row.summary_json as string) : null,
+  };
+}
+
+function toJob(row: Row): JobRecord {
+  return {
+    id: row.id as number,
+    runId: row.run_id as string,
+    shotId: row.shot_id as string,
+    seedIndex: row.seed_index as number,
+    attempt: row.attempt as number,
+    stageIndex: row.stage_index as number,
+    seed: row.seed as number,
+    stage: row.stage as string,
+    status: row.status as JobStatus,
+    attempts: row.attempts as number,
+    cacheKey: (row.cache_key as string | null) ?? null,
+    cacheHit: row.cache_hit === 1,
+    outputs: JSON.parse(row.outputs_json as string),
+    details: row.details_json ? JSON.parse(row.details_json as string) : null,
+    warnings: JSON.parse(row.warnings_json as string),
+    error: (row.error as string | null) ?? null,
+    startedAt: (row.started_at as string | null) ?? null,
+    finishedAt: (row.finished_at as string | null) ?? null,
+    durationMs: (row.duration_ms as number | null) ?? null,
+    costUsd: (row.cost_usd as number | null) ?? null,
+  };
+}

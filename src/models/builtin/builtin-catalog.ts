@@ -1,0 +1,66 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { ImageModelV3 } from '@ai-sdk/provider';
+import { sha256 } from '../../util/canonical-json.ts';
+import { DraftImageModel } from './draft/draft-image-model.ts';
+
+/**
+ * A model that ships with Atelier. `fingerprint` says exactly what the lockfile pins: the
+ * npm package that carries the implementation or weights, and a sha256 over those files.
+ */
+export interface BuiltinModelDefinition {
+  readonly id: string;
+  /** One honest sentence for `atelier models` and the README. */
+  readonly description: string;
+  /** Roles this model can play; the config is checked against it. */
+  readonly roles: readonly string[];
+  create(): ImageModelV3;
+  fingerprint(): Promise<{ package: { name: string; version: string }; sha256: string }>;
+}
+
+const require = createRequire(import.meta.url);
+
+export function atelierPackageVersion(): string {
+  return (require('../../../package.json') as { version: string }).version;
+}
+
+export function npmPackageVersion(name: string): string {
+  return (require(`${name}/package.json`) as { version: string }).version;
+}
+
+/** sha256 over the given files, in order: the implementation or weights a lock entry pins. */
+export async function hashFiles(files: readonly (string | URL)[]): Promise<string> {
+  const digests: string[] = [];
+  for (const file of files) digests.push(sha256(await readFile(file)));
+  return digests.length === 1 ? digests[0]! : sha256(digests.join('\n'));
+}
+
+const catalog = new Map<string, BuiltinModelDefinition>();
+
+export function registerBuiltinModel(definition: BuiltinModelDefinition): void {
+  catalog.set(definition.id, definition);
+}
+
+export function builtinModel(id: string): BuiltinModelDefinition | undefined {
+  return catalog.get(id);
+}
+
+export function builtinModels(): BuiltinModelDefinition[] {
+  return [...catalog.values()];
+}
+
+registerBuiltinModel({
+  id: 'draft',
+  description:
+    'Seeded procedural composition renderer (brand-palette gradients, soft light, simple shapes, film grain). ' +
+    'A deterministic layout stand-in for offline runs, demos and CI — not a generative model.',
+  roles: ['compose'],
+  create: () => new DraftImageModel(),
+  fingerprint: async () => ({
+    package: { name: 'atelier', version: atelierPackageVersion() },
+    sha256: await hashFiles([
+      new URL('./draft/draft-composition.ts', import.meta.url),
+      new URL('./draft/draft-image-model.ts', import.meta.url),
+    ]),
+  }),
+});

@@ -1,0 +1,99 @@
+import type { ImageModelV3 } from '@ai-sdk/provider';
+import { AtelierError } from '../errors.ts';
+import { builtinModel, builtinModels } from './builtin/builtin-catalog.ts';
+import type { LockEntry } from './lock-entry.ts';
+import { formatModelReference, type ModelReference } from './model-reference.ts';
+
+/**
+ * A source of image models: the built-ins, an AI SDK provider, or a ComfyUI server. Each
+ * turns a reference into a model instance and into the lock entry that pins it.
+ */
+export interface ModelProvider {
+  readonly name: string;
+  /** Throws MODEL_UNAVAILABLE with a readable reason when the model id is unknown. */
+  lock(reference: ModelReference): Promise<LockEntry>;
+  create(reference: ModelReference): ImageModelV3;
+}
+
+export interface ResolvedModel {
+  readonly reference: ModelReference;
+  readonly model: ImageModelV3;
+}
+
+const builtinProvider: ModelProvider = {
+  name: 'builtin',
+  async lock(reference) {
+    const definition = requireBuiltin(reference);
+    const { package: pkg, sha256 } = await definition.fingerprint();
+    return {
+      reference: reference.raw,
+      provider: 'builtin',
+      modelId: reference.modelId,
+      version: pkg.version,
+      package: pkg,
+      sha256,
+    };
+  },
+  create(reference) {
+    return requireBuiltin(reference).create();
+  },
+};
+
+function requireBuiltin(reference: ModelReference) {
+  const definition = builtinModel(reference.modelId);
+  if (!definition) {
+    const known = builtinModels()
+      .map((model) => `builtin:${model.id}`)
+      .join(', ');
+    throw new AtelierError(
+      'MODEL_UNAVAILABLE',
+      `Unknown built-in model "${formatModelReference(reference)}": expected one of ${known}`,
+    );
+  }
+  return definition;
+}
+
+/** Resolves `provider:modelId[@version]` references to ImageModelV3 instances. */
+export class ModelRegistry {
+  private readonly providers = new Map<string, ModelProvider>();
+
+  constructor(providers: readonly ModelProvider[] = [builtinProvider]) {
+    for (const provider of providers) this.register(provider);
+  }
+
+  register(provider: ModelProvider): this {
+    this.providers.set(provider.name, provider);
+    return this;
+  }
+
+  providerNames(): string[] {
+    return [...this.providers.keys()];
+  }
+
+  has(providerName: string): boolean {
+    return this.providers.has(providerName);
+  }
+
+  async lock(reference: ModelReference): Promise<LockEntry> {
+    return this.provider(reference).lock(reference);
+  }
+
+  resolve(reference: ModelReference): ResolvedModel {
+    return { reference, model: this.provider(reference).create(reference) };
+  }
+
+  private provider(reference: ModelReference): ModelProvider {
+    const provider = this.providers.get(reference.provider);
+    if (!provider) {
+      throw new AtelierError(
+        'MODEL_UNAVAILABLE',
+        `Unknown provider "${reference.provider}" in "${reference.raw}": expected one of ${this.providerNames().join(', ')}`,
+      );
+    }
+    return provider;
+  }
+}
+
+export function defaultModelRegistry(): ModelRegistry {
+  return new ModelRegistry();
+}

@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { join, relative } from 'node:path';
+import pLimit from 'p-limit';
+import type { Campaign } from '../config/campaign-schema.ts';
+import type { LoadedCampaign } from '../config/load-campaign.ts';
+import { AtelierError } from '../errors.ts';
+import { checkLock, type Lockfile, lockPathFor } from '../lock/lockfile.ts';
+import { requireModelReference } from '../models/model-reference.ts';
+import { defaultModelRegistry, type ModelRegistry } from '../models/model-registry.ts';
+import type { StageDefinition } from '../stages/stage.ts';
+import { stageCatalog } from '../stages/stage-catalog.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
+import { canonicalJson, sha256 } from '../util/canonical-json.ts';
+import { renderContactSheet } from './contact-sheet.ts';
+import { type Chain, planChains } from './plan.ts';
+import type { RunEvent, RunEventListener, RunSummary, StageTiming } from './run-events.ts';
+import { runDirectory } from './run-layout.ts';
+import { type ChainOutcome, StageJobRunner } from './stage-job-runner.ts';
+import { openWorkspace, type Workspace } from './workspace.ts';
+
+export interface RunCampaignOptions {
+  readonly loaded: LoadedCampaign;
+  readonly registry?: ModelRegistry;
+  readonly stages?: ReadonlyMap<string, StageDefinition<unknown>>;
+  /** Resume this run id. */
+  readonly resume?: string;
+  /** Start a new run even if an unfinished run of the same config exists. */
+  readonly fresh?: boolean;
+  readonly updateLock?: boolean;
+  /** Use the stage cache (default true). `verify` turns it off to re-render everything. */
+  readonly useCache?: boolean;
+  readonly concurrency?: number;
+  readonly onEvent?: RunEventListener;
+  readonly signal?: AbortSignal;
+  /** An already opened workspace (tests, studio); opened and closed here otherwise. */
+  readonly workspace?: Workspace;
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * Renders a campaign: every shot at every seed through every stage. Finished jobs are
+ * recorded in the ledger as they complete, so a killed run resumes where it stopped; the
+ * stage cache makes an unchanged re-run cost nothing.
+ */
+export async function runCampaign(options: RunCampaignOptions): Promise<RunSummary> {
+  const { loaded } = options;
+  const { campaign } = loaded;
+  const registry = options.registry ?? defaultModelRegistry();
+  const stages = options.stages ?? stageCatalog();
+  const emit = (event: RunEvent) => options.onEvent?.(event);
+  const lockCheck = await checkLock(campaign, loaded.projectDirectory, registry, {
+    update: options.updateLock ?? false,
+  });
+  emit({ type: 'lock', action: lockCheck.action, path: lockPathFor(loaded.projectDirectory) });
+
+  const workspace = options.workspace ?? openWorkspace(loaded.projectDirectory);
+  try {
+    const configSha256 = sha256(loaded.source);
+    const { runId, resumed } = openRun(workspace, loaded, configSha256, lockCheck.lock, options);
+    const runDir = runDirectory(loaded.projectDirectory, runId);
+    const chains = planChains(campaign);
+    const stageNames = campaign.pipeline.stages.map((stage) => stage.name);
+    emit({
+      type: 'run-started',
+      runId,
+      resumed,
+      chains: chains.length,
+      stages: stageNames,
+      totalJobs: chains.length * stageNames.length,
+    });
+
+    const started = performance.now();
+    const jobRunner = new StageJobRunner({
+      campaign,
+      runId,
+      runDir,
+      lock: lockCheck.lock,
+      models: resolveModels(campaign, registry, lockCheck.lock),
+      stages,
+      workspace,
+      useCache: options.useCache ?? true,
+      emit,
+      signal: options.signal,
+    });
+    const limit = pLimit(options.concurrency ?? campaign.pipeline.concurrency ?? availableParallelism());
+    const outcomes = await Promise.all(chains.map((chain) => limit(() => jobRunner.runChain(chain))));
+    const interrupted = options.signal?.aborted ?? false;
+
+    const summary = summarise(
+      campaign,
+      runId,
+      runDir,
+      outcomes,
+      jobRunner,
+      performance.now() - started,
+      interrupted,
+    );
+    if (!interrupted)
+      await writeRunRecords(workspace, loaded, runDir, chains, outcomes, summary, lockCheck.lock);
+    workspace.ledger.setRunStatus(runId, summary.status, summary);
+    emit({ type: 'run-finished', runId, summary });
+    return summary;
+  } finally {
+    if (!options.workspace) workspace.close();
+  }
+}
+
+function openRun(
+  workspace: Workspace,
+  loaded: LoadedCampaign,
+  configSha256: string,
+  lock: Lockfile,
+  options: RunCampaignOptions,
+): { runId: string; resumed: boolean } {
+  const { ledger } = workspace;
+  const matches = (run: { configSha256: string; lock: unknown }) =>
+    run.configSha256 === configSha256 && canonicalJson(run.lock) === canonicalJson(lock);
+  if (options.resume) {
+    const run = ledger.run(options.resume);
+    if (!run)
+      throw new AtelierError('RUN_NOT_FOUND', `No run "${options.resume}" in ${workspace.stateDirectory}`);
+    if (!matches(run)) {
+      throw new AtelierError(
+        'RUN_MISMATCH',
+        `Run "${run.id}" was made from a different config or lock than ${loaded.configPath} has now; start a new run instead`,
+      );
+    }
+    ledger.setRunStatus(run.id, 'running');
+    return { runId: run.id, resumed: true };
+  }
+  if (!options.fresh) {
+    const unfinished = ledger
+      .runs({ configPath: loaded.configPath })
+      .find((run) => (run.status === 'running' || run.status === 'interrupted') && matches(run));
+    if (unfinished) {
+      ledger.setRunStatus(unfinished.id, 'running');
+      return { runId: unfinished.id, resumed: true };
+    }
+  }
+  const runId = newRunId();
+  ledger.createRun({
+    id: runId,
+    campaign: loaded.campaign.campaign,
+    configPath: loaded.configPath,
+    configSha256,
+    lock,
+  });
+  return { runId, resumed: false };
+}
+
+function resolveModels(campaign: Campaign, registry: ModelRegistry, lock: Lockfile) {
+  const models = new Map<
+    string,
+    { instance: ReturnType<ModelRegistry['resolve']>['model']; lock: Lockfile['models'][string] }
+  >();
+  for (const [role, raw] of Object.entries(campaign.models)) {
+    if (raw === undefined) continue;
+    models.set(role, {
+      instance: registry.resolve(requireModelReference(raw)).model,
+      lock: lock.models[role]!,
+    });
+  }
+  return models;
+}
+
+function summarise(
+  campaign: Campaign,
+  runId: string,
+  runDir: string,
+  outcomes: ChainOutcome[],
+  jobRunner: StageJobRunner,
+  wallMs: number,
+  interrupted: boolean,
+): RunSummary {
+  const timings = new Map<string, StageTiming>(
+    campaign.pipeline.stages.map((stage) => [
+      stage.name,
+      { stage: stage.name, jobs: 0, computed: 0, cacheHits: 0, resumed: 0, computeMs: 0 },
+    ]),
+  );
+  for (const job of jobRunner.finishedJobs) {
+    const timing = timings.get(job.stage)!;
+    timing.jobs++;
+    if (job.source === 'computed') {
+      timing.computed++;
+      timing.computeMs += job.durationMs;
+    } else if (job.source === 'cache') timing.cacheHits++;
+    else timing.resumed++;
+  }
+  const stagesTimed = [...timings.values()];
+  const failures = outcomes.flatMap((outcome) => (outcome.status === 'failed' ? [outcome.failure] : []));
+  const succeeded = outcomes.filter((outcome) => outcome.status === 'succeeded');
+  return {
+    runId,
+    campaign: campaign.campaign,
+    status: interrupted ? 'interrupted' : failures.length > 0 ? 'failed' : 'completed',
+    shots: campaign.shots.length,
+    chains: outcomes.length,
+    chainsSucceeded: succeeded.length,
+    chainsFailed: failures.length,
+    outputs: succeeded.reduce((count, outcome) => count + outcome.finalOutputs.length, 0),
+    jobs: jobRunner.finishedJobs.length,
+    computedJobs: stagesTimed.reduce((sum, timing) => sum + timing.computed, 0),
+    cacheHits: stagesTimed.reduce((sum, timing) => sum + timing.cacheHits, 0),
+    resumedJobs: stagesTimed.reduce((sum, timing) => sum + timing.resumed, 0),
+    rerolls: outcomes.reduce((sum, outcome) => sum + outcome.rerolls, 0),
+    wallMs,
+    costUsd: jobRunner.costUsd,
+    stages: stagesTimed,
+    failures,
+    warnings: [...new Set(jobRunner.finishedJobs.flatMap((job) => job.warnings))],
+    runDirectory: runDir,
+  };
+}
+
+async function writeRunRecords(
+  workspace: Workspace,
+  loaded: LoadedCampaign,
+  runDir: string,
+  chains: Chain[],
+  outcomes: ChainOutcome[],
+  summary: RunSummary,
+  lock: Lockfile,
+): Promise<void> {
+  const items = [];
+  for (const [index, outcome] of outcomes.entries()) {
+    const chain = chains[index]!;
+    const label = `${chain.shot.id} · ${chain.seed}`;
+    if (outcome.status === 'succeeded' && outcome.master) {
+      const bytes = await workspace.store.get(outcome.master.sha256);
+      if (bytes) items.push({ label, bytes });
+    } else if (outcome.status === 'failed') {
+      items.push({ label, bytes: new Uint8Array(), failed: outcome.failure.reason });
+    }
+  }
+  await writeFileAtomic(
+    join(runDir, 'contact-sheet.png'),
+    await renderContactSheet(items, `${loaded.campaign.campaign} — ${summary.runId}`),
+  );
+  const record = {
+    run: summary.runId,
+    campaign: loaded.campaign.campaign,
+    config: loaded.configPath,
+    lock,
+    summary,
+    chains: outcomes.map((outcome, index) => ({
+      shot: chains[index]!.shot.id,
+      seedIndex: chains[index]!.seedIndex,
+      seed: outcome.seed,
+      status: outcome.status,
+      attempts: outcome.rerolls + 1,
+      outputs:
+        outcome.status === 'succeeded' ? outcome.finalOutputs.map((output) => relative(runDir, output)) : [],
+      failure: outcome.status === 'failed' ? outcome.failure : undefined,
+    })),
+  };
+  await writeFileAtomic(join(runDir, 'run.json'), `${JSON.stringify(record, null, 2)}\n`);
+}

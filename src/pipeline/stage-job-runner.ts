@@ -1,0 +1,365 @@
+import { join } from 'node:path';
+import type { ImageModelV3 } from '@ai-sdk/provider';
+import sharp, { type Sharp } from 'sharp';
+import type { Campaign } from '../config/campaign-schema.ts';
+import { describeError } from '../errors.ts';
+import type { CachedResult, JobRecord, StoredOutput } from '../ledger/ledger.ts';
+import type { Lockfile } from '../lock/lockfile.ts';
+import { type Provenance, provenanceXmp } from '../manifest/provenance.ts';
+import type { LockEntry } from '../models/lock-entry.ts';
+import type { OutputFormat, StageDefinition, StageImage } from '../stages/stage.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
+import { hashOf } from '../util/canonical-json.ts';
+import { type Chain, rerollSeed } from './plan.ts';
+import type { JobSource, RunEvent } from './run-events.ts';
+import { chainDirectory, outputFileName } from './run-layout.ts';
+import type { Workspace } from './workspace.ts';
+
+/** Bumped when the meaning of a cache key changes, so old entries stop matching. */
+const cacheFormatVersion = 1;
+
+export interface FinishedJob {
+  stage: string;
+  source: JobSource;
+  durationMs: number;
+  warnings: string[];
+}
+
+export type ChainOutcome =
+  | {
+      status: 'succeeded';
+      seed: number;
+      rerolls: number;
+      /** The last primary image: what crops are cut from. */
+      master: StoredOutput | undefined;
+      /** Paths of every file the final stage wrote. */
+      finalOutputs: string[];
+    }
+  | {
+      status: 'failed' | 'interrupted';
+      seed: number;
+      rerolls: number;
+      failure: { shotId: string; seedIndex: number; stage: string; reason: string };
+    };
+
+type JobOutcome =
+  | { kind: 'ok'; outputs: StoredOutput[]; paths: string[] }
+  | { kind: 'rejected'; reason: string; reroll: boolean }
+  | { kind: 'failed'; reason: string };
+
+interface StageJobRunnerOptions {
+  campaign: Campaign;
+  runId: string;
+  runDir: string;
+  lock: Lockfile;
+  models: Map<string, { instance: ImageModelV3; lock: LockEntry }>;
+  stages: ReadonlyMap<string, StageDefinition<unknown>>;
+  workspace: Workspace;
+  useCache: boolean;
+  emit: (event: RunEvent) => void;
+  signal: AbortSignal | undefined;
+}
+
+/**
+ * Runs one chain (a shot at a seed) through the stages, job by job. Each job is looked up in
+ * this order: finished earlier in this run (resume), the stage cache, then computed. Results
+ * are stored and recorded before the next job starts.
+ */
+export class StageJobRunner {
+  readonly finishedJobs: FinishedJob[] = [];
+  costUsd = 0;
+
+  constructor(private readonly options: StageJobRunnerOptions) {}
+
+  async runChain(chain: Chain): Promise<ChainOutcome> {
+    const { campaign } = this.options;
+    const stages = campaign.pipeline.stages;
+    for (let attempt = 0; ; attempt++) {
+      const seed = rerollSeed(campaign.campaign, chain, attempt);
+      let input: StageImage | undefined;
+      let master: StoredOutput | undefined;
+      let finalOutputs: string[] = [];
+      let rerolled = false;
+      for (const [stageIndex, stage] of stages.entries()) {
+        if (this.options.signal?.aborted) {
+          return {
+            status: 'interrupted',
+            seed,
+            rerolls: attempt,
+            failure: {
+              shotId: chain.shot.id,
+              seedIndex: chain.seedIndex,
+              stage: stage.name,
+              reason: 'interrupted',
+            },
+          };
+        }
+        const outcome = await this.runJob(chain, attempt, seed, stageIndex, input);
+        const failure = { shotId: chain.shot.id, seedIndex: chain.seedIndex, stage: stage.name };
+        if (outcome.kind === 'failed') {
+          this.options.emit({ type: 'chain-failed', ...failure, reason: outcome.reason });
+          return {
+            status: 'failed',
+            seed,
+            rerolls: attempt,
+            failure: { ...failure, reason: outcome.reason },
+          };
+        }
+        if (outcome.kind === 'rejected') {
+          const budget = this.definition(stage.name).rerollBudget?.(stage.params) ?? 0;
+          const willReroll = outcome.reroll && attempt < budget;
+          this.options.emit({
+            type: 'job-rejected',
+            ...failure,
+            attempt,
+            reason: outcome.reason,
+            willReroll,
+          });
+          if (!willReroll) {
+            const reason = attempt > 0 ? `${outcome.reason} (after ${attempt + 1} attempts)` : outcome.reason;
+            this.options.emit({ type: 'chain-failed', ...failure, reason });
+            return { status: 'failed', seed, rerolls: attempt, failure: { ...failure, reason } };
+          }
+          rerolled = true;
+          break;
+        }
+        const primary = outcome.outputs.find((output) => output.primary);
+        if (primary) {
+          const bytes = await this.options.workspace.store.get(primary.sha256);
+          input = {
+            bytes: bytes!,
+            mediaType: primary.mediaType,
+            width: primary.width,
+            height: primary.height,
+            sha256: primary.sha256,
+          };
+          master = primary;
+        }
+        finalOutputs = outcome.paths;
+      }
+      if (!rerolled) return { status: 'succeeded', seed, rerolls: attempt, master, finalOutputs };
+    }
+  }
+
+  private definition(name: string): StageDefinition<unknown> {
+    const definition = this.options.stages.get(name);
+    if (!definition) throw new Error(`Stage "${name}" is not in the stage catalog`);
+    return definition;
+  }
+
+  private async runJob(
+    chain: Chain,
+    attempt: number,
+    seed: number,
+    stageIndex: number,
+    input: StageImage | undefined,
+  ): Promise<JobOutcome> {
+    const { campaign, workspace, runId } = this.options;
+    const { ledger } = workspace;
+    const stage = campaign.pipeline.stages[stageIndex]!;
+    const definition = this.definition(stage.name);
+    const model = definition.role ? this.options.models.get(definition.role) : undefined;
+    const provenance: Provenance = {
+      stage: stage.name,
+      params: stage.params,
+      model: model?.lock ?? null,
+      seed,
+      shot: definition.shotInputs(chain.shot, stage.params),
+      brand: campaign.brand,
+      inputs: input ? [input.sha256] : [],
+    };
+    const cacheKey = hashOf({ cacheFormatVersion, ...provenance });
+    const key = { runId, shotId: chain.shot.id, seedIndex: chain.seedIndex, attempt, stageIndex };
+    const job = ledger.ensureJob(key, { seed, stage: stage.name });
+    const base = { shotId: chain.shot.id, seedIndex: chain.seedIndex, stage: stage.name, attempt };
+
+    const earlier = await this.fromEarlierAttempt(job, cacheKey);
+    if (earlier) return this.finish(job, base, earlier, 'resumed', 0, provenance, cacheKey, chain);
+
+    if (this.options.useCache) {
+      const cached = ledger.cached(cacheKey);
+      if (cached && (await this.allStored(cached.outputs))) {
+        ledger.finishJob(job.id, {
+          status: cached.rejected ? 'rejected' : 'done',
+          cacheKey,
+          cacheHit: true,
+          outputs: cached.outputs,
+          details: cached.details,
+          warnings: cached.warnings,
+          error: cached.rejected?.reason,
+          durationMs: 0,
+        });
+        return this.finish(job, base, cached, 'cache', 0, provenance, cacheKey, chain);
+      }
+    }
+
+    this.options.emit({ type: 'job-started', ...base });
+    ledger.startJob(job.id, cacheKey);
+    const started = performance.now();
+    let result: Awaited<ReturnType<StageDefinition<unknown>['run']>>;
+    try {
+      result = await definition.run({
+        campaign: campaign.campaign,
+        shot: chain.shot,
+        seed,
+        params: stage.params,
+        brand: campaign.brand,
+        input,
+        model,
+        signal: this.options.signal ?? new AbortController().signal,
+        encode: (image, format, quality) =>
+          encodeWithProvenance(image, format, quality, { cacheKey, ...provenance }),
+        progress: (fraction, message) =>
+          this.options.emit({
+            type: 'job-progress',
+            shotId: chain.shot.id,
+            seedIndex: chain.seedIndex,
+            stage: stage.name,
+            fraction,
+            message,
+          }),
+      });
+    } catch (error) {
+      if (this.options.signal?.aborted) throw error;
+      const reason = describeError(error);
+      ledger.finishJob(job.id, { status: 'failed', error: reason, durationMs: performance.now() - started });
+      return { kind: 'failed', reason };
+    }
+    const durationMs = performance.now() - started;
+    let record: CachedResult;
+    if (result.status === 'rejected') {
+      record = {
+        outputs: [],
+        details: result.details,
+        rejected: { reason: result.reason, reroll: result.reroll },
+      };
+    } else {
+      const outputs: StoredOutput[] = [];
+      for (const output of result.outputs) {
+        const metadata = await sharp(output.bytes).metadata();
+        const stored: StoredOutput = {
+          name: output.name,
+          sha256: await workspace.store.put(output.bytes),
+          mediaType: output.mediaType,
+          primary: output.primary,
+          width: metadata.width ?? 0,
+          height: metadata.height ?? 0,
+          byteLength: output.bytes.byteLength,
+        };
+        ledger.recordArtifact(stored);
+        outputs.push(stored);
+      }
+      record = { outputs, details: result.details, warnings: result.warnings, costUsd: result.costUsd };
+      this.costUsd += result.costUsd ?? 0;
+    }
+    ledger.storeCached(cacheKey, stage.name, record);
+    ledger.finishJob(job.id, {
+      status: record.rejected ? 'rejected' : 'done',
+      outputs: record.outputs,
+      details: record.details,
+      warnings: record.warnings,
+      error: record.rejected?.reason,
+      durationMs,
+      costUsd: record.costUsd,
+    });
+    return this.finish(job, base, record, 'computed', durationMs, provenance, cacheKey, chain);
+  }
+
+  /** A job this run already finished before it was stopped, with its outputs still stored. */
+  private async fromEarlierAttempt(job: JobRecord, cacheKey: string): Promise<CachedResult | undefined> {
+    if (job.cacheKey !== cacheKey) return undefined;
+    if (job.status === 'done' && (await this.allStored(job.outputs))) {
+      return {
+        outputs: job.outputs,
+        details: job.details ?? undefined,
+        warnings: job.warnings,
+        costUsd: job.costUsd ?? undefined,
+      };
+    }
+    if (job.status === 'rejected') {
+      return {
+        outputs: [],
+        details: job.details ?? undefined,
+        rejected: { reason: job.error ?? 'rejected', reroll: true },
+      };
+    }
+    return undefined;
+  }
+
+  private async allStored(outputs: StoredOutput[]): Promise<boolean> {
+    for (const output of outputs) if (!(await this.options.workspace.store.has(output.sha256))) return false;
+    return true;
+  }
+
+  private async finish(
+    job: JobRecord,
+    base: { shotId: string; seedIndex: number; stage: string; attempt: number },
+    record: CachedResult,
+    source: JobSource,
+    durationMs: number,
+    provenance: Provenance,
+    cacheKey: string,
+    chain: Chain,
+  ): Promise<JobOutcome> {
+    const warnings = record.warnings ?? [];
+    this.finishedJobs.push({ stage: base.stage, source, durationMs, warnings });
+    this.options.emit({ type: 'job-finished', ...base, source, durationMs, warnings });
+    if (record.rejected) return { kind: 'rejected', ...record.rejected };
+    const directory = chainDirectory(this.options.runDir, chain.shot.id, chain.seed, base.attempt);
+    const paths: string[] = [];
+    for (const output of record.outputs) {
+      const bytes = await this.options.workspace.store.get(output.sha256);
+      if (!bytes) return { kind: 'failed', reason: `artifact ${output.sha256} vanished from the store` };
+      const path = join(directory, outputFileName(job.stageIndex, base.stage, output.name, output.mediaType));
+      await writeFileAtomic(path, bytes);
+      const manifest = {
+        atelier: 1,
+        run: this.options.runId,
+        campaign: this.options.campaign.campaign,
+        shot: chain.shot.id,
+        seedIndex: chain.seedIndex,
+        attempt: base.attempt,
+        seed: provenance.seed,
+        prompt: chain.shot.prompt,
+        headline: chain.shot.headline,
+        stage: { index: job.stageIndex, name: base.stage, params: provenance.params },
+        model: provenance.model,
+        input: provenance.inputs[0] ? { sha256: provenance.inputs[0] } : null,
+        output: {
+          name: output.name,
+          sha256: output.sha256,
+          mediaType: output.mediaType,
+          width: output.width,
+          height: output.height,
+          bytes: output.byteLength,
+        },
+        cacheKey,
+        source,
+        timings: { durationMs: Math.round(durationMs * 10) / 10, finishedAt: new Date().toISOString() },
+        costUsd: source === 'computed' ? (record.costUsd ?? 0) : 0,
+        warnings,
+        details: record.details ?? null,
+      };
+      await writeFileAtomic(`${path}.json`, `${JSON.stringify(manifest, null, 2)}\n`);
+      paths.push(path);
+    }
+    return { kind: 'ok', outputs: record.outputs, paths };
+  }
+}
+
+async function encodeWithProvenance(
+  image: Sharp,
+  format: OutputFormat,
+  quality: number | undefined,
+  record: { cacheKey: string } & Provenance,
+): Promise<Uint8Array> {
+  const pipeline = image.withXmp(provenanceXmp(record));
+  const encoded =
+    format === 'png'
+      ? pipeline.png({ compressionLevel: 6 })
+      : format === 'jpeg'
+        ? pipeline.jpeg({ quality: quality ?? 90 })
+        : pipeline.webp({ quality: quality ?? 90 });
+  const buffer = await encoded.toBuffer();
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}

@@ -1,0 +1,62 @@
+import type { JSONObject, SharedV3ProviderOptions } from '@ai-sdk/provider';
+import { generateImage } from 'ai';
+import sharp from 'sharp';
+import { z } from 'zod';
+import { aspectSchema, sizeSchema } from '../config/campaign-schema.ts';
+import { formatWarning } from '../models/format-warning.ts';
+import type { StageDefinition } from './stage.ts';
+
+const composeParamsSchema = z
+  .strictObject({
+    /** Working resolution, e.g. 1024x1024. */
+    size: sizeSchema.optional(),
+    /** Used when the model prefers aspect ratios to sizes (or no size is given). */
+    aspectRatio: aspectSchema.optional(),
+    /** Passed through to the provider, keyed by provider name (AI SDK convention). */
+    providerOptions: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  })
+  .refine((params) => !(params.size && params.aspectRatio), {
+    message: 'give either size or aspectRatio, not both',
+    path: ['aspectRatio'],
+  });
+export type ComposeParams = z.infer<typeof composeParamsSchema>;
+
+/**
+ * Stage 1: text-to-image composition at working resolution through the AI SDK's
+ * `generateImage`, whichever model is bound to the `compose` role.
+ */
+export const composeStage: StageDefinition<ComposeParams> = {
+  name: 'compose',
+  role: 'compose',
+  position: 'first',
+  paramsSchema: composeParamsSchema,
+  shotInputs: (shot) => ({ prompt: shot.prompt, negativePrompt: shot.negativePrompt }),
+  async run(context) {
+    const { params, shot, model } = context;
+    if (!model) throw new Error('compose stage ran without a model');
+    const size = params.size ? (`${params.size.width}x${params.size.height}` as const) : undefined;
+    const aspectRatio = !size ? ((params.aspectRatio ?? '1:1') as `${number}:${number}`) : undefined;
+    const result = await generateImage({
+      model: model.instance,
+      prompt: shot.prompt,
+      size,
+      aspectRatio,
+      seed: context.seed,
+      providerOptions: {
+        ...(params.providerOptions as SharedV3ProviderOptions | undefined),
+        builtin: {
+          palette: context.brand.palette,
+          ...(params.providerOptions?.builtin as JSONObject | undefined),
+        },
+      },
+      abortSignal: context.signal,
+    });
+    const bytes = await context.encode(sharp(result.image.uint8Array), 'png');
+    return {
+      status: 'ok',
+      outputs: [{ name: '', bytes, mediaType: 'image/png', primary: true }],
+      warnings: result.warnings.map(formatWarning),
+      details: { responses: result.responses.map((response) => ({ modelId: response.modelId })) },
+    };
+  },
+};

@@ -1,0 +1,107 @@
+import sharp from 'sharp';
+import { z } from 'zod';
+import { aspectSchema, aspectValue, type Shot, sizeSchema } from '../config/campaign-schema.ts';
+import type { OutputFormat, StageDefinition } from './stage.ts';
+
+const cropSchema = z
+  .strictObject({ aspect: aspectSchema, size: sizeSchema })
+  .refine((crop) => Math.abs(crop.size.width - crop.size.height * aspectValue(crop.aspect)) <= 1, {
+    message: 'size does not match its aspect ratio (allowed rounding: 1 px)',
+    path: ['size'],
+  });
+
+const exportParamsSchema = z.strictObject({
+  formats: z
+    .array(z.enum(['png', 'jpeg', 'webp']))
+    .min(1)
+    .default(['png']),
+  /** Quality for lossy formats, 1..100. */
+  quality: z.number().int().min(1).max(100).default(90),
+  crops: z
+    .array(cropSchema)
+    .min(1, 'expected at least one crop')
+    .refine(
+      (crops) => new Set(crops.map((crop) => crop.aspect)).size === crops.length,
+      'each aspect may appear once',
+    ),
+});
+export type ExportParams = z.infer<typeof exportParamsSchema>;
+
+const mediaTypes: Record<OutputFormat, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
+
+export interface CropRectangle {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * The largest rectangle of the given aspect ratio inside the image, centred on the focal
+ * point and shifted (never shrunk) to stay inside the image.
+ */
+export function cropAround(
+  image: { width: number; height: number },
+  aspect: number,
+  focus: { x: number; y: number } = { x: 0.5, y: 0.5 },
+): CropRectangle {
+  const fitsWidth = image.width / image.height > aspect;
+  const width = fitsWidth ? Math.min(image.width, Math.round(image.height * aspect)) : image.width;
+  const height = fitsWidth ? image.height : Math.min(image.height, Math.round(image.width / aspect));
+  const clamp = (value: number, max: number) => Math.min(Math.max(0, value), max);
+  return {
+    left: clamp(Math.round(focus.x * image.width - width / 2), image.width - width),
+    top: clamp(Math.round(focus.y * image.height - height / 2), image.height - height),
+    width,
+    height,
+  };
+}
+
+function cropsFor(shot: Shot, params: ExportParams) {
+  return shot.crops ? params.crops.filter((crop) => shot.crops!.includes(crop.aspect)) : params.crops;
+}
+
+/**
+ * The final stage: exact-size crops (4:5, 16:9, 1:1, 9:16...) from the last image, around the
+ * shot's focal point, in each requested format.
+ */
+export const exportStage: StageDefinition<ExportParams> = {
+  name: 'export',
+  position: 'last',
+  paramsSchema: exportParamsSchema,
+  checkShot(shot, params) {
+    const defined = params.crops.map((crop) => crop.aspect);
+    return (shot.crops ?? []).flatMap((aspect, index) =>
+      defined.includes(aspect)
+        ? []
+        : [
+            {
+              path: ['crops', index],
+              message: `crop "${aspect}" is not defined by the export stage (it defines ${defined.join(', ')})`,
+            },
+          ],
+    );
+  },
+  shotInputs: (shot, params) => ({ focus: shot.focus, crops: cropsFor(shot, params) }),
+  async run(context) {
+    const { input, shot, params } = context;
+    if (!input) throw new Error('export stage ran without an input image');
+    const outputs = [];
+    const rectangles: Record<string, CropRectangle> = {};
+    const crops = cropsFor(shot, params);
+    for (const [index, crop] of crops.entries()) {
+      const rectangle = cropAround(input, aspectValue(crop.aspect), shot.focus);
+      const name = crop.aspect.replace(':', 'x');
+      rectangles[name] = rectangle;
+      for (const format of params.formats) {
+        const image = sharp(input.bytes)
+          .extract(rectangle)
+          .resize(crop.size.width, crop.size.height, { fit: 'fill', kernel: 'lanczos3' });
+        const bytes = await context.encode(image, format, params.quality);
+        outputs.push({ name, bytes, mediaType: mediaTypes[format], primary: false });
+      }
+      context.progress((index + 1) / crops.length, name);
+    }
+    return { status: 'ok', outputs, details: { crops: rectangles } };
+  },
+};

@@ -1,0 +1,90 @@
+import type { ImageModelV3 } from '@ai-sdk/provider';
+import type { Sharp } from 'sharp';
+import type { z } from 'zod';
+import type { Brand, Shot } from '../config/campaign-schema.ts';
+import type { LockEntry } from '../models/lock-entry.ts';
+
+/**
+ * The contract every pipeline stage implements. The runner knows nothing about what a stage
+ * does: it hands the stage its input image, its bound model and its params, and stores what
+ * comes back. New stages (typography, stylize, upscale) drop in by adding a definition to
+ * the stage catalog.
+ */
+export interface StageDefinition<Params = unknown> {
+  /** The name used in `pipeline.stages[].stage`. */
+  readonly name: string;
+  /** The model role this stage needs bound under `models`, if any. */
+  readonly role?: string;
+  /** Where the stage may stand: compose must come first, export last. */
+  readonly position?: 'first' | 'last';
+  /** Validates the stage's params (every key except `stage`). */
+  readonly paramsSchema: z.ZodType<Params>;
+  /** Config problems only visible with a shot in hand (e.g. a crop the export does not define). */
+  checkShot?(shot: Shot, params: Params): Array<{ path: (string | number)[]; message: string }>;
+  /**
+   * The shot-specific inputs that determine this stage's output, beyond its params, input
+   * image, model lock entry and seed (which the runner always includes). Goes into the
+   * cache key and the embedded provenance.
+   */
+  shotInputs(shot: Shot, params: Params): Record<string, unknown>;
+  /** How many times a rejected shot may be re-rolled with a new seed (0 when absent). */
+  rerollBudget?(params: Params): number;
+  run(context: StageContext<Params>): Promise<StageResult>;
+}
+
+export interface StageImage {
+  readonly bytes: Uint8Array;
+  readonly mediaType: string;
+  readonly width: number;
+  readonly height: number;
+  readonly sha256: string;
+}
+
+export interface StageContext<Params = unknown> {
+  readonly campaign: string;
+  readonly shot: Shot;
+  readonly seed: number;
+  readonly params: Params;
+  readonly brand: Brand;
+  /** The primary output of the previous stage; undefined for the first stage. */
+  readonly input: StageImage | undefined;
+  /** The model bound to this stage's role, with its lock entry. */
+  readonly model: { readonly instance: ImageModelV3; readonly lock: LockEntry } | undefined;
+  readonly signal: AbortSignal;
+  /**
+   * Encodes pixels with the job's provenance embedded (XMP), so every file Atelier writes
+   * carries the record of what made it. Stages must encode through this.
+   */
+  encode(image: Sharp, format: OutputFormat, quality?: number): Promise<Uint8Array>;
+  /** Reports progress within the job, 0..1. */
+  progress(fraction: number, message?: string): void;
+}
+
+export type OutputFormat = 'png' | 'jpeg' | 'webp';
+
+export interface StageOutput {
+  /** Distinguishes several outputs of one job (e.g. `4x5`); empty for the single primary image. */
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  readonly mediaType: string;
+  /** The output the next stage receives. Exactly one per stage, except a final stage. */
+  readonly primary: boolean;
+}
+
+export type StageResult =
+  | {
+      readonly status: 'ok';
+      readonly outputs: StageOutput[];
+      /** Stage-specific record kept in the manifest (OCR text and score, colour metrics...). */
+      readonly details?: Record<string, unknown>;
+      readonly warnings?: string[];
+      /** Money spent on this job in USD, when the provider reports or implies it. */
+      readonly costUsd?: number;
+    }
+  | {
+      /** A quality gate said no. `reroll` asks the runner to try the shot again with a new seed. */
+      readonly status: 'rejected';
+      readonly reason: string;
+      readonly reroll: boolean;
+      readonly details?: Record<string, unknown>;
+    };
