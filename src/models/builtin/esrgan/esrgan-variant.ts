@@ -1,0 +1,76 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { AtelierError } from '../../../errors.ts';
+
+/** The three ESRGAN sizes UpscalerJS publishes on npm (MIT-licensed weights). */
+export type EsrganSize = 'slim' | 'medium' | 'thick';
+/** Scales Atelier exposes; the packages also carry x3 and x8, which we do not offer. */
+export type EsrganScale = 2 | 4;
+
+export const esrganSizes: readonly EsrganSize[] = ['slim', 'medium', 'thick'];
+export const esrganScales: readonly EsrganScale[] = [2, 4];
+
+export interface EsrganVariant {
+  readonly size: EsrganSize;
+  readonly scale: EsrganScale;
+  /** npm package that ships the weights, e.g. `@upscalerjs/esrgan-slim`. */
+  readonly packageName: string;
+  /**
+   * Pixel range the network expects and produces: the RDN models (slim, medium) work on 0..255,
+   * the RRDN model (thick) on 0..1 (from the packages' own model definitions).
+   */
+  readonly range: 255 | 1;
+  /**
+   * Default context padding in input pixels around each tile. Slim: its whole receptive field, so
+   * tiles are exact. Medium and thick: the smallest padding measured to keep the tiled result
+   * within 1/255 of the whole-image result (see README, "Upscale").
+   */
+  readonly defaultPadding: number;
+}
+
+/**
+ * Context padding per size. Slim's receptive field is 10 input pixels; medium's is 15 and thick's
+ * 154, but their influence decays long before that, so the measured <= 1/255 padding is used.
+ */
+const defaultPadding: Record<EsrganSize, number> = { slim: 10, medium: 15, thick: 24 };
+
+export function esrganVariant(size: EsrganSize, scale: EsrganScale): EsrganVariant {
+  return {
+    size,
+    scale,
+    packageName: `@upscalerjs/esrgan-${size}`,
+    range: size === 'thick' ? 1 : 255,
+    defaultPadding: defaultPadding[size],
+  };
+}
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The installed package's root folder. The UpscalerJS packages do not export `package.json`,
+ * so `require.resolve` cannot find it; walk the same node_modules search path instead.
+ */
+export function esrganPackageRoot(packageName: string): string {
+  for (const folder of require.resolve.paths(packageName) ?? []) {
+    const root = join(folder, packageName);
+    if (existsSync(join(root, 'package.json'))) return root;
+  }
+  throw new AtelierError(
+    'MODEL_UNAVAILABLE',
+    `ESRGAN weights package ${packageName} is not installed: expected it in node_modules (run npm install)`,
+  );
+}
+
+/** The installed version of a weights package, as the lockfile records it. */
+export function esrganPackageVersion(packageName: string): string {
+  const manifest = JSON.parse(readFileSync(join(esrganPackageRoot(packageName), 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
+}
+
+/** The folder holding `model.json` and its weight shards for a variant, inside node_modules. */
+export function esrganModelDirectory(variant: EsrganVariant): string {
+  return join(esrganPackageRoot(variant.packageName), 'models', `x${variant.scale}`);
+}

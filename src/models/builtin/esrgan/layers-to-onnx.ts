@@ -1,0 +1,252 @@
+import { AtelierError } from '../../../errors.ts';
+import type { KerasLayer, LayersModel } from './layers-model.ts';
+import { encodeOnnxModel, type OnnxInitializer, type OnnxNode } from './onnx-model-encoder.ts';
+
+/**
+ * Name of the graph's input: a float32 NHWC image `[1, height, width, 3]` in the model's range,
+ * the same layout as the Keras model, so every engine exchanges tiles in one layout.
+ */
+export const onnxInputName = 'image';
+/** Name of the graph's output: the upscaled NHWC image. */
+export const onnxOutputName = 'upscaled';
+
+const opset = 13;
+
+/**
+ * Translates an ESRGAN TensorFlow.js layers model (NHWC, Keras layers) into an ONNX graph
+ * (NCHW) that onnxruntime runs natively. Supported layers are exactly those the UpscalerJS
+ * ESRGAN models use: Conv2D, Activation, Concatenate, Add, UpSampling2D and the thick model's
+ * custom MultiplyBeta (x * beta) and PixelShuffle{2,4}x (TensorFlow's depth_to_space, which is
+ * ONNX DepthToSpace in DCR order). Anything else is refused by name.
+ */
+export function layersModelToOnnx(model: LayersModel): Uint8Array {
+  const nodes: OnnxNode[] = [];
+  const initializers: OnnxInitializer[] = [];
+  const outputOf = new Map<string, string>();
+  const source = (layer: KerasLayer, index = 0) => {
+    const name = layer.inputs[index];
+    const output = name === undefined ? undefined : outputOf.get(name);
+    if (output === undefined) throw unsupported(layer, `input ${index} (${name}) is not produced earlier`);
+    return output;
+  };
+
+  for (const layer of model.layers) {
+    const out = `${layer.name}:0`;
+    const config = layer.config;
+    switch (layer.className) {
+      case 'InputLayer':
+        nodes.push(transpose(layer.name, onnxInputName, out, [0, 3, 1, 2]));
+        break;
+      case 'Conv2D': {
+        const kernelSize = config.kernel_size as [number, number];
+        checkEquals(layer, 'strides', config.strides, [1, 1]);
+        checkEquals(layer, 'dilation_rate', config.dilation_rate, [1, 1]);
+        checkEquals(layer, 'data_format', config.data_format, 'channels_last');
+        const padding = config.padding === 'same' ? kernelSize.map((size) => (size - 1) / 2) : [0, 0];
+        if (config.padding !== 'same' && !(kernelSize[0] === 1 && kernelSize[1] === 1)) {
+          throw unsupported(
+            layer,
+            `padding "${String(config.padding)}" with a ${kernelSize.join('x')} kernel`,
+          );
+        }
+        const kernel = requireWeight(model, layer, 'kernel');
+        initializers.push({
+          name: `${layer.name}/kernel`,
+          dims: [kernel.shape[3]!, kernel.shape[2]!, kernel.shape[0]!, kernel.shape[1]!],
+          float32: hwioToOihw(kernel.data, kernel.shape),
+        });
+        const inputs = [source(layer), `${layer.name}/kernel`];
+        if (config.use_bias !== false) {
+          const bias = requireWeight(model, layer, 'bias');
+          initializers.push({ name: `${layer.name}/bias`, dims: [bias.shape[0]!], float32: bias.data });
+          inputs.push(`${layer.name}/bias`);
+        }
+        const activation = config.activation as string;
+        const convOut = activation === 'linear' ? out : `${layer.name}:conv`;
+        nodes.push({
+          opType: 'Conv',
+          name: layer.name,
+          inputs,
+          outputs: [convOut],
+          attributes: [
+            { name: 'kernel_shape', ints: kernelSize },
+            { name: 'pads', ints: [padding[0]!, padding[1]!, padding[0]!, padding[1]!] },
+            { name: 'strides', ints: [1, 1] },
+          ],
+        });
+        if (activation !== 'linear') nodes.push(activationNode(layer, activation, convOut, out));
+        break;
+      }
+      case 'Activation':
+        nodes.push(activationNode(layer, config.activation as string, source(layer), out));
+        break;
+      case 'Concatenate': {
+        const axis = config.axis as number;
+        if (axis !== 3 && axis !== -1) throw unsupported(layer, `concatenation on axis ${axis}`);
+        nodes.push({
+          opType: 'Concat',
+          name: layer.name,
+          inputs: layer.inputs.map((_, index) => source(layer, index)),
+          outputs: [out],
+          attributes: [{ name: 'axis', int: 1 }],
+        });
+        break;
+      }
+      case 'Add':
+        nodes.push({
+          opType: layer.inputs.length === 2 ? 'Add' : 'Sum',
+          name: layer.name,
+          inputs: layer.inputs.map((_, index) => source(layer, index)),
+          outputs: [out],
+        });
+        break;
+      case 'UpSampling2D': {
+        const [sy, sx] = config.size as [number, number];
+        if (config.interpolation !== 'nearest') {
+          throw unsupported(layer, `interpolation "${String(config.interpolation)}"`);
+        }
+        initializers.push({
+          name: `${layer.name}/scales`,
+          dims: [4],
+          float32: Float32Array.of(1, 1, sy, sx),
+        });
+        nodes.push({
+          opType: 'Resize',
+          name: layer.name,
+          inputs: [source(layer), '', `${layer.name}/scales`],
+          outputs: [out],
+          attributes: [
+            { name: 'mode', string: 'nearest' },
+            { name: 'coordinate_transformation_mode', string: 'asymmetric' },
+            { name: 'nearest_mode', string: 'floor' },
+          ],
+        });
+        break;
+      }
+      case 'MultiplyBeta': {
+        const beta = typeof config.beta === 'number' ? config.beta : 0.2;
+        initializers.push({ name: `${layer.name}/beta`, dims: [], float32: Float32Array.of(beta) });
+        nodes.push({
+          opType: 'Mul',
+          name: layer.name,
+          inputs: [source(layer), `${layer.name}/beta`],
+          outputs: [out],
+        });
+        break;
+      }
+      default: {
+        const shuffle = /^PixelShuffle(\d+)x$/.exec(layer.className);
+        if (!shuffle) throw unsupported(layer, 'this layer type');
+        nodes.push({
+          opType: 'DepthToSpace',
+          name: layer.name,
+          inputs: [source(layer)],
+          outputs: [out],
+          attributes: [
+            { name: 'blocksize', int: Number(shuffle[1]) },
+            { name: 'mode', string: 'DCR' },
+          ],
+        });
+      }
+    }
+    outputOf.set(layer.name, out);
+  }
+
+  const final = outputOf.get(model.outputName);
+  if (!final)
+    throw new AtelierError('MODEL_UNAVAILABLE', `ESRGAN graph has no layer named ${model.outputName}`);
+  nodes.push(transpose('output', final, onnxOutputName, [0, 2, 3, 1]));
+  return encodeOnnxModel(
+    {
+      name: 'esrgan',
+      nodes,
+      initializers,
+      inputs: [{ name: onnxInputName, dims: [1, 'height', 'width', 3] }],
+      outputs: [{ name: onnxOutputName, dims: [1, 'upscaled_height', 'upscaled_width', 3] }],
+    },
+    { opset, producer: 'atelier' },
+  );
+}
+
+/**
+ * How far (in input pixels) an output pixel can see: the sum of the convolutions' radii, with
+ * radii after an upsampling counted in input pixels (rounded up: a tile edge needs whole pixels).
+ */
+export function receptiveFieldRadius(model: LayersModel): number {
+  const radius = new Map<string, number>();
+  const scaleAt = new Map<string, number>();
+  for (const layer of model.layers) {
+    const inputs = layer.inputs.map((name) => ({
+      radius: radius.get(name) ?? 0,
+      scale: scaleAt.get(name) ?? 1,
+    }));
+    let own = Math.max(0, ...inputs.map((input) => input.radius));
+    let scale = Math.max(1, ...inputs.map((input) => input.scale));
+    if (layer.className === 'Conv2D') {
+      const [kernel] = layer.config.kernel_size as [number, number];
+      own += Math.ceil((kernel - 1) / 2 / scale);
+    } else if (layer.className === 'UpSampling2D') {
+      scale *= (layer.config.size as [number, number])[0];
+    } else if (layer.className.startsWith('PixelShuffle')) {
+      scale *= Number(/\d+/.exec(layer.className)![0]);
+    }
+    radius.set(layer.name, own);
+    scaleAt.set(layer.name, scale);
+  }
+  return radius.get(model.outputName) ?? 0;
+}
+
+function transpose(name: string, input: string, output: string, perm: number[]): OnnxNode {
+  return {
+    opType: 'Transpose',
+    name,
+    inputs: [input],
+    outputs: [output],
+    attributes: [{ name: 'perm', ints: perm }],
+  };
+}
+
+function activationNode(layer: KerasLayer, activation: string, input: string, output: string): OnnxNode {
+  if (activation === 'relu')
+    return { opType: 'Relu', name: `${layer.name}/relu`, inputs: [input], outputs: [output] };
+  if (activation === 'linear')
+    return { opType: 'Identity', name: layer.name, inputs: [input], outputs: [output] };
+  throw unsupported(layer, `activation "${activation}"`);
+}
+
+function requireWeight(model: LayersModel, layer: KerasLayer, kind: 'kernel' | 'bias') {
+  const weight = model.weights.get(`${layer.name}/${kind}`);
+  if (!weight) {
+    throw new AtelierError('MODEL_UNAVAILABLE', `ESRGAN weights have no ${kind} for layer ${layer.name}`);
+  }
+  return weight;
+}
+
+/** Keras stores kernels as [height, width, in, out]; ONNX Conv wants [out, in, height, width]. */
+function hwioToOihw(data: Float32Array, shape: readonly number[]): Float32Array {
+  const [kh, kw, cin, cout] = shape as [number, number, number, number];
+  const out = new Float32Array(data.length);
+  for (let y = 0; y < kh; y++) {
+    for (let x = 0; x < kw; x++) {
+      for (let i = 0; i < cin; i++) {
+        for (let o = 0; o < cout; o++) {
+          out[((o * cin + i) * kh + y) * kw + x] = data[((y * kw + x) * cin + i) * cout + o]!;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function checkEquals(layer: KerasLayer, key: string, actual: unknown, expected: unknown): void {
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+    throw unsupported(layer, `${key} ${JSON.stringify(actual)} (expected ${JSON.stringify(expected)})`);
+  }
+}
+
+function unsupported(layer: KerasLayer, what: string): AtelierError {
+  return new AtelierError(
+    'MODEL_UNAVAILABLE',
+    `ESRGAN layer ${layer.name} (${layer.className}) cannot be converted: unsupported ${what}`,
+  );
+}
