@@ -24,7 +24,7 @@ const builtinProvider: ModelProvider = {
   name: 'builtin',
   async lock(reference) {
     const definition = requireBuiltin(reference);
-    const { package: pkg, sha256 } = await definition.fingerprint();
+    const { package: pkg, sha256, extra } = await definition.fingerprint();
     return {
       reference: reference.raw,
       provider: 'builtin',
@@ -32,6 +32,7 @@ const builtinProvider: ModelProvider = {
       version: pkg.version,
       package: pkg,
       sha256,
+      ...(extra ? { extra } : {}),
     };
   },
   create(reference) {

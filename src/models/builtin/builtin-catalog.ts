@@ -3,6 +3,9 @@ import { createRequire } from 'node:module';
 import type { ImageModelV3 } from '@ai-sdk/provider';
 import { sha256 } from '../../util/canonical-json.ts';
 import { DraftImageModel } from './draft/draft-image-model.ts';
+import { esrganImplementationFiles, esrganWeightFiles } from './esrgan/esrgan-files.ts';
+import { EsrganImageModel } from './esrgan/esrgan-image-model.ts';
+import { esrganPackageVersion, esrganSizes, esrganVariant } from './esrgan/esrgan-variant.ts';
 
 /**
  * A model that ships with Atelier. `fingerprint` says exactly what the lockfile pins: the
@@ -15,7 +18,12 @@ export interface BuiltinModelDefinition {
   /** Roles this model can play; the config is checked against it. */
   readonly roles: readonly string[];
   create(): ImageModelV3;
-  fingerprint(): Promise<{ package: { name: string; version: string }; sha256: string }>;
+  fingerprint(): Promise<{
+    package: { name: string; version: string };
+    sha256: string;
+    /** Further pins, e.g. the sha256 of the Atelier code that runs third-party weights. */
+    extra?: Record<string, string>;
+  }>;
 }
 
 const require = createRequire(import.meta.url);
@@ -64,3 +72,28 @@ registerBuiltinModel({
     ]),
   }),
 });
+
+const esrganDescriptions = {
+  slim: 'ESRGAN slim (RDN, 2 small dense blocks; fastest)',
+  medium: 'ESRGAN medium (RDN, 10 dense blocks; ~3x the work of slim)',
+  thick: 'ESRGAN thick (RRDN, 10 residual-in-residual dense blocks; ~32x the work of slim)',
+};
+
+for (const size of esrganSizes) {
+  registerBuiltinModel({
+    id: `esrgan-${size}`,
+    description:
+      `${esrganDescriptions[size]}: the UpscalerJS DIV2K-trained network with its MIT weights from ` +
+      `@upscalerjs/esrgan-${size}, x2 or x4, run tiled on worker threads (onnxruntime).`,
+    roles: ['upscale'],
+    create: () => new EsrganImageModel(size),
+    fingerprint: async () => {
+      const packageName = esrganVariant(size, 2).packageName;
+      return {
+        package: { name: packageName, version: esrganPackageVersion(packageName) },
+        sha256: await hashFiles(esrganWeightFiles(size)),
+        extra: { implementation: await hashFiles(esrganImplementationFiles()) },
+      };
+    },
+  });
+}

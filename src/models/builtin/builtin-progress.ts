@@ -14,7 +14,10 @@ const listeners = new AsyncLocalStorage<BuiltinProgressListener>();
  * @example
  * const result = await withBuiltinProgress((f, m) => context.progress(f, m), () => generateImage(...));
  */
-export function withBuiltinProgress<T>(listener: BuiltinProgressListener, work: () => Promise<T>): Promise<T> {
+export function withBuiltinProgress<T>(
+  listener: BuiltinProgressListener,
+  work: () => Promise<T>,
+): Promise<T> {
   return listeners.run(listener, work);
 }
 

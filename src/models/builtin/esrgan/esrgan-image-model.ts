@@ -1,5 +1,10 @@
 import { availableParallelism } from 'node:os';
-import type { ImageModelV3, ImageModelV3CallOptions, ImageModelV3File, SharedV3Warning } from '@ai-sdk/provider';
+import type {
+  ImageModelV3,
+  ImageModelV3CallOptions,
+  ImageModelV3File,
+  SharedV3Warning,
+} from '@ai-sdk/provider';
 import sharp, { type OutputInfo } from 'sharp';
 import { AtelierError } from '../../../errors.ts';
 import { reportBuiltinProgress } from '../builtin-progress.ts';
@@ -73,12 +78,17 @@ export class EsrganImageModel implements ImageModelV3 {
 
   async doGenerate(options: ImageModelV3CallOptions) {
     const warnings: SharedV3Warning[] = [];
-    if (options.prompt) warnings.push({ type: 'unsupported', feature: 'prompt', details: 'upscalers take no prompt' });
+    if (options.prompt)
+      warnings.push({ type: 'unsupported', feature: 'prompt', details: 'upscalers take no prompt' });
     if (options.seed !== undefined) {
       warnings.push({ type: 'unsupported', feature: 'seed', details: 'the upscaler is deterministic' });
     }
     if (options.size || options.aspectRatio) {
-      warnings.push({ type: 'unsupported', feature: 'size', details: 'the output size is the input size times scale' });
+      warnings.push({
+        type: 'unsupported',
+        feature: 'size',
+        details: 'the output size is the input size times scale',
+      });
     }
     const settings = this.settings(options.providerOptions?.builtin);
     const input = await decodeInput(options.files);
@@ -146,8 +156,13 @@ export class EsrganImageModel implements ImageModelV3 {
   private settings(raw: unknown): EsrganSettings {
     const parsed = esrganSettingsSchema.safeParse(raw ?? {});
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'builtin'}: ${issue.message}`);
-      throw new AtelierError('INVALID_ARGUMENT', `Invalid settings for builtin:${this.modelId}: ${problems.join('; ')}`);
+      const problems = parsed.error.issues.map(
+        (issue) => `${issue.path.join('.') || 'builtin'}: ${issue.message}`,
+      );
+      throw new AtelierError(
+        'INVALID_ARGUMENT',
+        `Invalid settings for builtin:${this.modelId}: ${problems.join('; ')}`,
+      );
     }
     return parsed.data;
   }
@@ -158,7 +173,9 @@ export class EsrganImageModel implements ImageModelV3 {
 
   private digests(scale: EsrganScale) {
     const variant = esrganVariant(this.size, scale);
-    return esrganWeightDigests[`${variant.packageName}@${esrganPackageVersion(variant.packageName)}/x${scale}`];
+    return esrganWeightDigests[
+      `${variant.packageName}@${esrganPackageVersion(variant.packageName)}/x${scale}`
+    ];
   }
 
   private footprint(scale: EsrganScale): Promise<NetworkFootprint> {
@@ -197,14 +214,16 @@ export class EsrganImageModel implements ImageModelV3 {
 
 interface DecodedInput {
   readonly rgb: RgbImage;
-  readonly alpha: { readonly pixels: Uint8Array; readonly width: number; readonly height: number } | undefined;
+  readonly alpha:
+    | { readonly pixels: Uint8Array; readonly width: number; readonly height: number }
+    | undefined;
   readonly width: number;
   readonly height: number;
 }
 
 /** The call's single input image as 8-bit sRGB pixels, with its alpha channel split off. */
 async function decodeInput(files: ImageModelV3File[] | undefined): Promise<DecodedInput> {
-  if (!files || files.length !== 1) {
+  if (files?.length !== 1) {
     throw new AtelierError(
       'INVALID_ARGUMENT',
       `ESRGAN upscaling expects exactly one input image (prompt.images) but received ${files?.length ?? 0}`,
@@ -217,7 +236,10 @@ async function decodeInput(files: ImageModelV3File[] | undefined): Promise<Decod
   const bytes = typeof file.data === 'string' ? Buffer.from(file.data, 'base64') : file.data;
   let decoded: { data: Buffer; info: OutputInfo };
   try {
-    decoded = await sharp(bytes).toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    decoded = await sharp(bytes)
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
   } catch (error) {
     throw new AtelierError(
       'INVALID_ARGUMENT',
@@ -243,7 +265,9 @@ async function encodeOutput(rgb: RgbImage, alpha: DecodedInput['alpha'], scale: 
   const raw = { width: rgb.width, height: rgb.height, channels: 3 as const };
   let image = sharp(rgb.pixels, { raw });
   if (alpha) {
-    const resized = await sharp(alpha.pixels, { raw: { width: alpha.width, height: alpha.height, channels: 1 } })
+    const resized = await sharp(alpha.pixels, {
+      raw: { width: alpha.width, height: alpha.height, channels: 1 },
+    })
       .resize(alpha.width * scale, alpha.height * scale, { kernel: 'lanczos3', fit: 'fill' })
       .raw()
       .toBuffer();

@@ -22,7 +22,15 @@ export const esrganSettingsSchema = z.object({
 });
 export type EsrganSettings = z.infer<typeof esrganSettingsSchema>;
 
-const units: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+const units: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+};
 
 /**
  * A memory size from config: a number of bytes or text like `1.5GB`, `800MB`, `2GiB`.

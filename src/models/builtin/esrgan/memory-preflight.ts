@@ -155,7 +155,7 @@ export function preflight(
     {
       details: [
         `of which ${formatBytes(smallest!.imageBytes)} is the image itself and ${formatBytes(smallest!.engineBytes)} the engines`,
-        'Raise the upscale stage\'s memoryBudget, use a smaller scale, or upscale a smaller image.',
+        "Raise the upscale stage's memoryBudget, use a smaller scale, or upscale a smaller image.",
       ],
     },
   );

@@ -81,7 +81,13 @@ export class TileWorkerPool {
   private assign(pooled: PooledWorker, task: Task): void {
     pooled.task = task;
     pooled.worker.ref();
-    const request: TileWorkerRequest = { type: 'tile', id: task.id, tile: task.tile, width: task.width, height: task.height };
+    const request: TileWorkerRequest = {
+      type: 'tile',
+      id: task.id,
+      tile: task.tile,
+      width: task.width,
+      height: task.height,
+    };
     pooled.worker.postMessage(request, [task.tile.buffer as ArrayBuffer]);
   }
 
@@ -134,5 +140,8 @@ export class TileWorkerPool {
 }
 
 function toError(failure: TileWorkerFailure, fallback: AtelierErrorCode, prefix = ''): AtelierError {
-  return new AtelierError((failure.code as AtelierErrorCode | undefined) ?? fallback, `${prefix}${failure.message}`);
+  return new AtelierError(
+    (failure.code as AtelierErrorCode | undefined) ?? fallback,
+    `${prefix}${failure.message}`,
+  );
 }

@@ -16,7 +16,8 @@ import type {
  */
 const port = parentPort!;
 const setup = workerData as TileWorkerSetup;
-const post = (message: TileWorkerResponse, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+const post = (message: TileWorkerResponse, transfer: ArrayBuffer[] = []) =>
+  port.postMessage(message, transfer);
 
 let engine: TileEngine;
 try {

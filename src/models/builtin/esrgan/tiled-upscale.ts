@@ -81,7 +81,11 @@ export async function tiledUpscale(image: RgbImage, options: TiledUpscaleOptions
     };
     for (let slot = 0; slot < Math.max(1, options.concurrency); slot++) submit();
   });
-  return { pixels: assembler.result, width: image.width * options.scale, height: image.height * options.scale };
+  return {
+    pixels: assembler.result,
+    width: image.width * options.scale,
+    height: image.height * options.scale,
+  };
 }
 
 function rowDone(plan: TilePlan, outputs: Map<number, Float32Array>, row: number): boolean {
@@ -115,7 +119,7 @@ export function extractTile(image: RgbImage, tile: PlannedTile, range: number): 
  * (blending across horizontal seams), and quantises finished rows to 8 bits.
  */
 class StripAssembler {
-  readonly result: Uint8Array;
+  private readonly pixels: Uint8ClampedArray;
   private readonly outWidth: number;
   /** The previous strip, kept until the next one has been blended into its bottom overlap. */
   private previous: { strip: Float32Array; top: number; height: number } | undefined;
@@ -126,7 +130,11 @@ class StripAssembler {
     private readonly range: number,
   ) {
     this.outWidth = plan.width * scale;
-    this.result = new Uint8Array(this.outWidth * plan.height * scale * 3);
+    this.pixels = new Uint8ClampedArray(this.outWidth * plan.height * scale * 3);
+  }
+
+  get result(): Uint8Array {
+    return new Uint8Array(this.pixels.buffer);
   }
 
   addRow(row: number, tileOutputs: readonly Float32Array[]): void {
@@ -197,9 +205,7 @@ class StripAssembler {
     const factor = 255 / this.range;
     const count = (end - top) * this.outWidth * 3;
     const target = top * this.outWidth * 3;
-    for (let index = 0; index < count; index++) {
-      const value = Math.round(strip[index]! * factor);
-      this.result[target + index] = value < 0 ? 0 : value > 255 ? 255 : value;
-    }
+    // A clamped array rounds to nearest (ties to even) and clamps to 0..255 on assignment.
+    for (let index = 0; index < count; index++) this.pixels[target + index] = strip[index]! * factor;
   }
 }

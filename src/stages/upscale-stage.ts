@@ -1,0 +1,103 @@
+import type { JSONObject, SharedV3ProviderOptions } from '@ai-sdk/provider';
+import { generateImage } from 'ai';
+import sharp from 'sharp';
+import { z } from 'zod';
+import { withBuiltinProgress } from '../models/builtin/builtin-progress.ts';
+import { parseByteSize } from '../models/builtin/esrgan/esrgan-settings.ts';
+import { formatWarning } from '../models/format-warning.ts';
+import type { StageDefinition } from './stage.ts';
+
+const memoryBudgetSchema = z.union([z.number(), z.string()]).transform((value, context) => {
+  const bytes = parseByteSize(value);
+  if (bytes === undefined) {
+    context.addIssue({
+      code: 'custom',
+      message: `malformed memory budget: expected bytes or a size like "1.5GB", "800MB", "2GiB" but found ${JSON.stringify(value)}`,
+    });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const upscaleParamsSchema = z.strictObject({
+  /** Upscaling factor. */
+  scale: z.union([z.literal(2), z.literal(4)], { message: 'expected scale 2 or 4' }).default(2),
+  /** Largest tile edge in input pixels (built-in upscalers; default 256). */
+  tile: z.number().int().min(32).max(4096).optional(),
+  /** Context pixels around each tile (default: the model's seam-free padding). */
+  padding: z.number().int().min(0).max(512).optional(),
+  /** Pixels blended on each side of a seam (default 4). */
+  overlap: z.number().int().min(0).max(128).optional(),
+  /** Peak memory the upscale may use: bytes or "1.5GB"; a smaller tile is chosen to fit, or the job refuses. */
+  memoryBudget: memoryBudgetSchema.optional(),
+  /** Passed through to the provider, keyed by provider name (AI SDK convention). */
+  providerOptions: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+});
+export type UpscaleParams = z.infer<typeof upscaleParamsSchema>;
+
+/**
+ * Stage 4: upscales the previous stage's image with whichever model is bound to the `upscale`
+ * role, through `generateImage({ prompt: { images: [input] } })`. The built-in ESRGAN models
+ * take the tile settings from `providerOptions.builtin`; a remote upscaler gets the same call
+ * (and whatever `providerOptions` the config gives it). The master is always exactly
+ * `scale` times the input, so the export crops that follow are predictable.
+ */
+export const upscaleStage: StageDefinition<UpscaleParams> = {
+  name: 'upscale',
+  role: 'upscale',
+  paramsSchema: upscaleParamsSchema,
+  shotInputs: () => ({}),
+  async run(context) {
+    const { params, model, input } = context;
+    if (!model) throw new Error('upscale stage ran without a model');
+    if (!input) throw new Error('upscale stage ran without an input image');
+    const builtin = Object.fromEntries(
+      Object.entries({
+        scale: params.scale,
+        tile: params.tile,
+        padding: params.padding,
+        overlap: params.overlap,
+        memoryBudget: params.memoryBudget,
+      }).filter(([, value]) => value !== undefined),
+    ) as JSONObject;
+    const result = await withBuiltinProgress(
+      (fraction, message) => context.progress(fraction, message),
+      () =>
+        generateImage({
+          model: model.instance,
+          prompt: { images: [input.bytes] },
+          providerOptions: {
+            ...(params.providerOptions as SharedV3ProviderOptions | undefined),
+            builtin: { ...builtin, ...(params.providerOptions?.builtin as JSONObject | undefined) },
+          },
+          abortSignal: context.signal,
+        }),
+    );
+    const warnings = result.warnings.map(formatWarning);
+    const width = input.width * params.scale;
+    const height = input.height * params.scale;
+    let image = sharp(result.image.uint8Array);
+    const produced = await image.metadata();
+    if (produced.width !== width || produced.height !== height) {
+      // A remote upscaler may round or cap sizes; crops downstream rely on the exact factor.
+      warnings.push(
+        `upscaler returned ${produced.width}x${produced.height}, resized to ${width}x${height} (Lanczos-3)`,
+      );
+      image = image.resize(width, height, { fit: 'fill', kernel: 'lanczos3' });
+    }
+    const bytes = await context.encode(image, 'png');
+    context.progress(1, `${width}x${height}`);
+    return {
+      status: 'ok',
+      outputs: [{ name: '', bytes, mediaType: 'image/png', primary: true }],
+      warnings,
+      details: {
+        scale: params.scale,
+        width,
+        height,
+        upscaler: result.providerMetadata.builtin?.images[0] ?? null,
+        responses: result.responses.map((response) => ({ modelId: response.modelId })),
+      },
+    };
+  },
+};
