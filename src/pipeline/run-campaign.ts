@@ -10,7 +10,7 @@ import { requireModelReference } from '../models/model-reference.ts';
 import { defaultModelRegistry, type ModelRegistry } from '../models/model-registry.ts';
 import type { StageDefinition } from '../stages/stage.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
-import { writeFileAtomic } from '../util/atomic-write.ts';
+import { removeStaleTemporaryFiles, writeFileAtomic } from '../util/atomic-write.ts';
 import { canonicalJson, sha256 } from '../util/canonical-json.ts';
 import { renderContactSheet } from './contact-sheet.ts';
 import { type Chain, planChains } from './plan.ts';
@@ -63,6 +63,11 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
     const configSha256 = sha256(loaded.source);
     const { runId, resumed } = openRun(workspace, loaded, configSha256, lockCheck.lock, options);
     const runDir = runDirectory(loaded.projectDirectory, runId);
+    if (resumed) {
+      // A killed process may have left half-written temporary files; the real files are intact.
+      await removeStaleTemporaryFiles(runDir);
+      await removeStaleTemporaryFiles(workspace.store.root);
+    }
     const chains = planChains(campaign);
     const stageNames = campaign.pipeline.stages.map((stage) => stage.name);
     emit({

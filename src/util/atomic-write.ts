@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import type { Dirent } from 'node:fs';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 /**
  * Writes a file so that readers only ever see the old content or the complete new content:
@@ -41,4 +42,37 @@ async function syncDirectory(directory: string): Promise<void> {
   } catch {
     // Some filesystems refuse fsync on directories; the rename is still atomic there.
   }
+}
+
+const temporaryName = /\.tmp-(\d+)-[0-9a-f]{8}$/;
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes temporary files left by a process that died mid-write (a SIGKILLed run). Files of
+ * live processes are left alone: they may still be renamed into place.
+ */
+export async function removeStaleTemporaryFiles(directory: string): Promise<number> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(directory, { recursive: true, withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const entry of entries) {
+    const match = temporaryName.exec(entry.name);
+    if (!entry.isFile() || !match) continue;
+    if (Number(match[1]) === process.pid || processIsAlive(Number(match[1]))) continue;
+    await rm(join(entry.parentPath, entry.name), { force: true });
+    removed++;
+  }
+  return removed;
 }
