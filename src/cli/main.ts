@@ -6,6 +6,7 @@ import { registerModelsCommand } from './commands/models-command.ts';
 import { registerRunCommand } from './commands/run-command.ts';
 import { registerRunsCommand } from './commands/runs-command.ts';
 import { registerValidateCommand } from './commands/validate-command.ts';
+import { registerVerifyCommand } from './commands/verify-command.ts';
 
 export function createProgram(): Command {
   const program = new Command()
@@ -19,6 +20,7 @@ export function createProgram(): Command {
   registerValidateCommand(program);
   registerRunsCommand(program);
   registerModelsCommand(program);
+  registerVerifyCommand(program);
   return program;
 }
 

@@ -11,6 +11,7 @@ import { limitModelCalls } from '../models/limit-model-calls.ts';
 import type { LockEntry } from '../models/lock-entry.ts';
 import { requireModelReference } from '../models/model-reference.ts';
 import { defaultModelRegistry, type ModelRegistry } from '../models/model-registry.ts';
+import { renderRunReport } from '../report/run-report.ts';
 import type { StageDefinition } from '../stages/stage.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import { removeStaleTemporaryFiles, writeFileAtomic } from '../util/atomic-write.ts';
@@ -123,7 +124,8 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
       performance.now() - started,
       interrupted,
     );
-    if (!interrupted) await writeRunRecords(loaded, runDir, chains, outcomes, summary, lockCheck.lock, sheet);
+    if (!interrupted)
+      await writeRunRecords(workspace, loaded, runDir, chains, outcomes, summary, lockCheck.lock, sheet);
     workspace.ledger.setRunStatus(runId, summary.status, summary);
     emit({ type: 'run-finished', runId, summary });
     return summary;
@@ -170,6 +172,7 @@ function openRun(
     campaign: loaded.campaign.campaign,
     configPath: loaded.configPath,
     configSha256,
+    configSource: loaded.source,
     lock,
   });
   return { runId, resumed: false };
@@ -236,6 +239,7 @@ function summarise(
 }
 
 async function writeRunRecords(
+  workspace: Workspace,
   loaded: LoadedCampaign,
   runDir: string,
   chains: Chain[],
@@ -244,13 +248,17 @@ async function writeRunRecords(
   lock: Lockfile,
   sheet: ContactSheetBuilder,
 ): Promise<void> {
-  await writeFileAtomic(
-    join(runDir, 'contact-sheet.png'),
-    await sheet.render(`${loaded.campaign.campaign} — ${summary.runId}`),
-    {
-      durable: false,
-    },
-  );
+  const contactSheet = await sheet.render(`${loaded.campaign.campaign} — ${summary.runId}`);
+  await writeFileAtomic(join(runDir, 'contact-sheet.png'), contactSheet, { durable: false });
+  const report = await renderRunReport({
+    summary,
+    stages: loaded.campaign.pipeline.stages.map((stage) => stage.name),
+    lock,
+    jobs: workspace.ledger.jobs(summary.runId),
+    contactSheet,
+    thumbnail: (address) => workspace.thumbnails.get(address, 320),
+  });
+  await writeFileAtomic(join(runDir, 'report.html'), report, { durable: false });
   const record = {
     run: summary.runId,
     campaign: loaded.campaign.campaign,
