@@ -63,6 +63,8 @@ export async function createTempProject(config: Record<string, unknown> | string
 }
 
 /** sha256 of every file under a folder, keyed by relative path (JSON manifests excluded on request). */
+const runRecords = new Set(['contact-sheet.png', 'report.html']);
+
 export async function hashTree(
   root: string,
   options: { skipJson?: boolean } = {},
@@ -72,7 +74,7 @@ export async function hashTree(
   for (const entry of entries) {
     if (!entry.isFile()) continue;
     const path = join(entry.parentPath, entry.name);
-    if (options.skipJson && path.endsWith('.json')) continue;
+    if (options.artifactsOnly && (path.endsWith('.json') || runRecords.has(entry.name))) continue;
     hashes.set(relative(root, path), sha256(await readFile(path)));
   }
   return hashes;
