@@ -62,13 +62,14 @@ export async function createTempProject(config: Record<string, unknown> | string
   };
 }
 
-/** sha256 of every file under a folder, keyed by relative path (JSON manifests excluded on request). */
 const runRecords = new Set(['contact-sheet.png', 'report.html']);
 
-export async function hashTree(
-  root: string,
-  options: { skipJson?: boolean } = {},
-): Promise<Map<string, string>> {
+/**
+ * sha256 of every file under a folder, keyed by relative path. `artifactsOnly` leaves out what
+ * describes a run rather than being made by it: manifests (timings), the contact sheet and the
+ * report (they name the run).
+ */
+export async function hashTree(root: string, options: { artifactsOnly?: boolean } = {}): Promise<Map<string, string>> {
   const hashes = new Map<string, string>();
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   for (const entry of entries) {
