@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { AtelierError, describeError } from '../errors.ts';
 import { atelierPackageVersion } from '../models/builtin/builtin-catalog.ts';
+import { registerBenchCommand } from './commands/bench-command.ts';
 import { registerLockCommand } from './commands/lock-command.ts';
 import { registerModelsCommand } from './commands/models-command.ts';
 import { registerRunCommand } from './commands/run-command.ts';
@@ -21,6 +22,7 @@ export function createProgram(): Command {
   registerRunsCommand(program);
   registerModelsCommand(program);
   registerVerifyCommand(program);
+  registerBenchCommand(program);
   return program;
 }
 

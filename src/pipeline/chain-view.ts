@@ -14,14 +14,25 @@ export interface ChainView {
   rejected: Array<{ attempt: number; stage: string; reason: string }>;
 }
 
-/** Groups a run's jobs into chains, in the ledger's order (shot, seed index). */
-export function chainViews(jobs: readonly JobRecord[], stageCount: number): ChainView[] {
+/** Groups a run's jobs into chains, in campaign shot order when given, then by seed index. */
+export function chainViews(
+  jobs: readonly JobRecord[],
+  stageCount: number,
+  shotOrder: readonly string[] = [],
+): ChainView[] {
   const groups = new Map<string, JobRecord[]>();
   for (const job of jobs) {
     const key = `${job.shotId}\u0000${job.seedIndex}`;
     groups.set(key, [...(groups.get(key) ?? []), job]);
   }
-  return [...groups.values()].map((group) => {
+  const rank = (shotId: string) => {
+    const index = shotOrder.indexOf(shotId);
+    return index === -1 ? shotOrder.length : index;
+  };
+  const ordered = [...groups.values()].sort(
+    (a, b) => rank(a[0]!.shotId) - rank(b[0]!.shotId) || a[0]!.seedIndex - b[0]!.seedIndex,
+  );
+  return ordered.map((group) => {
     const finalAttempt = Math.max(...group.map((job) => job.attempt));
     const final = group
       .filter((job) => job.attempt === finalAttempt)

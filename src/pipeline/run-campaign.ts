@@ -253,6 +253,7 @@ async function writeRunRecords(
   const report = await renderRunReport({
     summary,
     stages: loaded.campaign.pipeline.stages.map((stage) => stage.name),
+    shotOrder: loaded.campaign.shots.map((shot) => shot.id),
     lock,
     jobs: workspace.ledger.jobs(summary.runId),
     contactSheet,

@@ -9,6 +9,8 @@ import { dataUri, detailFacts, escapeHtml } from './html.ts';
 export interface RunReportInput {
   summary: RunSummary;
   stages: readonly string[];
+  /** Shot ids in campaign order: the report follows the brief. */
+  shotOrder: readonly string[];
   lock: Lockfile;
   jobs: readonly JobRecord[];
   contactSheet: Uint8Array | undefined;
@@ -37,7 +39,7 @@ pre{background:#fff;padding:12px;border-radius:8px;overflow:auto;font-size:12px}
 /** A self-contained HTML report of a run (images inlined): it opens offline, anywhere. */
 export async function renderRunReport(input: RunReportInput): Promise<string> {
   const { summary } = input;
-  const chains = chainViews(input.jobs, input.stages.length);
+  const chains = chainViews(input.jobs, input.stages.length, input.shotOrder);
   const chainHtml: string[] = [];
   for (const chain of chains) {
     const cells: string[] = [];

@@ -69,7 +69,10 @@ const runRecords = new Set(['contact-sheet.png', 'report.html']);
  * describes a run rather than being made by it: manifests (timings), the contact sheet and the
  * report (they name the run).
  */
-export async function hashTree(root: string, options: { artifactsOnly?: boolean } = {}): Promise<Map<string, string>> {
+export async function hashTree(
+  root: string,
+  options: { artifactsOnly?: boolean } = {},
+): Promise<Map<string, string>> {
   const hashes = new Map<string, string>();
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   for (const entry of entries) {
