@@ -6,6 +6,7 @@ import { registerLockCommand } from './commands/lock-command.ts';
 import { registerModelsCommand } from './commands/models-command.ts';
 import { registerRunCommand } from './commands/run-command.ts';
 import { registerRunsCommand } from './commands/runs-command.ts';
+import { registerStatusCommand } from './commands/status-command.ts';
 import { registerValidateCommand } from './commands/validate-command.ts';
 import { registerVerifyCommand } from './commands/verify-command.ts';
 
@@ -20,6 +21,7 @@ export function createProgram(): Command {
   registerLockCommand(program);
   registerValidateCommand(program);
   registerRunsCommand(program);
+  registerStatusCommand(program);
   registerModelsCommand(program);
   registerVerifyCommand(program);
   registerBenchCommand(program);
