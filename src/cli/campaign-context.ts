@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from 'commander';
 import { type LoadedCampaign, loadCampaign } from '../config/load-campaign.ts';
 import { defaultModelRegistry, type ModelRegistry } from '../models/model-registry.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
@@ -18,7 +19,7 @@ export function parsePositiveInteger(name: string) {
   return (value: string): number => {
     const number = Number(value);
     if (!Number.isInteger(number) || number < 1)
-      throw new Error(`Expected a positive integer for ${name} but received "${value}"`);
+      throw new InvalidArgumentError(`Expected a positive integer for ${name} but received "${value}"`);
     return number;
   };
 }

@@ -88,6 +88,11 @@ export function parseCampaign(
   const parsed = campaignSchema.safeParse(data);
   if (!parsed.success) {
     problems.push(...parsed.error.issues.flatMap(describeIssue));
+    // Still check the stages' own params, so one pass reports every problem it can.
+    const rawStages = (data as { pipeline?: { stages?: unknown } } | null)?.pipeline?.stages;
+    if (Array.isArray(rawStages) && rawStages.every((entry) => typeof entry?.stage === 'string')) {
+      checkStages(rawStages, context, problems);
+    }
     reportProblems();
   }
   const input = parsed.data!;

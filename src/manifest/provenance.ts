@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { canonicalJson } from '../util/canonical-json.ts';
 
 /**
  * The part of a manifest that is a pure function of what made the image: it is embedded in
@@ -26,13 +27,17 @@ function unescapeXml(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
-/** An XMP packet carrying the provenance record as JSON (readable by any XMP tool). */
+/**
+ * An XMP packet carrying the provenance record as canonical JSON (readable by any XMP tool).
+ * Canonical, because the same record can arrive with keys in another order (e.g. a lock entry
+ * read back from the lockfile) and must still give the same bytes.
+ */
 export function provenanceXmp(record: { cacheKey: string } & Provenance): string {
   return (
     '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>' +
     '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' +
     `<rdf:Description rdf:about="" xmlns:atelier="${namespace}">` +
-    `<atelier:provenance>${escapeXml(JSON.stringify(record))}</atelier:provenance>` +
+    `<atelier:provenance>${escapeXml(canonicalJson(record))}</atelier:provenance>` +
     '</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
   );
 }

@@ -20,7 +20,8 @@ export interface ResolvedModel {
   readonly model: ImageModelV3;
 }
 
-const builtinProvider: ModelProvider = {
+/** The provider of `builtin:*` models (always registered). */
+export const builtinProvider: ModelProvider = {
   name: 'builtin',
   async lock(reference) {
     const definition = requireBuiltin(reference);

@@ -1,20 +1,29 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import type { Dirent } from 'node:fs';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 /**
  * Writes a file so that readers only ever see the old content or the complete new content:
  * write to a temporary sibling, fsync it, rename over the target, then fsync the directory so
  * the rename itself survives a crash. A process killed mid-write leaves only a `.tmp-*` file.
+ *
+ * `durable: false` skips the fsyncs (the rename stays atomic): for files that can be rebuilt
+ * from durable state, such as a run folder's copies of stored artifacts.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: { durable?: boolean } = {},
+): Promise<void> {
+  const durable = options.durable ?? true;
   const directory = dirname(path);
   await mkdir(directory, { recursive: true });
   const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const handle = await open(temporary, 'w');
   try {
     await handle.writeFile(data);
-    await handle.sync();
+    if (durable) await handle.sync();
   } catch (error) {
     await handle.close();
     await rm(temporary, { force: true });
@@ -27,7 +36,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await rm(temporary, { force: true });
     throw error;
   }
-  await syncDirectory(directory);
+  if (durable) await syncDirectory(directory);
 }
 
 async function syncDirectory(directory: string): Promise<void> {
@@ -41,4 +50,37 @@ async function syncDirectory(directory: string): Promise<void> {
   } catch {
     // Some filesystems refuse fsync on directories; the rename is still atomic there.
   }
+}
+
+const temporaryName = /\.tmp-(\d+)-[0-9a-f]{8}$/;
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes temporary files left by a process that died mid-write (a SIGKILLed run). Files of
+ * live processes are left alone: they may still be renamed into place.
+ */
+export async function removeStaleTemporaryFiles(directory: string): Promise<number> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(directory, { recursive: true, withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const entry of entries) {
+    const match = temporaryName.exec(entry.name);
+    if (!entry.isFile() || !match) continue;
+    if (Number(match[1]) === process.pid || processIsAlive(Number(match[1]))) continue;
+    await rm(join(entry.parentPath, entry.name), { force: true });
+    removed++;
+  }
+  return removed;
 }

@@ -1,0 +1,105 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { runCli } from '../../test/helpers/run-cli.ts';
+import { createTempProject, smallCampaign, type TempProject } from '../../test/helpers/temp-project.ts';
+
+const projects: TempProject[] = [];
+afterEach(async () => {
+  await Promise.all(projects.splice(0).map((created) => created.cleanup()));
+});
+
+async function project(config: Record<string, unknown> | string = smallCampaign()) {
+  const created = await createTempProject(config);
+  projects.push(created);
+  return created;
+}
+
+const noStackTrace = /^\s+at .+:\d+:\d+\)?$/m;
+
+describe('atelier CLI', () => {
+  it('rejects a bad config with exit 2, file:line:col, no stack trace, and writes nothing', async () => {
+    const config = smallCampaign() as Record<string, any>;
+    config.pipeline.stages[0].size = '1024*768';
+    config.shots[1].id = '../escape';
+    const created = await project(stringify(config));
+    for (const command of ['run', 'validate', 'lock']) {
+      const result = await runCli([command, created.directory]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(
+        new RegExp(`${created.configPath}:\\d+:\\d+: pipeline\\.stages\\[0\\]\\.size: malformed size`),
+      );
+      expect(result.stderr).toMatch(/shots\[1\]\.id: not a safe file name/);
+      expect(result.stderr).not.toMatch(noStackTrace);
+    }
+    expect(await readdir(created.directory)).toEqual(['atelier.yaml']);
+  });
+
+  it('reports a missing config file with exit 2', async () => {
+    const created = await project();
+    const result = await runCli(['run', join(created.directory, 'nope.yaml')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `error: Cannot read campaign config ${join(created.directory, 'nope.yaml')}: no such file`,
+    );
+  });
+
+  it('runs a campaign, then refuses a stale lock with a readable diff', async () => {
+    const created = await project();
+    const first = await runCli(['run', created.directory]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(
+      /run \S+ completed: 3 shots, 5\/5 images, 16 files, 0 cache hits, 10 computed/,
+    );
+    expect(first.stdout).toMatch(/^compose\s+5\s+5\s+0\s+0\s+/m);
+    expect(first.stderr).toMatch(/\[10\/10\] /);
+    expect((await runCli(['lock', '--check', created.directory])).code).toBe(0);
+
+    const lockPath = join(created.directory, 'atelier.lock.json');
+    const lock = JSON.parse(await readFile(lockPath, 'utf8'));
+    lock.models.compose.version = '0.0.1';
+    await writeFile(lockPath, JSON.stringify(lock));
+    const stale = await runCli(['run', created.directory]);
+    expect(stale.code).toBe(2);
+    expect(stale.stderr).toContain('~ models.compose.version: lock has "0.0.1", config resolves to');
+    expect(stale.stderr).toContain('atelier lock');
+
+    const second = await runCli(['run', created.directory, '--update-lock', '--json']);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ status: 'completed', cacheHits: 10, computedJobs: 0 });
+    const runs = await runCli(['runs', created.directory]);
+    expect(runs.stdout.trim().split('\n')).toHaveLength(2);
+    const runId = JSON.parse(second.stdout).runId;
+    const status = await runCli(['status', runId, created.directory, '--json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      run: runId,
+      status: 'completed',
+      images: { succeeded: 5, failed: 0, unfinished: 0 },
+      stages: [
+        { stage: 'compose', done: 5 },
+        { stage: 'export', done: 5 },
+      ],
+    });
+    expect((await runCli(['status', 'nope', created.directory])).stderr).toContain('No run "nope"');
+  });
+
+  it('rejects bad arguments with exit 2', async () => {
+    const created = await project();
+    const result = await runCli(['run', created.directory, '--concurrency', 'many']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Expected a positive integer for --concurrency but received "many"');
+  });
+});
+
+describe('the example campaign', () => {
+  it('is valid and its committed lock matches the built-in models', async () => {
+    const example = new URL('../../examples/spring-launch', import.meta.url).pathname;
+    const validate = await runCli(['validate', example]);
+    expect(validate.code).toBe(0);
+    expect(validate.stdout).toMatch(/8 shots, 16 images/);
+    const check = await runCli(['lock', '--check', example]);
+    expect(check.stdout + check.stderr).toContain('is up to date');
+    expect(check.code).toBe(0);
+  });
+});

@@ -1,0 +1,121 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import type { ImageModelV3, ImageModelV3CallOptions } from '@ai-sdk/provider';
+import { stringify } from 'yaml';
+import { type LoadedCampaign, loadCampaign } from '../../src/config/load-campaign.ts';
+import { builtinProvider, ModelRegistry } from '../../src/models/model-registry.ts';
+import { stageCatalog } from '../../src/stages/stage-catalog.ts';
+import { sha256 } from '../../src/util/canonical-json.ts';
+
+/** A small campaign that renders in well under a second per image. */
+export function smallCampaign(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    campaign: 'test-campaign',
+    models: { compose: 'builtin:draft' },
+    brand: { palette: ['#F4E9DA', '#E8A0BF', '#7FB77E', '#2E4057'] },
+    pipeline: {
+      seeds: 2,
+      concurrency: 2,
+      stages: [
+        { stage: 'compose', size: '160x128' },
+        {
+          stage: 'export',
+          formats: ['png', 'webp'],
+          crops: [
+            { aspect: '4:5', size: '80x100' },
+            { aspect: '16:9', size: '160x90' },
+          ],
+        },
+      ],
+    },
+    shots: [
+      {
+        id: 'tulips',
+        prompt: 'spring tulips in morning light',
+        headline: 'Spring into colour',
+        focus: { x: 0.3, y: 0.5 },
+      },
+      { id: 'bottle', prompt: 'glass bottle on a podium, product hero', seeds: [7] },
+      { id: 'meadow', prompt: 'picnic on a meadow hill, breeze', crops: ['16:9'] },
+    ],
+    ...overrides,
+  };
+}
+
+export interface TempProject {
+  directory: string;
+  configPath: string;
+  load(): Promise<LoadedCampaign>;
+  cleanup(): Promise<void>;
+}
+
+export async function createTempProject(config: Record<string, unknown> | string): Promise<TempProject> {
+  const directory = await mkdtemp(join(tmpdir(), 'atelier-test-'));
+  const configPath = join(directory, 'atelier.yaml');
+  await writeFile(configPath, typeof config === 'string' ? config : stringify(config));
+  return {
+    directory,
+    configPath,
+    load: () => loadCampaign(configPath, { stages: stageCatalog(), providers: ['builtin'] }),
+    cleanup: () => rm(directory, { recursive: true, force: true }),
+  };
+}
+
+const runRecords = new Set(['contact-sheet.png', 'report.html']);
+
+/**
+ * sha256 of every file under a folder, keyed by relative path. `artifactsOnly` leaves out what
+ * describes a run rather than being made by it: manifests (timings), the contact sheet and the
+ * report (they name the run).
+ */
+export async function hashTree(
+  root: string,
+  options: { artifactsOnly?: boolean } = {},
+): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    if (options.artifactsOnly && (path.endsWith('.json') || runRecords.has(entry.name))) continue;
+    hashes.set(relative(root, path), sha256(await readFile(path)));
+  }
+  return hashes;
+}
+
+/** Wraps every built-in model so a test can count the calls that reached a model. */
+export class CountingModel implements ImageModelV3 {
+  readonly specificationVersion = 'v3';
+  readonly calls: ImageModelV3CallOptions[] = [];
+  constructor(private readonly inner: ImageModelV3) {}
+  get provider() {
+    return this.inner.provider;
+  }
+  get modelId() {
+    return this.inner.modelId;
+  }
+  get maxImagesPerCall() {
+    return this.inner.maxImagesPerCall;
+  }
+  doGenerate(options: ImageModelV3CallOptions) {
+    this.calls.push(options);
+    return this.inner.doGenerate(options);
+  }
+}
+
+export function countingRegistry(): { registry: ModelRegistry; calls: () => number } {
+  const models: CountingModel[] = [];
+  const registry = new ModelRegistry([
+    {
+      name: 'builtin',
+      lock: (reference) => builtinProvider.lock(reference),
+      create: (reference) => {
+        const model = new CountingModel(builtinProvider.create(reference));
+        models.push(model);
+        return model;
+      },
+    },
+  ]);
+  return { registry, calls: () => models.reduce((sum, model) => sum + model.calls.length, 0) };
+}
