@@ -269,6 +269,8 @@ async function encodeOutput(rgb: RgbImage, alpha: DecodedInput['alpha'], scale: 
       raw: { width: alpha.width, height: alpha.height, channels: 1 },
     })
       .resize(alpha.width * scale, alpha.height * scale, { kernel: 'lanczos3', fit: 'fill' })
+      // One band out: without this, libvips writes a single-band image as three sRGB bands.
+      .extractChannel(0)
       .raw()
       .toBuffer();
     image = image.joinChannel(resized, { raw: { width: rgb.width, height: rgb.height, channels: 1 } });
