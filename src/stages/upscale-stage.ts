@@ -21,7 +21,11 @@ const memoryBudgetSchema = z.union([z.number(), z.string()]).transform((value, c
 
 const upscaleParamsSchema = z.strictObject({
   /** Upscaling factor. */
-  scale: z.union([z.literal(2), z.literal(4)], { message: 'expected scale 2 or 4' }).default(2),
+  scale: z
+    .number()
+    .refine((value) => value === 2 || value === 4, 'expected scale 2 or 4')
+    .transform((value) => value as 2 | 4)
+    .default(2),
   /** Largest tile edge in input pixels (built-in upscalers; default 256). */
   tile: z.number().int().min(32).max(4096).optional(),
   /** Context pixels around each tile (default: the model's seam-free padding). */
