@@ -208,7 +208,8 @@ describe('weights', () => {
 
 describe('memory budget', () => {
   it("keeps the engines' memory a function of the tile, not the image", async () => {
-    const network = networkFootprint(await readLayersModel(esrganModelDirectory(esrganVariant('slim', 2))));
+    const variant = esrganVariant('slim', 2);
+    const network = networkFootprint(await readLayersModel(esrganModelDirectory(variant)), variant);
     const settings = { tile: 256, padding: 10, overlap: 4 };
     const estimate = (edge: number) =>
       estimateUpscaleMemory(

@@ -185,7 +185,7 @@ export class EsrganImageModel implements ImageModelV3 {
       footprint = readLayersModel(this.directory(scale), {
         packageName: variant.packageName,
         expectedDigests: this.digests(scale),
-      }).then(networkFootprint);
+      }).then((model) => networkFootprint(model, variant));
       // A failed read (corrupt weights) must not be remembered: a reinstall should fix it.
       footprint.catch(() => this.footprints.delete(scale));
       this.footprints.set(scale, footprint);

@@ -1,30 +1,47 @@
 import { AtelierError } from '../../../errors.ts';
 import { formatBytes, minimumTile } from './esrgan-settings.ts';
+import type { EsrganScale, EsrganSize } from './esrgan-variant.ts';
 import type { LayersModel } from './layers-model.ts';
 import { planTiles, type TilePlan, type TileSettings } from './tile-plan.ts';
 
 /** What the preflight needs to know about a network, computed once per model. */
 export interface NetworkFootprint {
-  /** Peak bytes of live activations per engine input pixel (graph liveness analysis). */
+  /** Peak bytes the engine uses per input pixel of a tile. */
   readonly activationBytesPerPixel: number;
+  /** Peak bytes of live tensors per input pixel, from the graph alone (a lower bound). */
+  readonly livenessBytesPerPixel: number;
   /** Bytes of float32 weights. */
   readonly weightBytes: number;
 }
 
 /**
- * Calibration, measured on this project's engine (onnxruntime CPU, arena off) by the upscale
- * benchmark: real peak activation use against the liveness estimate (the runtime keeps a few
- * extra buffers: layout conversions, convolution workspace), and the fixed cost of a worker
- * thread with a session (isolate, loader, runtime state) beyond the weight copies.
+ * Calibration against peak RSS measured with the upscale benchmark's job runner (slim, medium,
+ * thick; 1 and 2 workers; tiles 32..512; about 15% margin added). The estimate is the whole
+ * process's peak, so a budget reads like the RSS an operator watches.
+ * - The process itself (Node, sharp, the AI SDK) and onnxruntime's first load: ~180 MB.
+ * - Each worker thread (isolate, loader, session state) beyond its weights: ~40 MB, plus about
+ *   six copies of the weights (parsed floats, ONNX bytes, session initialisers, prepacked and
+ *   blocked-layout kernels).
+ * - Activations per engine input pixel, as onnxruntime really uses them (layout conversions,
+ *   convolution workspaces, allocator slack). The liveness analysis below predicts the shape
+ *   but not the level, which differs per network, hence a measured table with the liveness
+ *   estimate as a floor for weights this table has not seen.
  */
-const activationOverhead = 1.6;
+const processBaseBytes = 180e6;
 const workerBaseBytes = 40e6;
-/** Copies of the weights a worker holds: parsed floats, the ONNX bytes, the session's own. */
-const weightCopies = 4;
+const weightCopies = 6;
+const measuredActivationBytesPerPixel: Record<EsrganSize, Record<EsrganScale, number>> = {
+  slim: { 2: 4000, 4: 5500 },
+  medium: { 2: 10_000, 4: 11_500 },
+  thick: { 2: 9300, 4: 9500 },
+};
 
 export interface MemoryEstimate {
+  /** Estimated peak RSS of the process during the upscale. */
   readonly totalBytes: number;
+  /** The process, the workers and their tiles: set by the tile size, whatever the image size. */
   readonly engineBytes: number;
+  /** Decoded input, stitched output, strips and the encoder's copy: set by the image size. */
   readonly imageBytes: number;
 }
 
@@ -37,11 +54,15 @@ export interface UpscaleRequestShape {
 }
 
 /**
- * Peak bytes of live activations per input pixel, by walking the graph in order and freeing
- * each tensor after its last consumer. This is what makes memory a function of the tile, not
- * the image: it multiplies the largest tile's pixel count, never the image's.
+ * A network's memory per tile pixel: the measured figure for the variant, floored by the peak
+ * bytes of live tensors found by walking the graph in order and freeing each tensor after its
+ * last consumer. This is what makes memory a function of the tile, not the image: it multiplies
+ * the tile's pixel count, never the image's.
  */
-export function networkFootprint(model: LayersModel): NetworkFootprint {
+export function networkFootprint(
+  model: LayersModel,
+  variant: { readonly size: EsrganSize; readonly scale: EsrganScale },
+): NetworkFootprint {
   const consumers = new Map<string, number>();
   for (const layer of model.layers) {
     for (const input of layer.inputs) consumers.set(input, (consumers.get(input) ?? 0) + 1);
@@ -79,7 +100,15 @@ export function networkFootprint(model: LayersModel): NetworkFootprint {
   }
   let weightFloats = 0;
   for (const weight of model.weights.values()) weightFloats += weight.data.length;
-  return { activationBytesPerPixel: peak * 4, weightBytes: weightFloats * 4 };
+  const liveness = peak * 4;
+  return {
+    activationBytesPerPixel: Math.max(
+      measuredActivationBytesPerPixel[variant.size][variant.scale],
+      1.2 * liveness,
+    ),
+    livenessBytesPerPixel: liveness,
+    weightBytes: weightFloats * 4,
+  };
 }
 
 /** Estimated peak memory of one upscale with a given plan and number of tiles in flight. */
@@ -93,8 +122,9 @@ export function estimateUpscaleMemory(
   const { scale } = request;
   const inputPixels = plan.largestInput.width * plan.largestInput.height;
   const outputPixels = inputPixels * scale * scale;
-  const activations = network.activationBytesPerPixel * inputPixels * activationOverhead;
+  const activations = network.activationBytesPerPixel * inputPixels;
   const engineBytes =
+    processBaseBytes +
     workers * (workerBaseBytes + weightCopies * network.weightBytes) +
     concurrency * (activations + 2 * (inputPixels + outputPixels) * 3 * 4);
   const outWidth = request.width * scale;

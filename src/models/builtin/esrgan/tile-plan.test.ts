@@ -27,15 +27,20 @@ describe('planTiles', () => {
       width: corner.core.width + 4,
       height: corner.core.height + 4,
     });
-    expect(corner.input).toEqual({
-      left: -10,
-      top: -10,
-      width: corner.region.width + 20,
-      height: corner.region.height + 20,
-    });
+    expect([corner.input.left, corner.input.top]).toEqual([-10, -10]);
     const middle = plan.tiles[1]!;
     expect(middle.region.left).toBe(middle.core.left - 4);
     expect(middle.region.width).toBe(middle.core.width + 8);
+    for (const tile of plan.tiles) {
+      // At least the padding on every side...
+      expect(tile.input.left).toBe(tile.region.left - 10);
+      expect(tile.input.width).toBeGreaterThanOrEqual(tile.region.width + 20);
+      expect(tile.input.height).toBeGreaterThanOrEqual(tile.region.height + 20);
+      // ...and one input shape for the whole plan, the one memory is budgeted for.
+      expect(tile.input).toMatchObject(plan.largestInput);
+    }
+    // Cores are 100x100: the widest region is 100 + 2 * 4, plus 2 * 10 of padding.
+    expect(plan.largestInput).toEqual({ width: 128, height: 128 });
   });
 
   it('uses no overlap for a single tile and limits it to half the narrowest core', () => {

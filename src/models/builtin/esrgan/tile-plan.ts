@@ -23,7 +23,10 @@ export interface PlannedTile {
   readonly core: Rectangle;
   /** The part this tile produces: its core plus the overlap on sides that have a neighbour. */
   readonly region: Rectangle;
-  /** What the engine sees: the region plus `padding` on every side (reflected past the edges). */
+  /**
+   * What the engine sees: the region plus at least `padding` on every side (reflected past the
+   * image edges). All tiles of a plan share one input size.
+   */
   readonly input: Rectangle;
 }
 
@@ -40,7 +43,7 @@ export interface TilePlan {
   readonly yBounds: readonly number[];
   /** Row-major. */
   readonly tiles: readonly PlannedTile[];
-  /** Largest engine input edge, which is what bounds memory. */
+  /** The engine input size shared by every tile, which is what bounds memory. */
   readonly largestInput: { readonly width: number; readonly height: number };
 }
 
@@ -60,6 +63,13 @@ export function planTiles(width: number, height: number, settings: TileSettings)
   const narrowest = Math.min(...spans(xBounds), ...spans(yBounds));
   const overlap = columns === 1 && rows === 1 ? 0 : Math.min(settings.overlap, Math.floor(narrowest / 2));
   const { padding } = settings;
+  // Every tile gets the same input size (the largest region plus padding; smaller regions read
+  // a little more context to their right and below). One shape for the whole image lets the
+  // engine reuse its buffers instead of fragmenting memory over a dozen slightly different sizes.
+  const widest = Math.max(...spans(xBounds)) + 2 * overlap;
+  const tallest = Math.max(...spans(yBounds)) + 2 * overlap;
+  const inputWidth = (columns === 1 ? width : widest) + 2 * padding;
+  const inputHeight = (rows === 1 ? height : tallest) + 2 * padding;
   const tiles: PlannedTile[] = [];
   for (let row = 0; row < rows; row++) {
     for (let column = 0; column < columns; column++) {
@@ -82,8 +92,8 @@ export function planTiles(width: number, height: number, settings: TileSettings)
       const input = {
         left: region.left - padding,
         top: region.top - padding,
-        width: region.width + 2 * padding,
-        height: region.height + 2 * padding,
+        width: inputWidth,
+        height: inputHeight,
       };
       tiles.push({ index: tiles.length, row, column, core, region, input });
     }
@@ -98,10 +108,7 @@ export function planTiles(width: number, height: number, settings: TileSettings)
     xBounds,
     yBounds,
     tiles,
-    largestInput: {
-      width: Math.max(...tiles.map((tile) => tile.input.width)),
-      height: Math.max(...tiles.map((tile) => tile.input.height)),
-    },
+    largestInput: { width: inputWidth, height: inputHeight },
   };
 }
 

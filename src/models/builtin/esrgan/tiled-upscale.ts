@@ -123,6 +123,7 @@ class StripAssembler {
   private readonly outWidth: number;
   /** The previous strip, kept until the next one has been blended into its bottom overlap. */
   private previous: { strip: Float32Array; top: number; height: number } | undefined;
+  private readonly buffers: [Float32Array, Float32Array];
 
   constructor(
     private readonly plan: TilePlan,
@@ -131,6 +132,8 @@ class StripAssembler {
   ) {
     this.outWidth = plan.width * scale;
     this.pixels = new Uint8ClampedArray(this.outWidth * plan.height * scale * 3);
+    const stripFloats = this.outWidth * (plan.largestInput.height - 2 * plan.padding) * scale * 3;
+    this.buffers = [new Float32Array(stripFloats), new Float32Array(plan.rows > 1 ? stripFloats : 0)];
   }
 
   get result(): Uint8Array {
@@ -142,7 +145,8 @@ class StripAssembler {
     const first = plan.tiles[row * plan.columns]!;
     const stripTop = first.region.top * scale;
     const stripHeight = first.region.height * scale;
-    const strip = new Float32Array(outWidth * stripHeight * 3);
+    // Two strip buffers, used in turn: the previous strip must survive until this one is blended.
+    const strip = this.buffers[row % 2]!;
     const overlap = plan.overlap * scale;
 
     for (let column = 0; column < plan.columns; column++) {
