@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { ImageModelV3 } from '@ai-sdk/provider';
 import { sha256 } from '../../util/canonical-json.ts';
 import { DraftImageModel } from './draft/draft-image-model.ts';
+import { GradeImageModel } from './grade/grade-image-model.ts';
 
 /**
  * A model that ships with Atelier. `fingerprint` says exactly what the lockfile pins: the
@@ -61,6 +62,25 @@ registerBuiltinModel({
     sha256: await hashFiles([
       new URL('./draft/draft-composition.ts', import.meta.url),
       new URL('./draft/draft-image-model.ts', import.meta.url),
+    ]),
+  }),
+});
+
+registerBuiltinModel({
+  id: 'grade',
+  description:
+    'Deterministic colour grade: matches an image’s OKLab mean and spread to the brand palette or a ' +
+    'reference image, by a strength 0..1 (statistics transfer; it does not repaint or generate).',
+  roles: ['stylize'],
+  create: () => new GradeImageModel(),
+  fingerprint: async () => ({
+    package: { name: 'atelier', version: atelierPackageVersion() },
+    sha256: await hashFiles([
+      new URL('./grade/grade-image-model.ts', import.meta.url),
+      new URL('./grade/statistics-transfer.ts', import.meta.url),
+      new URL('../../color/oklab.ts', import.meta.url),
+      new URL('../../color/srgb.ts', import.meta.url),
+      new URL('../../color/raw-image.ts', import.meta.url),
     ]),
   }),
 });
