@@ -99,6 +99,7 @@ export function parseCampaign(
   const stages = checkStages(input.pipeline.stages, context, problems);
   checkModels(input.models, stages, context, problems);
   checkShots(input, stages, context, problems);
+  checkQa(input.qa, stages, context, problems);
   reportProblems();
   return {
     ...input,
@@ -228,6 +229,28 @@ function checkShots(
       }
     }
   });
+}
+
+/** A quality gate nothing enforces would pass every image silently: say which stage it needs. */
+function checkQa(
+  qa: Record<string, unknown> | undefined,
+  stages: readonly PipelineStage[],
+  context: CampaignValidationContext,
+  problems: Problem[],
+): void {
+  for (const [section, settings] of Object.entries(qa ?? {})) {
+    if (settings === undefined) continue;
+    const enforced = stages.some((stage) => context.stages.get(stage.name)?.qaSection === section);
+    if (enforced) continue;
+    const enforcers = [...context.stages.values()]
+      .filter((definition) => definition.qaSection === section)
+      .map((definition) => `"${definition.name}"`);
+    problems.push({
+      path: ['qa', section],
+      atKey: true,
+      message: `qa.${section} is checked by the ${enforcers.join(' or ')} stage, but the pipeline has none: add it to pipeline.stages or remove qa.${section}`,
+    });
+  }
 }
 
 function describeIssue(issue: z.core.$ZodIssue): Problem[] {

@@ -13,6 +13,8 @@ export interface Provenance {
   seed: number;
   shot: Record<string, unknown>;
   brand: unknown;
+  /** The quality-gate settings the stage enforces; absent for stages without a gate. */
+  qa?: unknown;
   inputs: string[];
 }
 

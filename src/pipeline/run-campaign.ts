@@ -16,6 +16,7 @@ import { renderContactSheet } from './contact-sheet.ts';
 import { type Chain, planChains } from './plan.ts';
 import type { RunEvent, RunEventListener, RunSummary, StageTiming } from './run-events.ts';
 import { runDirectory } from './run-layout.ts';
+import { reportOnRun } from './run-reports.ts';
 import { type ChainOutcome, StageJobRunner } from './stage-job-runner.ts';
 import { openWorkspace, type Workspace } from './workspace.ts';
 
@@ -105,8 +106,11 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
       performance.now() - started,
       interrupted,
     );
-    if (!interrupted)
+    if (!interrupted) {
+      // Set-level reports (colour consistency...) need every image, so they come after the chains.
+      Object.assign(summary, await reportOnRun({ campaign, chains, outcomes, store: workspace.store }));
       await writeRunRecords(workspace, loaded, runDir, chains, outcomes, summary, lockCheck.lock);
+    }
     workspace.ledger.setRunStatus(runId, summary.status, summary);
     emit({ type: 'run-finished', runId, summary });
     return summary;

@@ -106,7 +106,8 @@ export class StageJobRunner {
           };
         }
         if (outcome.kind === 'rejected') {
-          const budget = this.definition(stage.name).rerollBudget?.(stage.params) ?? 0;
+          const definition = this.definition(stage.name);
+          const budget = definition.rerollBudget?.(stage.params, this.qaFor(definition)) ?? 0;
           const willReroll = outcome.reroll && attempt < budget;
           this.options.emit({
             type: 'job-rejected',
@@ -141,6 +142,11 @@ export class StageJobRunner {
     }
   }
 
+  /** The settings of the quality gate a stage enforces, if the config sets it. */
+  private qaFor(definition: StageDefinition<unknown>): unknown {
+    return definition.qaSection ? this.options.campaign.qa?.[definition.qaSection] : undefined;
+  }
+
   private definition(name: string): StageDefinition<unknown> {
     const definition = this.options.stages.get(name);
     if (!definition) throw new Error(`Stage "${name}" is not in the stage catalog`);
@@ -166,6 +172,8 @@ export class StageJobRunner {
       seed,
       shot: definition.shotInputs(chain.shot, stage.params),
       brand: campaign.brand,
+      // Undefined (and so left out of the key) for stages without a gate: their keys are unchanged.
+      qa: this.qaFor(definition),
       inputs: input ? [input.sha256] : [],
     };
     const cacheKey = hashOf({ cacheFormatVersion, ...provenance });
@@ -204,6 +212,7 @@ export class StageJobRunner {
         seed,
         params: stage.params,
         brand: campaign.brand,
+        qa: provenance.qa,
         input,
         model,
         signal: this.options.signal ?? new AbortController().signal,

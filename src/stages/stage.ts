@@ -1,7 +1,7 @@
 import type { ImageModelV3 } from '@ai-sdk/provider';
 import type { Sharp } from 'sharp';
 import type { z } from 'zod';
-import type { Brand, Shot } from '../config/campaign-schema.ts';
+import type { Brand, Qa, Shot } from '../config/campaign-schema.ts';
 import type { LockEntry } from '../models/lock-entry.ts';
 
 /**
@@ -27,8 +27,17 @@ export interface StageDefinition<Params = unknown> {
    * cache key and the embedded provenance.
    */
   shotInputs(shot: Shot, params: Params): Record<string, unknown>;
-  /** How many times a rejected shot may be re-rolled with a new seed (0 when absent). */
-  rerollBudget?(params: Params): number;
+  /**
+   * The `qa` section this stage enforces (e.g. `colour`). Its settings reach `run` as
+   * `context.qa` and join this stage's cache key; config validation rejects a `qa` section no
+   * stage in the pipeline enforces.
+   */
+  readonly qaSection?: keyof Qa;
+  /**
+   * How many times a rejected shot may be re-rolled with a new seed (0 when absent). `qa` is
+   * the stage's `qaSection` settings, when it has them.
+   */
+  rerollBudget?(params: Params, qa: unknown): number;
   run(context: StageContext<Params>): Promise<StageResult>;
 }
 
@@ -46,6 +55,8 @@ export interface StageContext<Params = unknown> {
   readonly seed: number;
   readonly params: Params;
   readonly brand: Brand;
+  /** The settings of the stage's `qaSection`, when the config gives them. */
+  readonly qa?: unknown;
   /** The primary output of the previous stage; undefined for the first stage. */
   readonly input: StageImage | undefined;
   /** The model bound to this stage's role, with its lock entry. */
