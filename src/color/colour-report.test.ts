@@ -54,8 +54,9 @@ describe('colourReport', () => {
     // With the image included, 20 would be only 1.79 standard deviations above the mean of five.
     const report = colourReport([5, 5.5, 6, 5.2, 20].map(at));
     expect(report.outliers.map((image) => image.shotId)).toEqual(['s4']);
-    // A tight set: 1 ΔE above the rest is many deviations but below the minimum excess.
-    expect(colourReport([5, 5.01, 5.02, 5.01, 6].map(at)).outliers).toEqual([]);
+    // A tight set: 3 ΔE above the rest is many deviations but below the minimum excess.
+    expect(colourReport([5, 5.01, 5.02, 5.01, 8].map(at)).outliers).toEqual([]);
+    expect(colourReport([5, 5.01, 5.02, 5.01, 8].map(at), { minimumExcess: 2 }).outliers).toHaveLength(1);
     expect(colourReport([5, 30].map(at)).outliers).toEqual([]);
   });
 });

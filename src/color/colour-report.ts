@@ -13,8 +13,9 @@ export interface ColourReportOptions {
   readonly sigma?: number;
   /**
    * The least excess (in ΔE) that counts as an outlier, however tight the rest of the set is:
-   * in a very consistent set, a 1 ΔE wobble can be "3 standard deviations" and still be
-   * invisible (default 2, about twice a just-noticeable difference).
+   * in a consistent set, or a small one whose deviation is a rough estimate, a 2 ΔE wobble can
+   * be "3 standard deviations" and still pass unnoticed (default 5: a palette difference seen
+   * at a glance).
    */
   readonly minimumExcess?: number;
 }
@@ -48,7 +49,7 @@ export interface ColourReport {
  * Colour consistency of a set: the spread of the images' palettes and the images that stand
  * out. An image is flagged when its distance to the brand palette, or to the other images,
  * exceeds the mean of the *other* images by more than `sigma` of their standard deviations
- * (and by at least `minimumExcess` ΔE). Leaving the image out matters: in a set of five, one
+ * (and by at least `minimumExcess` ΔE00). Leaving the image out matters: in a set of five, one
  * image can never be 2 standard deviations from a mean and deviation it takes part in.
  * Sets of fewer than three images flag nothing.
  */
@@ -57,7 +58,7 @@ export function colourReport(
   options: ColourReportOptions = {},
 ): ColourReport {
   const sigma = options.sigma ?? 2;
-  const minimumExcess = options.minimumExcess ?? 2;
+  const minimumExcess = options.minimumExcess ?? 5;
   const count = samples.length;
   const brand = samples.map((sample) => sample.colour.brandDeltaE);
   const pairwise = samples.map(() => new Float64Array(count));
