@@ -173,6 +173,11 @@ describe('stylize stage', () => {
     expect(summary.colour!.images).toBe(6);
     expect(summary.colour!.outliers.map((image) => `${image.shotId}#${image.seedIndex}`)).toEqual(['neon#0']);
     expect(formatSummary(summary)).toMatch(/colour outlier: neon#0: ΔE00 \d+\.\d from the brand/);
+    // The run report lists the outlier first, linked to its shot.
+    const html = await readFile(join(summary.runDirectory, 'report.html'), 'utf8');
+    const colour = html.slice(html.indexOf('<h2>Colour</h2>'));
+    expect(colour.indexOf('href="#neon-0"')).toBeLessThan(colour.indexOf('href="#tulips-0"'));
+    expect(colour.match(/outlier: /g)).toHaveLength(1);
   });
 
   it('is byte-identical across fresh projects, and leaves pixels unchanged at strength 0', async () => {
