@@ -166,7 +166,7 @@ describe('stylize stage and qa config', () => {
     expect(campaign.qa).toEqual({ colour: { maxDeltaE: 12, rerolls: 0 } });
     expect(campaign.pipeline.stages[1]).toEqual({
       name: 'stylize',
-      params: { strength: 0.4, preserveLightness: false },
+      params: { strength: 0.4, preserveLightness: false, mode: 'statistics' },
     });
   });
 

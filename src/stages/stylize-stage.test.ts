@@ -130,7 +130,7 @@ describe('stylize stage', () => {
     const stylized = await manifest(summary.runDirectory, 'bottle', chain.seed, '02-stylize.png');
     const composed = await manifest(summary.runDirectory, 'bottle', chain.seed, '01-compose.png');
     expect(stylized).toMatchObject({
-      stage: { name: 'stylize', params: { strength: 0.6, preserveLightness: false } },
+      stage: { name: 'stylize', params: { strength: 0.6, preserveLightness: false, mode: 'statistics' } },
       model: { reference: 'builtin:grade', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
       input: { sha256: composed.output.sha256 },
       output: { width: 160, height: 128, mediaType: 'image/png' },

@@ -18,6 +18,11 @@ const stylizeParamsSchema = z.strictObject({
   /** builtin:grade only: move colour, keep lightness and contrast. */
   preserveLightness: z.boolean().default(false),
   /**
+   * builtin:grade only: `statistics` matches overall colour balance and spread (objects keep
+   * their hue), `palette` pulls each dominant colour toward the nearest brand colour (recolours).
+   */
+  mode: z.enum(['statistics', 'palette']).default('statistics'),
+  /**
    * The provider option that carries `strength` to a remote model (`strength` on fal,
    * `prompt_strength` on replicate, `denoise` on comfyui by default); `none` sends none.
    */
@@ -72,6 +77,7 @@ export const stylizeStage: StageDefinition<StylizeParams> = {
         palette: brand.palette,
         strength: params.strength,
         preserveLightness: params.preserveLightness,
+        mode: params.mode,
         ...passed?.builtin,
       },
     };

@@ -69,8 +69,8 @@ registerBuiltinModel({
 registerBuiltinModel({
   id: 'grade',
   description:
-    'Deterministic colour grade: matches an image’s OKLab mean and spread to the brand palette or a ' +
-    'reference image, by a strength 0..1 (statistics transfer; it does not repaint or generate).',
+    'Deterministic colour grade toward the brand palette or a reference image, by a strength 0..1: ' +
+    'OKLab statistics transfer (shared colour balance) or a dominant-colour pull (recolours). Not generative.',
   roles: ['stylize'],
   create: () => new GradeImageModel(),
   fingerprint: async () => ({
@@ -78,9 +78,13 @@ registerBuiltinModel({
     sha256: await hashFiles([
       new URL('./grade/grade-image-model.ts', import.meta.url),
       new URL('./grade/statistics-transfer.ts', import.meta.url),
+      new URL('./grade/palette-transfer.ts', import.meta.url),
+      new URL('../../color/dominant-palette.ts', import.meta.url),
       new URL('../../color/oklab.ts', import.meta.url),
+      new URL('../../color/cielab.ts', import.meta.url),
       new URL('../../color/srgb.ts', import.meta.url),
       new URL('../../color/raw-image.ts', import.meta.url),
+      new URL('../../util/seeded-random.ts', import.meta.url),
     ]),
   }),
 });

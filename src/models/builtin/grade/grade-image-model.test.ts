@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { deltaE2000 } from '../../../color/delta-e-2000.ts';
 import { describeOklab } from '../../../color/dominant-palette.ts';
+import { measureImageColour } from '../../../color/image-colour.ts';
 import { decodeRawImage, type RawImage } from '../../../color/raw-image.ts';
 import { sha256 } from '../../../util/canonical-json.ts';
 import { renderDraft } from '../draft/draft-image-model.ts';
@@ -74,6 +75,45 @@ describe('builtin:grade', () => {
     expect(meanDistance(await decodeRawImage(bytes), target)).toBeLessThan(Math.min(3, before / 5));
   });
 
+  it('pulls each dominant colour toward the nearest brand colour in palette mode', async () => {
+    const input = await coldInput;
+    const brandDistance = async (bytes: Uint8Array) =>
+      measureImageColour(await decodeRawImage(bytes), brand).brandDeltaE;
+    const before = await brandDistance(input);
+    const half = await brandDistance(
+      (await grade(input, { palette: brand, strength: 0.5, mode: 'palette' })).bytes,
+    );
+    const full = await brandDistance(
+      (await grade(input, { palette: brand, strength: 1, mode: 'palette' })).bytes,
+    );
+    expect(before).toBeGreaterThan(10);
+    expect(half).toBeLessThan(before - 3);
+    expect(full).toBeLessThan(half - 3);
+    // The global statistics transfer, by design, moves the balance rather than each colour.
+    const statistics = await brandDistance((await grade(input, { palette: brand, strength: 1 })).bytes);
+    expect(full).toBeLessThan(statistics);
+    const unchanged = await grade(input, { palette: brand, strength: 0, mode: 'palette' });
+    expect(sha256(unchanged.bytes)).toBe(sha256(input));
+  });
+
+  it('uses a reference image’s dominant colours as the palette in palette mode', async () => {
+    const input = await coldInput;
+    const reference = await renderDraft({
+      prompt: 'citrus glow',
+      seed: 4,
+      width: 96,
+      height: 96,
+      palette: ['#F6C85F', '#E8A0BF'],
+    });
+    const referencePalette = measureImageColour(await decodeRawImage(reference), brand).palette.map(
+      (colour) => colour.hex,
+    );
+    const distance = async (bytes: Uint8Array) =>
+      measureImageColour(await decodeRawImage(bytes), referencePalette).brandDeltaE;
+    const { bytes } = await grade(input, { strength: 1, mode: 'palette' }, reference);
+    expect(await distance(bytes)).toBeLessThan((await distance(input)) / 2);
+  });
+
   it('gives byte-identical output for the same inputs', async () => {
     const input = await coldInput;
     const first = await grade(input, { palette: brand, strength: 0.7 });
@@ -82,6 +122,13 @@ describe('builtin:grade', () => {
     expect(sha256((await grade(input, { palette: brand, strength: 0.71 })).bytes)).not.toBe(
       sha256(first.bytes),
     );
+    const palette = await grade(input, { palette: brand, strength: 0.7, mode: 'palette' });
+    const again = await grade(Uint8Array.from(input), {
+      palette: [...brand],
+      strength: 0.7,
+      mode: 'palette',
+    });
+    expect(sha256(again.bytes)).toBe(sha256(palette.bytes));
   });
 
   it('keeps lightness when asked, and the size and alpha always', async () => {

@@ -7,7 +7,9 @@ import {
 } from '@ai-sdk/provider';
 import { convertBase64ToUint8Array, parseProviderOptions } from '@ai-sdk/provider-utils';
 import { z } from 'zod';
-import { decodeRawImage, encodeRawImagePng } from '../../../color/raw-image.ts';
+import { dominantPalette } from '../../../color/dominant-palette.ts';
+import { decodeRawImage, encodeRawImagePng, type RawImage } from '../../../color/raw-image.ts';
+import { paletteTargets, transferPalette } from './palette-transfer.ts';
 import { imageStatistics, paletteStatistics, transferStatistics } from './statistics-transfer.ts';
 
 const hexColour = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'expected a hex colour like "#1A2B3C"');
@@ -22,6 +24,12 @@ export const gradeOptionsSchema = z.object({
   paletteWeights: z.array(z.number().min(0)).optional(),
   /** Move colour only and keep the image's lightness and contrast. */
   preserveLightness: z.boolean().default(false),
+  /**
+   * `statistics`: match the image's overall OKLab mean and spread to the target's (a shared
+   * colour balance; objects keep their hue). `palette`: pull each dominant colour of the image
+   * toward the nearest target colour (recolours; a red object turns the nearest brand colour).
+   */
+  mode: z.enum(['statistics', 'palette']).default('statistics'),
 });
 export type GradeOptions = z.infer<typeof gradeOptionsSchema>;
 
@@ -29,11 +37,13 @@ export type GradeOptions = z.infer<typeof gradeOptionsSchema>;
  * `builtin:grade`: a deterministic colour grade exposed as an AI SDK ImageModelV3, so a
  * remote image-to-image or edit model can take the `stylize` role in its place.
  *
- * It takes the image to grade as the first input file (`prompt: { images: [image] }`) and
- * matches its OKLab mean and spread (lightness, and the a/b colour axes) to those of a target
- * by `strength`: the second input file when one is given (a reference image), otherwise
- * `providerOptions.builtin.palette`. It is a global statistics transfer: it makes a set share
- * one colour balance, contrast and saturation; it does not repaint objects in brand colours.
+ * It takes the image to grade as the first input file (`prompt: { images: [image] }`) and moves
+ * it toward a target by `strength`: the second input file when one is given (a reference
+ * image), otherwise `providerOptions.builtin.palette`. In `statistics` mode (the default) it
+ * matches the image's OKLab mean and spread (lightness, and the a/b colour axes) to the
+ * target's: a set comes to share one colour balance, contrast and saturation, and objects keep
+ * their hue. In `palette` mode it pulls each dominant colour of the image toward the nearest
+ * target colour, which recolours. Neither generates or repaints content.
  * The same inputs give the same bytes; strength 0 returns the input file unchanged. The
  * prompt and seed are not used.
  *
@@ -57,7 +67,9 @@ export class GradeImageModel implements ImageModelV3 {
       providerOptions: options.providerOptions,
       schema: gradeOptionsSchema,
     });
-    const { strength, palette, paletteWeights, preserveLightness } = gradeOptionsSchema.parse(settings ?? {});
+    const { strength, palette, paletteWeights, preserveLightness, mode } = gradeOptionsSchema.parse(
+      settings ?? {},
+    );
     const [input, reference, ...rest] = options.files ?? [];
     if (!input) {
       throw new InvalidArgumentError({
@@ -98,11 +110,23 @@ export class GradeImageModel implements ImageModelV3 {
     let output = inputBytes;
     if (strength > 0) {
       const image = await decodeRawImage(inputBytes);
-      const target = reference
-        ? imageStatistics(await decodeRawImage(fileBytes(reference, 'files[1]')))
-        : paletteStatistics(palette!, paletteWeights);
+      const referenceImage = reference ? await decodeRawImage(fileBytes(reference, 'files[1]')) : undefined;
+      const options = { strength, preserveLightness };
+      let graded: RawImage;
+      if (mode === 'palette') {
+        // A reference image's own dominant colours are its palette.
+        const targets = referenceImage
+          ? dominantPalette(referenceImage).map((colour) => colour.oklab)
+          : paletteTargets(palette!);
+        graded = transferPalette(image, targets, options);
+      } else {
+        const target = referenceImage
+          ? imageStatistics(referenceImage)
+          : paletteStatistics(palette!, paletteWeights);
+        graded = transferStatistics(image, target, options);
+      }
       // Level 1: this PNG only carries pixels to the stage, which encodes the final file.
-      output = await encodeRawImagePng(transferStatistics(image, target, { strength, preserveLightness }), 1);
+      output = await encodeRawImagePng(graded, 1);
     }
     // Deterministic: asking for several images gives several copies of the one grade.
     const images = Array.from({ length: options.n }, () => output);
