@@ -283,5 +283,16 @@ describe('stylize stage', () => {
     expect(summary.warnings).toEqual([
       'strength 0.6 not sent to fakeedit.image: no known strength option (set strengthOption to name it, or to none)',
     ]);
+    // `strengthOption: none` is the way to say "this model takes no strength".
+    const silent = await project(
+      stylizedCampaign((campaign) => {
+        campaign.shots = campaign.shots.slice(1, 2);
+        campaign.models.stylize = 'fakeedit:refine-v1';
+        campaign.pipeline.stages[1].strengthOption = 'none';
+      }),
+    );
+    const quiet = await runCampaign({ loaded: await loadWith(silent, registry), registry });
+    expect(quiet.warnings).toEqual([]);
+    expect(models.at(-1)!.calls[0]!.providerOptions.fakeedit).toBeUndefined();
   });
 });
