@@ -8,7 +8,8 @@ import { AtelierError } from '../errors.ts';
 import { checkLock, type Lockfile, lockPathFor } from '../lock/lockfile.ts';
 import { requireModelReference } from '../models/model-reference.ts';
 import { defaultModelRegistry, type ModelRegistry } from '../models/model-registry.ts';
-import type { StageDefinition } from '../stages/stage.ts';
+import { disposeModel } from '../models/ocr-model.ts';
+import type { BoundModel, StageDefinition } from '../stages/stage.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { canonicalJson, sha256 } from '../util/canonical-json.ts';
@@ -58,6 +59,9 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
   });
   emit({ type: 'lock', action: lockCheck.action, path: lockPathFor(loaded.projectDirectory) });
 
+  // Model instances live for one run: resources they set up lazily (OCR worker pools, loaded
+  // weights) are shared by every job of the run and freed in `finally`, so the process exits.
+  const models = resolveModels(campaign, registry, lockCheck.lock);
   const workspace = options.workspace ?? openWorkspace(loaded.projectDirectory);
   try {
     const configSha256 = sha256(loaded.source);
@@ -80,7 +84,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
       runId,
       runDir,
       lock: lockCheck.lock,
-      models: resolveModels(campaign, registry, lockCheck.lock),
+      models,
       stages,
       workspace,
       useCache: options.useCache ?? true,
@@ -106,6 +110,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
     emit({ type: 'run-finished', runId, summary });
     return summary;
   } finally {
+    await Promise.allSettled([...models.values()].map((model) => disposeModel(model.instance)));
     if (!options.workspace) workspace.close();
   }
 }
@@ -154,10 +159,7 @@ function openRun(
 }
 
 function resolveModels(campaign: Campaign, registry: ModelRegistry, lock: Lockfile) {
-  const models = new Map<
-    string,
-    { instance: ReturnType<ModelRegistry['resolve']>['model']; lock: Lockfile['models'][string] }
-  >();
+  const models = new Map<string, BoundModel>();
   for (const [role, raw] of Object.entries(campaign.models)) {
     if (raw === undefined) continue;
     models.set(role, {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { ImageModelV3 } from '@ai-sdk/provider';
 import { sha256 } from '../../util/canonical-json.ts';
+import type { RoleModel } from '../ocr-model.ts';
 import { DraftImageModel } from './draft/draft-image-model.ts';
 
 /**
@@ -14,7 +14,8 @@ export interface BuiltinModelDefinition {
   readonly description: string;
   /** Roles this model can play; the config is checked against it. */
   readonly roles: readonly string[];
-  create(): ImageModelV3;
+  /** An AI SDK image model, or a text recogniser (OcrModelV1) for the `ocr` role. */
+  create(): RoleModel;
   fingerprint(): Promise<{ package: { name: string; version: string }; sha256: string }>;
 }
 
