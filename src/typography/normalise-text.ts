@@ -21,7 +21,7 @@ export const defaultTextMatching: TextMatching = textMatchingSchema.parse({});
 const singleQuotes = /[\u2018\u2019\u201A\u201B\u2032\u0060\u00B4]/g;
 const doubleQuotes = /[\u201C\u201D\u201E\u201F\u2033\u00AB\u00BB]/g;
 const dashes = /[\u2010\u2011\u2012\u2013\u2014\u2015\u2212]/g;
-const invisible = /[\u00AD\u200B\u200C\u200D\u2060\uFEFF]/g;
+const invisible = /\u00AD|\u200B|\u200C|\u200D|\u2060|\uFEFF/g;
 const foldedLetters: Record<string, string> = {
   ß: 'ss',
   ẞ: 'SS',
