@@ -7,10 +7,11 @@ export const textMatchingSchema = z.strictObject({
   /** `ignore` drops punctuation from both sides; `keep` counts every mark. */
   punctuation: z.enum(['ignore', 'keep']).default('ignore'),
   /**
-   * `fold` compares base letters (é -> e, ß -> ss), for recognisers without the copy's
-   * accents; `keep` requires accents to be read exactly.
+   * `fold` (default) compares base letters (é -> e, ß -> ss): the built-in recogniser reads
+   * English and drops accents. `keep` requires accents to be read exactly (use it with a
+   * recogniser that knows the copy's language).
    */
-  diacritics: z.enum(['keep', 'fold']).default('keep'),
+  diacritics: z.enum(['keep', 'fold']).default('fold'),
 });
 export type TextMatching = z.infer<typeof textMatchingSchema>;
 

@@ -80,12 +80,14 @@ export class TesseractOcrModel implements OcrModelV1 {
   }
 
   async doRecognize(options: OcrCallOptions): Promise<OcrCallResult> {
-    // Grey levels only: colour adds nothing to Tesseract's binarisation and costs decode time.
-    const image = await sharp(options.image).greyscale().png({ compressionLevel: 1 }).toBuffer();
+    const image = await prepareImage(options.image);
     const psm = pageSegmentation[options.layout ?? 'auto'];
     const { data } = await this.workerPool().run(
       (worker) =>
-        worker.recognize(image, { tessedit_pageseg_mode: psm } as never, { text: true, blocks: true }),
+        worker.recognize(image, { tessedit_pageseg_mode: psm, user_defined_dpi: '300' } as never, {
+          text: true,
+          blocks: true,
+        }),
       options.abortSignal,
     );
     const lines = readLines(data);
@@ -134,6 +136,18 @@ async function createTesseractWorker(): Promise<Tesseract.Worker> {
     // would crash the process; the job's promise rejects either way.
     errorHandler: () => {},
   });
+}
+
+/**
+ * Grey levels only (colour adds nothing to Tesseract's binarisation and costs decode time),
+ * and mostly dark images are negated: the recogniser was trained on dark text on a light page,
+ * and reads light-on-dark copy (a dark scene, a filled button) far better the right way round.
+ */
+async function prepareImage(bytes: Uint8Array): Promise<Buffer> {
+  const grey = sharp(bytes).greyscale();
+  const { channels } = await grey.clone().stats();
+  const dark = (channels[0]?.mean ?? 255) < 110;
+  return (dark ? grey.negate({ alpha: false }) : grey).png({ compressionLevel: 1 }).toBuffer();
 }
 
 function toBox(bbox: Tesseract.Bbox): OcrBox {

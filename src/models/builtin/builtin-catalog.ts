@@ -1,5 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import {
+  englishTrainedDataFile,
+  TesseractOcrModel,
+  tesseractCorePackageFile,
+} from '../../typography/tesseract-ocr-model.ts';
 import { sha256 } from '../../util/canonical-json.ts';
 import type { RoleModel } from '../ocr-model.ts';
 import { DraftImageModel } from './draft/draft-image-model.ts';
@@ -62,6 +67,26 @@ registerBuiltinModel({
     sha256: await hashFiles([
       new URL('./draft/draft-composition.ts', import.meta.url),
       new URL('./draft/draft-image-model.ts', import.meta.url),
+    ]),
+  }),
+});
+
+registerBuiltinModel({
+  id: 'tesseract',
+  description:
+    'Tesseract 5 OCR (LSTM, English) compiled to WebAssembly (tesseract.js), with the traineddata from ' +
+    '@tesseract.js-data/eng; runs offline in a pool of worker threads. Reads text for the typography ' +
+    'check — a text recogniser, not an image model.',
+  roles: ['ocr'],
+  create: () => new TesseractOcrModel(),
+  fingerprint: async () => ({
+    package: { name: 'tesseract.js', version: npmPackageVersion('tesseract.js') },
+    // The language data, the engine build (its package.json pins the version) and our wrapper.
+    sha256: await hashFiles([
+      englishTrainedDataFile(),
+      tesseractCorePackageFile(),
+      new URL('../../typography/tesseract-ocr-model.ts', import.meta.url),
+      new URL('../../typography/worker-pool.ts', import.meta.url),
     ]),
   }),
 });
