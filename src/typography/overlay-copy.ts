@@ -75,10 +75,11 @@ const white = '#FFFFFF';
 const nearBlack = '#111111';
 const black = '#000000';
 const scrimOpacities = [0.35, 0.5, 0.65, 0.8, 0.92, 1];
+/** Halo blur radii as fractions of the headline size. */
 const shadowStrengths = [
-  { blur: 0.06, opacity: 0.75 },
-  { blur: 0.09, opacity: 0.9 },
-  { blur: 0.12, opacity: 1 },
+  { blur: 0.12, opacity: 0.85 },
+  { blur: 0.18, opacity: 1 },
+  { blur: 0.25, opacity: 1 },
 ];
 
 /**
@@ -126,7 +127,8 @@ export async function overlayCopy(input: {
   const text = parseHexColour(textColour);
   const textLuminance = relativeLuminance(text.r, text.g, text.b);
   const backdropColour = contrastRatio(textLuminance, 0) >= contrastRatio(textLuminance, 1) ? black : white;
-  const radius = Math.max(2, Math.round(layout.headline.fontSize * 0.08));
+  // The ring measured around the letters: about a third of a bold stroke's width.
+  const radius = Math.max(2, Math.round(layout.headline.fontSize * 0.06));
 
   const glyphs = await renderCopyLayer(layout, fonts, region, {
     textColour,

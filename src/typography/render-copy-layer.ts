@@ -65,9 +65,18 @@ export async function renderCopyLayer(
   style: CopyLayerStyle,
 ): Promise<CopyLayer> {
   const { remedy } = style;
+  // A halo rather than a drop shadow: stacked blurred copies of the glyphs in the backdrop
+  // colour, dense at the letter edge where legibility is decided, fading outwards.
   const textShadow =
     remedy.kind === 'shadow'
-      ? `0 0 ${remedy.blur}px ${rgba(style.backdropColour, remedy.opacity)}, 0 0 ${Math.max(1, Math.round(remedy.blur / 2))}px ${rgba(style.backdropColour, remedy.opacity)}`
+      ? [
+          remedy.blur,
+          remedy.blur,
+          Math.max(1, Math.round(remedy.blur / 2)),
+          Math.max(1, Math.round(remedy.blur / 2)),
+        ]
+          .map((blur) => `0 0 ${blur}px ${rgba(style.backdropColour, remedy.opacity)}`)
+          .join(', ')
       : undefined;
   const run = (text: TextRun, font: FontSelection, first: boolean, gap: number): Element[] =>
     text.lines.map((line, index) =>
