@@ -4,7 +4,7 @@ import { AtelierError } from '../errors.ts';
 import { renderDraft } from '../models/builtin/draft/draft-image-model.ts';
 import { selectFontFaces } from './brand-font.ts';
 import { CopyDoesNotFitError, type CopyLayoutParams, copyLayoutSchema, TextMeasurer } from './copy-layout.ts';
-import { type Copy, copyStyleSchema, overlayCopy } from './overlay-copy.ts';
+import { copyStyleSchema, overlayCopy } from './overlay-copy.ts';
 
 const palette = ['#F4E9DA', '#E8A0BF', '#7FB77E', '#2E4057', '#F6C85F'];
 

@@ -70,17 +70,17 @@ describe('WorkerPool', () => {
 
   it('stops every worker on close and refuses work afterwards', async () => {
     const { pool, workers } = countingPool(2);
-    await Promise.all([pool.run(tick), pool.run(tick)]);
+    await Promise.all([pool.run(() => tick()), pool.run(() => tick())]);
     await pool.close();
     expect(workers.every((worker) => worker.stopped)).toBe(true);
     expect(pool.stats.live).toBe(0);
-    await expect(pool.run(tick)).rejects.toThrow('closed');
+    await expect(pool.run(() => tick())).rejects.toThrow('closed');
   });
 
   it('rejects queued jobs when a worker cannot start', async () => {
     const { pool } = countingPool(1, { failCreate: true });
-    const first = pool.run(tick);
-    const second = pool.run(tick);
+    const first = pool.run(() => tick());
+    const second = pool.run(() => tick());
     await expect(first).rejects.toThrow('engine failed to start');
     await expect(second).rejects.toThrow('engine failed to start');
   });
@@ -89,7 +89,7 @@ describe('WorkerPool', () => {
     const { pool } = countingPool(1);
     const controller = new AbortController();
     const busy = pool.run(() => tick(20));
-    const waiting = pool.run(tick, controller.signal);
+    const waiting = pool.run(() => tick(), controller.signal);
     controller.abort(new Error('stop'));
     await expect(waiting).rejects.toThrow('stop');
     await busy;
