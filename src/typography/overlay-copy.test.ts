@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { AtelierError } from '../errors.ts';
 import { renderDraft } from '../models/builtin/draft/draft-image-model.ts';
 import { selectFontFaces } from './brand-font.ts';
-import { CopyDoesNotFitError, type CopyLayoutParams, copyLayoutSchema, TextMeasurer } from './copy-layout.ts';
+import {
+  type Copy,
+  CopyDoesNotFitError,
+  type CopyLayoutParams,
+  copyLayoutSchema,
+  TextMeasurer,
+} from './copy-layout.ts';
 import { copyStyleSchema, overlayCopy } from './overlay-copy.ts';
 
 const palette = ['#F4E9DA', '#E8A0BF', '#7FB77E', '#2E4057', '#F6C85F'];
