@@ -38,6 +38,14 @@ const pageSegmentation: Record<NonNullable<OcrCallOptions['layout']>, string> = 
   sparse: Tesseract.PSM.SPARSE_TEXT,
 };
 
+const recognitionParameters = {
+  // Sauvola's local thresholding (Tesseract 5) instead of one global Otsu threshold: copy sits
+  // on gradients, panels and shapes, where no single threshold separates letters from ground.
+  thresholding_method: '2',
+  // Images carry no print resolution; saying so keeps Tesseract from guessing (and warning).
+  user_defined_dpi: '300',
+};
+
 export interface TesseractOcrModelOptions {
   /** Workers in the pool (default: the number of cores, at most 4). */
   readonly poolSize?: number;
@@ -84,7 +92,7 @@ export class TesseractOcrModel implements OcrModelV1 {
     const psm = pageSegmentation[options.layout ?? 'auto'];
     const { data } = await this.workerPool().run(
       (worker) =>
-        worker.recognize(image, { tessedit_pageseg_mode: psm, user_defined_dpi: '300' } as never, {
+        worker.recognize(image, { tessedit_pageseg_mode: psm, ...recognitionParameters } as never, {
           text: true,
           blocks: true,
         }),
