@@ -32,9 +32,14 @@ export interface OcrCallOptions {
    * as much scattered text as it can.
    */
   readonly layout?: 'auto' | 'block' | 'sparse';
+  /** Which way round the text is; when absent the model guesses (and reports its guess). */
+  readonly polarity?: OcrPolarity;
   readonly providerOptions?: SharedV3ProviderOptions;
   readonly abortSignal?: AbortSignal;
 }
+
+/** Dark text on a light ground, or light text on a dark ground. */
+export type OcrPolarity = 'dark-on-light' | 'light-on-dark';
 
 /** A rectangle in pixels of the recognised image. */
 export interface OcrBox {
@@ -65,6 +70,8 @@ export interface OcrCallResult {
   /** Mean word confidence, 0..1 (0 when nothing was read). */
   readonly confidence: number;
   readonly lines: readonly OcrLine[];
+  /** The polarity the image was read as, when the model distinguishes them. */
+  readonly polarity?: OcrPolarity;
   readonly warnings: SharedV3Warning[];
   readonly response: { readonly timestamp: Date; readonly modelId: string };
 }

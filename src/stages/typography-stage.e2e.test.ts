@@ -125,8 +125,12 @@ shots:
     expect(rejected).toHaveLength(4);
 
     const workspace = openWorkspace(directory);
+    let reads = 0;
     try {
       const jobs = workspace.ledger.jobs(summary.runId);
+      const checks = jobs.filter((job) => job.stage === 'typography');
+      expect(checks).toHaveLength(6);
+      reads = checks.reduce((sum, job) => sum + (job.details?.ocr as { attempts: number }).attempts, 0);
       const of = (shot: string, stage: string) =>
         jobs.filter((job) => job.shotId === shot && job.stage === stage);
       // Every attempt is recorded with its score.
@@ -161,9 +165,10 @@ shots:
       },
     });
 
-    // One OCR pool for the whole run, shared by all six checks, and stopped at the end.
+    // One OCR pool for the whole run, shared by every read of the six checks, stopped at the end.
     expect(created.ocr).toHaveLength(1);
-    expect(created.ocr[0]!.stats).toMatchObject({ poolsCreated: 1, jobs: 6, live: 0 });
+    expect(reads).toBeGreaterThanOrEqual(6);
+    expect(created.ocr[0]!.stats).toMatchObject({ poolsCreated: 1, jobs: reads, live: 0 });
     expect(created.ocr[0]!.stats.workersCreated).toBeLessThanOrEqual(2);
   });
 });

@@ -5,19 +5,14 @@ import { z } from 'zod';
 import type { Shot } from '../config/campaign-schema.ts';
 import { AtelierError } from '../errors.ts';
 import { formatWarning } from '../models/format-warning.ts';
-import {
-  isImageModel,
-  isOcrModel,
-  type OcrCallResult,
-  type OcrLine,
-  type OcrModelV1,
-} from '../models/ocr-model.ts';
+import { isImageModel, isOcrModel, type OcrModelV1, type OcrPolarity } from '../models/ocr-model.ts';
 import { defaultFontPackage, fontPackageVersion } from '../typography/brand-font.ts';
+import { parseHexColour, relativeLuminance } from '../typography/contrast.ts';
 import { CopyDoesNotFitError, copyLayoutSchema, type Rectangle } from '../typography/copy-layout.ts';
 import { textMatchingSchema } from '../typography/normalise-text.ts';
 import { copyStyleSchema, extract, overlayCopy } from '../typography/overlay-copy.ts';
+import { type CopyReading, type CopyRole, readCopy } from '../typography/read-copy.ts';
 import { typesetterVersions } from '../typography/render-copy-layer.ts';
-import { type CopyMatch, scoreCopy } from '../typography/score-copy.ts';
 import type { BoundModel, StageContext, StageDefinition, StageResult } from './stage.ts';
 
 const typographyParamsSchema = z.strictObject({
@@ -104,16 +99,11 @@ export const typographyStage: StageDefinition<TypographyParams, OcrModelV1> = {
     if (params.mode === 'overlay') return overlay(context, ocr, shot.headline);
     if (params.mode === 'render') return render(context, ocr, shot.headline);
     context.progress(0.1, 'reading the headline');
-    const read = await ocr.doRecognize({ image: input.bytes, layout: 'auto', abortSignal: context.signal });
-    return verdict(
-      context,
-      input.bytes,
-      read,
-      [{ role: 'headline', copy: shot.headline, lines: read.lines }],
-      {
-        mode: 'check',
-      },
-    );
+    const reading = await readCopy(ocr, input.bytes, [{ role: 'headline', copy: shot.headline }], {
+      layout: 'auto',
+      ...readOptions(context),
+    });
+    return verdict(context, input.bytes, [reading], { mode: 'check' });
   },
 };
 
@@ -128,6 +118,10 @@ function requireOcrModel(model: BoundModel<unknown> | undefined): OcrModelV1 {
   return model.instance;
 }
 
+function readOptions(context: StageContext<TypographyParams, OcrModelV1>) {
+  return { matching: context.params.matching, minScore: context.params.minScore, signal: context.signal };
+}
+
 async function passThrough(context: StageContext<TypographyParams, OcrModelV1>, bytes: Uint8Array) {
   return {
     name: '',
@@ -137,51 +131,45 @@ async function passThrough(context: StageContext<TypographyParams, OcrModelV1>, 
   };
 }
 
-interface CheckedCopy {
-  readonly role: 'headline' | 'subline' | 'callToAction';
-  readonly copy: string;
-  readonly lines: readonly OcrLine[];
-}
-
 /**
- * Scores each piece of copy against what was read and turns the result into the stage's
- * answer: the image (encoded with provenance) when every piece reaches `minScore`, a rejection
- * that asks for a new seed otherwise. Either way the reading is kept in the record.
+ * Turns readings into the stage's answer: the image (encoded with provenance) when every piece
+ * of copy reaches `minScore`, a rejection that asks for a new seed otherwise. Either way what
+ * was read, with word boxes and confidences, is kept in the record.
  */
 async function verdict(
   context: StageContext<TypographyParams, OcrModelV1>,
   image: Uint8Array | (() => Promise<Uint8Array>),
-  read: OcrCallResult,
-  pieces: readonly CheckedCopy[],
+  readings: readonly CopyReading[],
   extra: Record<string, unknown>,
   warnings: string[] = [],
 ): Promise<StageResult> {
   const { params } = context;
-  const matches = pieces.map((piece) => ({
-    role: piece.role,
-    ...describeMatch(
-      scoreCopy(
-        piece.copy,
-        piece.lines.map((line) => line.text),
-        params.matching,
-      ),
-    ),
-  }));
-  const score = Math.min(...matches.map((match) => match.score));
+  const matches = readings.flatMap((reading) =>
+    reading.matches.map((match) => ({
+      role: match.role,
+      score: round(match.score),
+      characterErrorRate: round(match.characterErrorRate),
+      expected: match.expected,
+      read: match.read,
+      lines: match.lines,
+    })),
+  );
+  const score = Math.min(...readings.map((reading) => reading.score));
   const details = {
     ...extra,
-    score,
+    score: round(score),
     minScore: params.minScore,
     passed: score >= params.minScore,
     copy: matches,
-    ocr: describeReading(read),
+    ocr: describeReading(readings[0]!),
+    ...(readings[1] ? { callToActionOcr: describeReading(readings[1]) } : {}),
   };
   if (score < params.minScore) {
-    const worst = matches.find((match) => match.score === score)!;
+    const worst = matches.reduce((lowest, match) => (match.score < lowest.score ? match : lowest));
     return {
       status: 'rejected',
       reroll: true,
-      reason: `${worst.role} read as "${worst.read}" instead of "${worst.expected}" (score ${score.toFixed(2)} < ${params.minScore})`,
+      reason: `${worst.role} read as "${worst.read}" instead of "${worst.expected}" (score ${round(score).toFixed(2)} < ${params.minScore})`,
       details,
     };
   }
@@ -192,23 +180,15 @@ async function verdict(
       { name: '', bytes: await context.encode(sharp(bytes), 'png'), mediaType: 'image/png', primary: true },
     ],
     details,
-    warnings: [...read.warnings.map(formatWarning), ...warnings],
+    warnings: [...readings.flatMap((reading) => reading.read.warnings.map(formatWarning)), ...warnings],
   };
 }
 
-function describeMatch(match: CopyMatch) {
-  return {
-    score: round(match.score),
-    characterErrorRate: round(match.characterErrorRate),
-    expected: match.expected,
-    read: match.read,
-    lines: match.lines,
-  };
-}
-
-function describeReading(read: OcrCallResult) {
+function describeReading({ read, attempts }: CopyReading) {
   return {
     modelId: read.response.modelId,
+    polarity: read.polarity,
+    attempts,
     text: read.text,
     confidence: round(read.confidence),
     lines: read.lines.map((line) => ({
@@ -253,23 +233,29 @@ async function overlay(
     })
       .png({ compressionLevel: 1 })
       .toBuffer();
-  const read = await ocr.doRecognize({
-    image: await crop(result.region),
-    layout: 'block',
-    abortSignal: context.signal,
-  });
-  const pieces: CheckedCopy[] = [{ role: 'headline', copy: headline, lines: read.lines }];
-  if (shot.subline) pieces.push({ role: 'subline', copy: shot.subline, lines: read.lines });
-  let buttonReading: OcrCallResult | undefined;
+  // The text's polarity is known here: it is the colour the copy was set in.
+  const text = parseHexColour(result.textColour);
+  const lightText = relativeLuminance(text.r, text.g, text.b) > 0.5;
+  const polarity: OcrPolarity = lightText ? 'light-on-dark' : 'dark-on-light';
+  const pieces: Array<{ role: CopyRole; copy: string }> = [{ role: 'headline', copy: headline }];
+  if (shot.subline) pieces.push({ role: 'subline', copy: shot.subline });
+  const readings = [
+    await readCopy(ocr, await crop(result.region), pieces, {
+      layout: 'block',
+      polarity,
+      ...readOptions(context),
+    }),
+  ];
   const button = result.layout.callToAction;
   if (shot.callToAction && button) {
-    // Read on its own: the button's text is the other way round (light on dark or vice versa).
-    buttonReading = await ocr.doRecognize({
-      image: await crop(button.box),
-      layout: 'block',
-      abortSignal: context.signal,
-    });
-    pieces.push({ role: 'callToAction', copy: shot.callToAction, lines: buttonReading.lines });
+    // Read on its own: the button's text is the other way round (the pill is the text colour).
+    readings.push(
+      await readCopy(ocr, await crop(button.box), [{ role: 'callToAction', copy: shot.callToAction }], {
+        layout: 'block',
+        polarity: lightText ? 'dark-on-light' : 'light-on-dark',
+        ...readOptions(context),
+      }),
+    );
   }
   const { layout, contrast } = result;
   const warnings = contrast.passed
@@ -285,8 +271,7 @@ async function overlay(
   return verdict(
     context,
     pixels,
-    read,
-    pieces,
+    readings,
     {
       mode: 'overlay',
       layout: {
@@ -309,7 +294,6 @@ async function overlay(
         ]),
       ),
       contrast,
-      callToActionOcr: buttonReading ? describeReading(buttonReading) : undefined,
     },
     warnings,
   );
@@ -344,12 +328,14 @@ async function render(
   });
   const image = result.image.uint8Array;
   context.progress(0.7, 'reading the headline');
-  const read = await ocr.doRecognize({ image, layout: 'auto', abortSignal: context.signal });
+  const reading = await readCopy(ocr, image, [{ role: 'headline', copy: headline }], {
+    layout: 'auto',
+    ...readOptions(context),
+  });
   return verdict(
     context,
     image,
-    read,
-    [{ role: 'headline', copy: headline, lines: read.lines }],
+    [reading],
     {
       mode: 'render',
       prompt: text,

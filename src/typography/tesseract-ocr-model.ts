@@ -9,6 +9,7 @@ import type {
   OcrCallResult,
   OcrLine,
   OcrModelV1,
+  OcrPolarity,
   OcrWord,
 } from '../models/ocr-model.ts';
 import { WorkerPool, type WorkerPoolStats } from './worker-pool.ts';
@@ -44,6 +45,8 @@ const recognitionParameters = {
   thresholding_method: '2',
   // Images carry no print resolution; saying so keeps Tesseract from guessing (and warning).
   user_defined_dpi: '300',
+  // Tesseract's diagnostics ("Detected 73 diacritics") would otherwise land on our stderr.
+  debug_file: '/dev/null',
 };
 
 export interface TesseractOcrModelOptions {
@@ -88,7 +91,7 @@ export class TesseractOcrModel implements OcrModelV1 {
   }
 
   async doRecognize(options: OcrCallOptions): Promise<OcrCallResult> {
-    const image = await prepareImage(options.image);
+    const { image, polarity } = await prepareImage(options.image, options.polarity);
     const psm = pageSegmentation[options.layout ?? 'auto'];
     const { data } = await this.workerPool().run(
       (worker) =>
@@ -104,6 +107,7 @@ export class TesseractOcrModel implements OcrModelV1 {
       text: lines.map((line) => line.text).join('\n'),
       confidence: words.length > 0 ? words.reduce((sum, word) => sum + word.confidence, 0) / words.length : 0,
       lines,
+      polarity,
       warnings: [],
       response: { timestamp: new Date(), modelId: this.modelId },
     };
@@ -148,14 +152,22 @@ async function createTesseractWorker(): Promise<Tesseract.Worker> {
 
 /**
  * Grey levels only (colour adds nothing to Tesseract's binarisation and costs decode time),
- * and mostly dark images are negated: the recogniser was trained on dark text on a light page,
- * and reads light-on-dark copy (a dark scene, a filled button) far better the right way round.
+ * with light-on-dark text negated: the recogniser was trained on dark text on a light page and
+ * reads light copy (a dark scene, a filled button) far better the right way round. Without a
+ * polarity given, mostly dark images are taken to carry light text.
  */
-async function prepareImage(bytes: Uint8Array): Promise<Buffer> {
+async function prepareImage(
+  bytes: Uint8Array,
+  requested: OcrPolarity | undefined,
+): Promise<{ image: Buffer; polarity: OcrPolarity }> {
   const grey = sharp(bytes).greyscale();
-  const { channels } = await grey.clone().stats();
-  const dark = (channels[0]?.mean ?? 255) < 110;
-  return (dark ? grey.negate({ alpha: false }) : grey).png({ compressionLevel: 1 }).toBuffer();
+  let polarity = requested;
+  if (!polarity) {
+    const { channels } = await grey.clone().stats();
+    polarity = (channels[0]?.mean ?? 255) < 110 ? 'light-on-dark' : 'dark-on-light';
+  }
+  const oriented = polarity === 'light-on-dark' ? grey.negate({ alpha: false }) : grey;
+  return { image: await oriented.png({ compressionLevel: 1 }).toBuffer(), polarity };
 }
 
 function toBox(bbox: Tesseract.Bbox): OcrBox {

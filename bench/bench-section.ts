@@ -1,0 +1,31 @@
+/** One section of the benchmark report: a titled table, with notes under it. */
+export interface BenchSection {
+  title: string;
+  rows: Array<Record<string, string | number>>;
+  notes?: string[];
+}
+
+/** The value below which `fraction` of the sorted samples lie (nearest rank). */
+export function percentile(samples: readonly number[], fraction: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))]!;
+}
+
+export function median(samples: readonly number[]): number {
+  return percentile(samples, 0.5);
+}
+
+/** A section as a Markdown table (for running one bench file on its own). */
+export function formatSection(section: BenchSection): string {
+  const columns = [...new Set(section.rows.flatMap((row) => Object.keys(row)))];
+  const lines = [
+    `## ${section.title}`,
+    '',
+    `| ${columns.join(' | ')} |`,
+    `| ${columns.map(() => '---').join(' | ')} |`,
+    ...section.rows.map((row) => `| ${columns.map((column) => String(row[column] ?? '')).join(' | ')} |`),
+  ];
+  if (section.notes?.length) lines.push('', ...section.notes.map((note) => `- ${note}`));
+  return `${lines.join('\n')}\n`;
+}
