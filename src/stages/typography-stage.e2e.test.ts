@@ -130,7 +130,7 @@ shots:
       const jobs = workspace.ledger.jobs(summary.runId);
       const checks = jobs.filter((job) => job.stage === 'typography');
       expect(checks).toHaveLength(6);
-      reads = checks.reduce((sum, job) => sum + (job.details?.ocr as { attempts: number }).attempts, 0);
+      reads = checks.reduce((sum, job) => sum + (job.details!.ocr as { attempts: number }).attempts, 0);
       const of = (shot: string, stage: string) =>
         jobs.filter((job) => job.shotId === shot && job.stage === stage);
       // Every attempt is recorded with its score.
