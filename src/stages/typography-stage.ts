@@ -12,7 +12,7 @@ import { CopyDoesNotFitError, copyLayoutSchema, type Rectangle } from '../typogr
 import { textMatchingSchema } from '../typography/normalise-text.ts';
 import { copyStyleSchema, extract, overlayCopy } from '../typography/overlay-copy.ts';
 import { type CopyReading, type CopyRole, readCopy } from '../typography/read-copy.ts';
-import { typesetterVersions } from '../typography/render-copy-layer.ts';
+import { sourceHash, typesetterVersions } from '../typography/render-copy-layer.ts';
 import type { BoundModel, StageContext, StageDefinition, StageResult } from './stage.ts';
 
 const typographyParamsSchema = z.strictObject({
@@ -50,6 +50,12 @@ export type TypographyParams = z.infer<typeof typographyParamsSchema>;
 
 const round = (value: number) => Math.round(value * 10_000) / 10_000;
 
+let scoring: string | undefined;
+function scoringImplementation(): string {
+  scoring ??= sourceHash(['normalise-text.ts', 'edit-distance.ts', 'score-copy.ts', 'read-copy.ts']);
+  return scoring;
+}
+
 /**
  * Stage 2: headline legibility, at composition resolution so that a failed shot costs nothing
  * further. `check` gates the composition's own lettering and re-rolls the seed on failure;
@@ -63,11 +69,13 @@ export const typographyStage: StageDefinition<TypographyParams, OcrModelV1> = {
   extraRoles: (params) => (params.mode === 'render' ? ['typography'] : []),
   rerollBudget: (params) => params.retries,
   shotInputs(shot, params, brand) {
+    // The verdict depends on how copy is normalised, scored and read back.
+    const checker = scoringImplementation();
     switch (params.mode) {
       case 'check':
-        return { headline: shot.headline };
+        return { headline: shot.headline, checker };
       case 'render':
-        return { headline: shot.headline, prompt: shot.prompt };
+        return { headline: shot.headline, prompt: shot.prompt, checker };
       case 'overlay': {
         const headlineFont = brand.fonts?.headline ?? defaultFontPackage;
         const bodyFont = brand.fonts?.body ?? headlineFont;
@@ -81,6 +89,7 @@ export const typographyStage: StageDefinition<TypographyParams, OcrModelV1> = {
             version: fontPackageVersion(name),
           })),
           typesetter: typesetterVersions(),
+          checker,
         };
       }
     }

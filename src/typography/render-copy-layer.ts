@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Resvg } from '@resvg/resvg-js';
 import satori from 'satori';
@@ -6,12 +8,33 @@ import type { CopyFonts, CopyLayout, Rectangle, TextRun } from './copy-layout.ts
 
 const require = createRequire(import.meta.url);
 
-/** Versions of the typesetter and rasteriser: their output bytes depend on them. */
-export function typesetterVersions(): { satori: string; resvg: string } {
-  return {
+let typesetter: { satori: string; resvg: string; implementation: string } | undefined;
+
+/**
+ * What the overlay's bytes depend on besides its inputs: the typesetter and rasteriser versions,
+ * and a sha256 of our own layout, contrast and rendering code (so changing it invalidates cached
+ * overlays, as a built-in model's lock entry pins its source).
+ */
+export function typesetterVersions(): { satori: string; resvg: string; implementation: string } {
+  typesetter ??= {
     satori: (require('satori/package.json') as { version: string }).version,
     resvg: (require('@resvg/resvg-js/package.json') as { version: string }).version,
+    implementation: sourceHash([
+      'brand-font.ts',
+      'copy-layout.ts',
+      'contrast.ts',
+      'overlay-copy.ts',
+      'render-copy-layer.ts',
+    ]),
   };
+  return typesetter;
+}
+
+/** sha256 over source files of this folder, read once per process. */
+export function sourceHash(files: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(readFileSync(new URL(`./${file}`, import.meta.url)));
+  return hash.digest('hex');
 }
 
 /** What is drawn behind the copy to lift its contrast. */
