@@ -35,7 +35,8 @@ export interface StageDefinition<Params = unknown, Model = ImageModelV3> {
   /**
    * The shot-specific inputs that determine this stage's output, beyond its params, input
    * image, model lock entry and seed (which the runner always includes). Goes into the
-   * cache key and the embedded provenance.
+   * cache key and the embedded provenance. `brand` is there for what it implies (e.g. the
+   * installed version of the font package it names).
    */
   shotInputs(shot: Shot, params: Params, brand: Brand): Record<string, unknown>;
   /** How many times a rejected shot may be re-rolled with a new seed (0 when absent). */
@@ -67,8 +68,8 @@ export interface StageContext<Params = unknown, Model = ImageModelV3> {
   readonly input: StageImage | undefined;
   /** The model bound to this stage's role, with its lock entry. */
   readonly model: BoundModel<Model> | undefined;
-  /** The models bound to the stage's `extraRoles`, by role. */
-  readonly extraModels: ReadonlyMap<string, BoundModel>;
+  /** The models bound to the stage's `extraRoles`, by role (the runner always sets it). */
+  readonly extraModels?: ReadonlyMap<string, BoundModel>;
   readonly signal: AbortSignal;
   /**
    * Encodes pixels with the job's provenance embedded (XMP), so every file Atelier writes

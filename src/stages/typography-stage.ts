@@ -314,7 +314,7 @@ async function render(
   headline: string,
 ): Promise<StageResult> {
   const { params, shot, input } = context;
-  const bound = context.extraModels.get('typography');
+  const bound = context.extraModels?.get('typography');
   if (!bound) throw new Error('typography stage in render mode ran without a typography model');
   if (!isImageModel(bound.instance)) {
     throw new AtelierError(
