@@ -197,10 +197,15 @@ function checkModels(
   }
   stages.forEach((stage) => {
     const definition = context.stages.get(stage.name);
-    if (definition?.role && models[definition.role] === undefined) {
+    const roles = [
+      ...(definition?.role ? [definition.role] : []),
+      ...(definition?.extraRoles?.(stage.params) ?? []),
+    ];
+    for (const role of roles) {
+      if (models[role] !== undefined) continue;
       problems.push({
         path: ['models'],
-        message: `stage "${stage.name}" needs a model for role "${definition.role}" (e.g. ${definition.role}: builtin:...)`,
+        message: `stage "${stage.name}" needs a model for role "${role}" (e.g. ${role}: builtin:...)`,
       });
     }
   });

@@ -10,6 +10,8 @@ export interface Provenance {
   stage: string;
   params: unknown;
   model: unknown;
+  /** Lock entries of the models bound to the stage's extra roles; absent when it has none. */
+  extraModels?: Record<string, unknown>;
   seed: number;
   shot: Record<string, unknown>;
   brand: unknown;

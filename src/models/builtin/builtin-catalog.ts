@@ -1,7 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { ImageModelV3 } from '@ai-sdk/provider';
+import {
+  englishTrainedDataFile,
+  TesseractOcrModel,
+  tesseractCorePackageFile,
+} from '../../typography/tesseract-ocr-model.ts';
 import { sha256 } from '../../util/canonical-json.ts';
+import type { RoleModel } from '../ocr-model.ts';
 import { DraftImageModel } from './draft/draft-image-model.ts';
 import { GradeImageModel } from './grade/grade-image-model.ts';
 
@@ -15,7 +20,8 @@ export interface BuiltinModelDefinition {
   readonly description: string;
   /** Roles this model can play; the config is checked against it. */
   readonly roles: readonly string[];
-  create(): ImageModelV3;
+  /** An AI SDK image model, or a text recogniser (OcrModelV1) for the `ocr` role. */
+  create(): RoleModel;
   fingerprint(): Promise<{ package: { name: string; version: string }; sha256: string }>;
 }
 
@@ -85,6 +91,26 @@ registerBuiltinModel({
       new URL('../../color/srgb.ts', import.meta.url),
       new URL('../../color/raw-image.ts', import.meta.url),
       new URL('../../util/seeded-random.ts', import.meta.url),
+    ]),
+  }),
+});
+
+registerBuiltinModel({
+  id: 'tesseract',
+  description:
+    'Tesseract 5 OCR (LSTM, English) compiled to WebAssembly (tesseract.js), with the traineddata from ' +
+    '@tesseract.js-data/eng; runs offline in a pool of worker threads. Reads text for the typography ' +
+    'check — a text recogniser, not an image model.',
+  roles: ['ocr'],
+  create: () => new TesseractOcrModel(),
+  fingerprint: async () => ({
+    package: { name: 'tesseract.js', version: npmPackageVersion('tesseract.js') },
+    // The language data, the engine build (its package.json pins the version) and our wrapper.
+    sha256: await hashFiles([
+      englishTrainedDataFile(),
+      tesseractCorePackageFile(),
+      new URL('../../typography/tesseract-ocr-model.ts', import.meta.url),
+      new URL('../../typography/worker-pool.ts', import.meta.url),
     ]),
   }),
 });
