@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ImageModelV3 } from '@ai-sdk/provider';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -166,7 +167,7 @@ describe('runCampaign', () => {
     const failing = registry.resolve.bind(registry);
     registry.resolve = (reference) => {
       const resolved = failing(reference);
-      const model = resolved.model;
+      const model = resolved.model as ImageModelV3;
       return {
         ...resolved,
         model: {

@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import type { ColourReport } from '../color/colour-report.ts';
 import type { JobRecord } from '../ledger/ledger.ts';
 import type { Lockfile } from '../lock/lockfile.ts';
 import { chainViews } from '../pipeline/chain-view.ts';
@@ -124,6 +125,7 @@ export async function renderRunReport(input: RunReportInput): Promise<string> {
 <header><h1>${escapeHtml(summary.campaign)}</h1><p>run ${escapeHtml(summary.runId)} · ${escapeHtml(input.stages.join(' → '))}</p></header>
 <main>
 <section><div class="facts">${facts.map(([label, value]) => `<div class="fact"><b>${escapeHtml(value!)}</b><span>${escapeHtml(label!)}</span></div>`).join('')}</div></section>
+${summary.colour && summary.colour.images > 0 ? `<section><h2>Colour</h2>${colourSection(summary.colour)}</section>` : ''}
 <section><h2>Contact sheet</h2>${sheet}</section>
 <section><h2>Shots</h2>${chainHtml.join('\n')}</section>
 <section><h2>Timings</h2>${timings}</section>
@@ -132,6 +134,33 @@ ${summary.warnings.length ? `<section><h2>Warnings</h2><ul>${summary.warnings.ma
 <section><h2>Lock</h2><pre>${escapeHtml(JSON.stringify(input.lock, null, 2))}</pre></section>
 </main></body></html>
 `;
+}
+
+/** The set's colour consistency: headline figures, then each image's palette, outliers first. */
+function colourSection(colour: ColourReport): string {
+  const facts = [
+    ['mean ΔE00 to brand palette', colour.brandDeltaE.mean.toFixed(1)],
+    ['max ΔE00 to brand palette', colour.brandDeltaE.max.toFixed(1)],
+    ['set spread (ΔE00)', colour.spread.toFixed(1)],
+    [`outliers (> ${colour.sigma} sd)`, String(colour.outliers.length)],
+  ];
+  const images = [...colour.perImage].sort((a, b) => b.outlier.length - a.outlier.length);
+  const rows = images.map(
+    (image) =>
+      `<tr><td><a href="#${escapeHtml(`${image.shotId}-${image.seedIndex}`)}">${escapeHtml(image.shotId)} #${image.seedIndex}</a></td>` +
+      `<td>${image.brandDeltaE.toFixed(1)}</td><td>${image.setDeltaE.toFixed(1)}</td><td>` +
+      image.palette
+        .map(
+          (hex) =>
+            `<span title="${escapeHtml(hex)}" style="display:inline-block;width:18px;height:18px;border-radius:4px;margin-right:3px;background:${escapeHtml(hex)}"></span>`,
+        )
+        .join('') +
+      `</td><td>${image.outlier.length ? `<span class="badge bad">outlier: ${escapeHtml(image.outlier.join(', '))}</span>` : ''}</td></tr>`,
+  );
+  return (
+    `<div class="facts">${facts.map(([label, value]) => `<div class="fact"><b>${escapeHtml(value!)}</b><span>${escapeHtml(label!)}</span></div>`).join('')}</div>` +
+    `<table style="margin-top:12px"><tr><th>image</th><th>ΔE00 to brand</th><th>ΔE00 to set</th><th>dominant palette</th><th></th></tr>${rows.join('')}</table>`
+  );
 }
 
 function medianDuration(jobs: readonly JobRecord[], stage: string, fraction: number): number {

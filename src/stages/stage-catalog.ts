@@ -1,6 +1,8 @@
 import { composeStage } from './compose-stage.ts';
 import { exportStage } from './export-stage.ts';
 import type { StageDefinition } from './stage.ts';
+import { stylizeStage } from './stylize-stage.ts';
+import { typographyStage } from './typography-stage.ts';
 import { upscaleStage } from './upscale-stage.ts';
 
 /**
@@ -10,6 +12,8 @@ import { upscaleStage } from './upscale-stage.ts';
 export function stageCatalog(): ReadonlyMap<string, StageDefinition<unknown>> {
   const stages: StageDefinition<never>[] = [
     composeStage as never,
+    typographyStage as never,
+    stylizeStage as never,
     upscaleStage as never,
     exportStage as never,
   ];

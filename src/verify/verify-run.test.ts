@@ -28,7 +28,7 @@ class VersionedModel implements ImageModelV3 {
       provider: 'builtin',
       modelId: 'draft',
       version: undefined,
-    });
+    }) as ImageModelV3;
     const seed = (options.seed ?? 0) + (this.state.version === 1 ? 0 : 1000);
     const result = await inner.doGenerate({ ...options, seed });
     return { ...result, response: { ...result.response, modelId: `painter-v${this.state.version}` } };

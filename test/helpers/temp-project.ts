@@ -111,7 +111,7 @@ export function countingRegistry(): { registry: ModelRegistry; calls: () => numb
       name: 'builtin',
       lock: (reference) => builtinProvider.lock(reference),
       create: (reference) => {
-        const model = new CountingModel(builtinProvider.create(reference));
+        const model = new CountingModel(builtinProvider.create(reference) as ImageModelV3);
         models.push(model);
         return model;
       },

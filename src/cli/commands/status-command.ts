@@ -26,7 +26,13 @@ export function registerStatusCommand(program: Command): void {
           loaded.campaign.shots.map((shot) => shot.id),
         );
         const perStage = stages.map((stage) => {
-          const counts: Record<JobStatus, number> = { pending: 0, running: 0, done: 0, failed: 0, rejected: 0 };
+          const counts: Record<JobStatus, number> = {
+            pending: 0,
+            running: 0,
+            done: 0,
+            failed: 0,
+            rejected: 0,
+          };
           for (const job of jobs) if (job.stage === stage) counts[job.status]++;
           return { stage, ...counts };
         });
