@@ -1,12 +1,13 @@
 import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
+import { hashOf } from '../util/canonical-json.ts';
 import {
   type ColourReport,
   type ColourReportOptions,
   type ColourSample,
   colourReport,
 } from './colour-report.ts';
-import { measureImageColour } from './image-colour.ts';
+import { type ImageColour, measureImageColour } from './image-colour.ts';
 import { decodeRawImage } from './raw-image.ts';
 
 /** One final image of a set, loaded on demand (a run may hold hundreds). */
@@ -14,7 +15,18 @@ export interface SetImage {
   readonly shotId: string;
   readonly seedIndex: number;
   readonly seed: number;
+  /** The artifact address, when the image is stored: lets measurements be remembered. */
+  readonly address?: string;
   load(): Promise<Uint8Array | undefined>;
+}
+
+/**
+ * Remembers per-image measurements by (image address, palette): artifacts are immutable, so a
+ * cached re-run need not decode every final image again.
+ */
+export interface ColourMeasurementCache {
+  get(key: string): ImageColour | undefined;
+  set(key: string, colour: ImageColour): void;
 }
 
 /**
@@ -24,16 +36,23 @@ export interface SetImage {
 export async function measureSetColour(
   images: readonly SetImage[],
   brandPalette: readonly string[],
-  options: ColourReportOptions = {},
+  options: ColourReportOptions & { cache?: ColourMeasurementCache } = {},
 ): Promise<ColourReport> {
   // Decoding dominates; libvips threads each decode, so a few at once is enough.
   const limit = pLimit(Math.max(1, Math.min(4, availableParallelism())));
   const samples = await Promise.all(
     images.map((image) =>
       limit(async (): Promise<ColourSample | undefined> => {
-        const bytes = await image.load();
-        if (!bytes) return undefined;
-        const colour = measureImageColour(await decodeRawImage(bytes), brandPalette);
+        const key = image.address
+          ? hashOf({ colourMeasurement: 1, address: image.address, brandPalette })
+          : undefined;
+        let colour = key ? options.cache?.get(key) : undefined;
+        if (!colour) {
+          const bytes = await image.load();
+          if (!bytes) return undefined;
+          colour = measureImageColour(await decodeRawImage(bytes), brandPalette);
+          if (key) options.cache?.set(key, colour);
+        }
         return { shotId: image.shotId, seedIndex: image.seedIndex, seed: image.seed, colour };
       }),
     ),

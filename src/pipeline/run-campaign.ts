@@ -131,7 +131,10 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
     );
     if (!interrupted) {
       // Set-level reports (colour consistency...) need every image, so they come after the chains.
-      Object.assign(summary, await reportOnRun({ campaign, chains, outcomes, store: workspace.store }));
+      Object.assign(
+        summary,
+        await reportOnRun({ campaign, chains, outcomes, store: workspace.store, ledger: workspace.ledger }),
+      );
       await writeRunRecords(workspace, loaded, runDir, chains, outcomes, summary, lockCheck.lock, sheet);
     }
     workspace.ledger.setRunStatus(runId, summary.status, summary);

@@ -1,5 +1,7 @@
+import type { ImageColour } from '../color/image-colour.ts';
 import { measureSetColour } from '../color/set-colour.ts';
 import type { Campaign } from '../config/campaign-schema.ts';
+import type { Ledger } from '../ledger/ledger.ts';
 import type { ArtifactStore } from '../store/artifact-store.ts';
 import type { Chain } from './plan.ts';
 import type { RunSummary } from './run-events.ts';
@@ -10,6 +12,7 @@ export interface RunReportInput {
   readonly chains: readonly Chain[];
   readonly outcomes: readonly ChainOutcome[];
   readonly store: ArtifactStore;
+  readonly ledger: Ledger;
 }
 
 /**
@@ -27,9 +30,18 @@ export async function reportOnRun(input: RunReportInput): Promise<Pick<RunSummar
         shotId: chain.shot.id,
         seedIndex: chain.seedIndex,
         seed: outcome.seed,
+        address: master.sha256,
         load: () => input.store.get(master.sha256),
       },
     ];
   });
-  return { colour: await measureSetColour(images, input.campaign.brand.palette) };
+  const cache = {
+    get: (key: string) => input.ledger.cached(key)?.details as ImageColour | undefined,
+    set: (key: string, colour: ImageColour) =>
+      input.ledger.storeCached(key, 'colour-measurement', {
+        outputs: [],
+        details: colour as unknown as Record<string, unknown>,
+      }),
+  };
+  return { colour: await measureSetColour(images, input.campaign.brand.palette, { cache }) };
 }
