@@ -3,8 +3,10 @@ import { AtelierError, describeError } from '../errors.ts';
 import { atelierPackageVersion } from '../models/builtin/builtin-catalog.ts';
 import { registerLockCommand } from './commands/lock-command.ts';
 import { registerModelsCommand } from './commands/models-command.ts';
+import { registerReviewCommand } from './commands/review-command.ts';
 import { registerRunCommand } from './commands/run-command.ts';
 import { registerRunsCommand } from './commands/runs-command.ts';
+import { registerStudioCommand } from './commands/studio-command.ts';
 import { registerValidateCommand } from './commands/validate-command.ts';
 
 export function createProgram(): Command {
@@ -19,6 +21,8 @@ export function createProgram(): Command {
   registerValidateCommand(program);
   registerRunsCommand(program);
   registerModelsCommand(program);
+  registerStudioCommand(program);
+  registerReviewCommand(program);
   return program;
 }
 

@@ -1,0 +1,12 @@
+import type { RunEvent, RunSummary } from '../pipeline/run-events.ts';
+
+/** What the studio asks its run process to do. */
+export type RunProcessRequest =
+  | { type: 'start'; configPath: string; resume?: string; fresh?: boolean }
+  | { type: 'stop' };
+
+/** What the run process reports back. */
+export type RunProcessMessage =
+  | { type: 'event'; event: RunEvent }
+  | { type: 'done'; summary: RunSummary }
+  | { type: 'error'; code: string | undefined; message: string; details: string[] };
