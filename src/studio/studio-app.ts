@@ -1,5 +1,6 @@
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { LoadedCampaign } from '../config/load-campaign.ts';
 import { AtelierError, type AtelierErrorCode, describeError } from '../errors.ts';
@@ -78,6 +79,12 @@ export function createStudioApp(options: StudioAppOptions): Hono {
       context.header('Content-Security-Policy', contentSecurityPolicy);
   });
   app.onError((error, context) => {
+    if (error instanceof HTTPException) {
+      return context.json(
+        { error: error.message || 'Request refused' },
+        error.status as ContentfulStatusCode,
+      );
+    }
     if (AtelierError.isInstance(error)) {
       return context.json(
         { error: error.message, code: error.code, details: error.details },

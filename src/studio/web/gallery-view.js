@@ -143,8 +143,8 @@ export function galleryView(root, initial, context) {
             `Retry ${plural(data.counts.failed, 'failed image')}`,
           ),
       ),
-      live && progressBar(active),
     );
+    if (live) header.append(progressBar(active));
   }
 
   function progressBar(active) {
