@@ -27,7 +27,8 @@ export type StudioEvent =
       type: 'run-state';
       campaignId: string;
       runId: string;
-      state: ActiveRun['state'] | 'finished' | 'crashed';
+      /** `finished` carries the summary; `stopped` was interrupted on request; `crashed` says why. */
+      state: ActiveRun['state'] | 'finished' | 'stopped' | 'crashed';
       summary?: RunSummary;
       message?: string;
     }
@@ -86,7 +87,7 @@ export class RunManager {
       const exited = new Promise<void>((resolveExit) => {
         child.on('exit', (code, signal) => {
           resolveExit();
-          this.starting.delete(entry.id);
+          if (this.starting.get(entry.id) === child) this.starting.delete(entry.id);
           if (!tracked) {
             reject(
               new AtelierError(
@@ -99,7 +100,7 @@ export class RunManager {
             );
             return;
           }
-          this.runs.delete(entry.id);
+          this.forget(entry.id, tracked);
           if (!finished) {
             this.publish({
               type: 'run-state',
@@ -134,16 +135,17 @@ export class RunManager {
             });
           return;
         }
-        if (received.type === 'done') {
+        if (received.type === 'done' || received.type === 'stopped') {
           finished = true;
           if (tracked) {
-            this.runs.delete(entry.id);
+            this.forget(entry.id, tracked);
             this.publish({
               type: 'run-state',
               campaignId: entry.id,
               runId: tracked.active.runId,
-              state: 'finished',
-              summary: received.summary,
+              ...(received.type === 'done'
+                ? { state: 'finished', summary: received.summary }
+                : { state: 'stopped' }),
             });
           }
           return;
@@ -175,6 +177,11 @@ export class RunManager {
         this.publish({ type: 'run', campaignId: entry.id, runId: tracked.active.runId, event });
       });
     });
+  }
+
+  /** Drops a run from the active ones, unless a newer run of the campaign has taken its place. */
+  private forget(campaignId: string, tracked: Tracked): void {
+    if (this.runs.get(campaignId) === tracked) this.runs.delete(campaignId);
   }
 
   /** Asks a campaign's run to stop after its jobs in flight; undefined when none is running. */

@@ -9,4 +9,6 @@ export type RunProcessRequest =
 export type RunProcessMessage =
   | { type: 'event'; event: RunEvent }
   | { type: 'done'; summary: RunSummary }
+  /** Stopped on request before `runCampaign` could summarise; the run is marked interrupted. */
+  | { type: 'stopped'; runId: string }
   | { type: 'error'; code: string | undefined; message: string; details: string[] };

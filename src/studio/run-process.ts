@@ -6,6 +6,7 @@ import { loadCampaign } from '../config/load-campaign.ts';
 import { AtelierError, describeError } from '../errors.ts';
 import { defaultModelRegistry } from '../models/model-registry.ts';
 import { runCampaign } from '../pipeline/run-campaign.ts';
+import { openWorkspace } from '../pipeline/workspace.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import type { RunProcessMessage, RunProcessRequest } from './run-process-protocol.ts';
 
@@ -18,22 +19,38 @@ const send = (message: RunProcessMessage) =>
 const controller = new AbortController();
 
 async function render(request: Extract<RunProcessRequest, { type: 'start' }>): Promise<void> {
+  let runId: string | undefined;
+  let projectDirectory: string | undefined;
   try {
     const registry = defaultModelRegistry();
     const loaded = await loadCampaign(request.configPath, {
       stages: stageCatalog(),
       providers: registry.providerNames(),
     });
+    projectDirectory = loaded.projectDirectory;
     const summary = await runCampaign({
       loaded,
       registry,
       resume: request.resume,
       fresh: request.fresh,
       signal: controller.signal,
-      onEvent: (event) => void send({ type: 'event', event }),
+      onEvent: (event) => {
+        if (event.type === 'run-started') runId = event.runId;
+        void send({ type: 'event', event });
+      },
     });
     await send({ type: 'done', summary });
   } catch (error) {
+    // A stop can reach a model call that is waiting for its turn; the call is abandoned with
+    // an abort error rather than finishing. Everything done so far is in the ledger, so this is
+    // a clean stop: record it as such, and the run resumes like any interrupted one.
+    if (controller.signal.aborted && runId && projectDirectory) {
+      const workspace = openWorkspace(projectDirectory);
+      workspace.ledger.setRunStatus(runId, 'interrupted');
+      workspace.close();
+      await send({ type: 'stopped', runId });
+      process.exit();
+    }
     await send({
       type: 'error',
       code: AtelierError.isInstance(error) ? error.code : undefined,
