@@ -91,9 +91,18 @@ export function buildRunGallery(ledger: Ledger, run: RunRecord, campaign?: Campa
       seedIndex: chain.seedIndex,
       seed: chain.seed,
     });
-  for (const job of jobs)
-    if (!chainKeys.has(chainKey(job.shotId, job.seedIndex)))
-      chainKeys.set(chainKey(job.shotId, job.seedIndex), { shotId: job.shotId, seedIndex: job.seedIndex });
+  // Chains the current config does not list, in the order the run started them (job ids grow
+  // as chains start, and the runner starts them in plan order).
+  const firstJobIds = new Map<string, number>();
+  for (const job of jobs) {
+    const key = chainKey(job.shotId, job.seedIndex);
+    firstJobIds.set(key, Math.min(firstJobIds.get(key) ?? Number.POSITIVE_INFINITY, job.id));
+  }
+  for (const [key] of [...firstJobIds.entries()].sort((a, b) => a[1] - b[1])) {
+    if (chainKeys.has(key)) continue;
+    const job = byChain.get(key)![0]!;
+    chainKeys.set(key, { shotId: job.shotId, seedIndex: job.seedIndex });
+  }
 
   const shots = new Map(campaign?.shots.map((shot) => [shot.id, shot]));
   const summary = run.summary as RunSummary | null;

@@ -22,20 +22,24 @@ export function compareView(root, params, context) {
       right ??= runs[1]?.id ?? runs[0]?.id;
       head.replaceChildren(
         h(
-          'nav',
-          { class: 'crumbs' },
-          h('a', { href: '#/' }, 'Briefs'),
-          ' / ',
-          description.name,
-          ' / ',
-          left &&
-            h(
-              'a',
-              { href: `#/c/${encodeURIComponent(campaign)}/r/${encodeURIComponent(left)}` },
-              `run ${left}`,
-            ),
+          'div',
+          {},
+          h(
+            'nav',
+            { class: 'crumbs' },
+            h('a', { href: '#/' }, 'Briefs'),
+            ' / ',
+            description.name,
+            ' / ',
+            left &&
+              h(
+                'a',
+                { href: `#/c/${encodeURIComponent(campaign)}/r/${encodeURIComponent(left)}` },
+                `run ${left}`,
+              ),
+          ),
+          h('h1', {}, `Compare ${shot}`, h('span', { class: 'muted' }, `seed #${seedIndex + 1} in two runs`)),
         ),
-        h('h1', {}, `Compare ${shot}`, h('span', { class: 'muted' }, ` · seed #${seedIndex + 1}`)),
       );
       const [a, b] = await Promise.all([detailOf(left), detailOf(right)]);
       const same = a?.chain.image && b?.chain.image && a.chain.image.sha256 === b.chain.image.sha256;

@@ -2,7 +2,7 @@
 // keyboard review (arrows to move, A approve, R reject, C comment, Enter to open, Esc to
 // close), live updates while the run renders, export of the approved set.
 import { api, paths } from './api.js';
-import { h, isTyping } from './dom.js';
+import { h, isTyping, s } from './dom.js';
 import { formatAgo, formatDuration, plural } from './format.js';
 import { shotDetail } from './shot-detail.js';
 import { stageStrip } from './stage-strip.js';
@@ -19,6 +19,8 @@ const filters = [
     test: (chain) => ['pending', 'running', 'stopped'].includes(chain.status),
   },
 ];
+
+const statusLabels = { pending: 'Waiting', running: 'Rendering…', stopped: 'Stopped', failed: 'Failed' };
 
 const chainId = (chain) => `${chain.shotId}#${chain.seedIndex}`;
 
@@ -278,11 +280,7 @@ export function galleryView(root, initial, context) {
         : decision === 'reject'
           ? h('span', { class: 'badge badge-reject' }, '✕ Rejected')
           : chain.status !== 'succeeded' &&
-            h(
-              'span',
-              { class: `badge badge-${chain.status}` },
-              chain.status === 'running' ? 'Rendering…' : chain.status,
-            );
+            h('span', { class: `badge badge-${chain.status}` }, statusLabels[chain.status] ?? chain.status);
     return h(
       'article',
       {
@@ -309,17 +307,14 @@ export function galleryView(root, initial, context) {
               loading: 'lazy',
               decoding: 'async',
             })
-          : h(
-              'div',
-              { class: 'shot-placeholder' },
-              chain.status === 'failed' ? 'Failed' : chain.status === 'running' ? 'Rendering…' : 'Waiting',
-            ),
+          : h('div', { class: 'shot-placeholder' }, statusLabels[chain.status] ?? chain.status),
         badge,
         chain.comments > 0 &&
           h(
             'span',
             { class: 'badge badge-comments', title: plural(chain.comments, 'comment') },
-            `💬 ${chain.comments}`,
+            s('svg', { viewBox: '0 0 24 24', 'aria-hidden': 'true' }, s('path', { d: 'M4 5h16v11H9l-5 4z' })),
+            String(chain.comments),
           ),
       ),
       h(

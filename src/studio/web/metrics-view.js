@@ -89,8 +89,8 @@ export function metricsView(root, context) {
           h(
             'tr',
             {},
-            ['Shot', 'First ready', 'Approved', 'Time-to-approval', 'Rejections', 'Renders'].map((title) =>
-              h('th', {}, title),
+            ['Shot', 'First ready', 'Approved', 'Time-to-approval', 'Rejections', 'Images rendered'].map(
+              (title) => h('th', {}, title),
             ),
           ),
         ),
