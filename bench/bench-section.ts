@@ -1,22 +1,33 @@
-/** One titled table of a benchmark run; `npm run bench` collects every section into one report. */
+/** One section of the benchmark report: a titled table, with notes under it. */
 export interface BenchSection {
   title: string;
   rows: Array<Record<string, string | number>>;
   notes?: string[];
 }
 
-/** Median of a list of numbers (the figure every Atelier benchmark reports). */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+/** The value below which `fraction` of the sorted samples lie (nearest rank). */
+export function percentile(samples: readonly number[], fraction: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))]!;
 }
 
-export function percentile(values: readonly number[], fraction: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))]!;
+export function median(samples: readonly number[]): number {
+  return percentile(samples, 0.5);
+}
+
+/** A section as a Markdown table (for running one bench file on its own). */
+export function formatSection(section: BenchSection): string {
+  const columns = [...new Set(section.rows.flatMap((row) => Object.keys(row)))];
+  const lines = [
+    `## ${section.title}`,
+    '',
+    `| ${columns.join(' | ')} |`,
+    `| ${columns.map(() => '---').join(' | ')} |`,
+    ...section.rows.map((row) => `| ${columns.map((column) => String(row[column] ?? '')).join(' | ')} |`),
+  ];
+  if (section.notes?.length) lines.push('', ...section.notes.map((note) => `- ${note}`));
+  return `${lines.join('\n')}\n`;
 }
 
 export function round(value: number, digits = 1): number {

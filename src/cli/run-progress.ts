@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import type { ColourReport } from '../color/colour-report.ts';
 import type { RunEvent, RunSummary } from '../pipeline/run-events.ts';
 
 export interface ProgressOutput {
@@ -111,6 +112,24 @@ export function formatSummary(summary: RunSummary): string {
     lines.push(`  failed: ${failure.shotId}#${failure.seedIndex} at ${failure.stage}: ${failure.reason}`);
   }
   for (const warning of summary.warnings) lines.push(`  warning: ${warning}`);
+  if (summary.colour && summary.colour.images > 0) lines.push(...formatColour(summary.colour));
   lines.push(`outputs: ${summary.runDirectory}`);
   return lines.join('\n');
+}
+
+/** The colour block: how far the set is from the brand palette, how alike it is, who stands out. */
+export function formatColour(colour: ColourReport): string[] {
+  const { brandDeltaE } = colour;
+  const lines = [
+    `colour: ${colour.images} images, ΔE00 to brand palette mean ${brandDeltaE.mean.toFixed(1)} ` +
+      `(sd ${brandDeltaE.deviation.toFixed(1)}, max ${brandDeltaE.max.toFixed(1)}), set spread ${colour.spread.toFixed(1)}, ` +
+      `${colour.outliers.length} outlier${colour.outliers.length === 1 ? '' : 's'} (> ${colour.sigma} sd)`,
+  ];
+  for (const image of colour.outliers) {
+    lines.push(
+      `  colour outlier: ${image.shotId}#${image.seedIndex}: ΔE00 ${image.brandDeltaE.toFixed(1)} from the brand, ` +
+        `${image.setDeltaE.toFixed(1)} from the rest of the set (${image.outlier.join(', ')})`,
+    );
+  }
+  return lines;
 }

@@ -83,6 +83,29 @@ export const brandSchema = z.strictObject({
 });
 export type Brand = z.infer<typeof brandSchema>;
 
+/** The colour gate: checked by the stylize stage on every image it produces. */
+export const colourQaSchema = z.strictObject({
+  /** Fail an image whose dominant palette is further than this (CIEDE2000) from the brand palette. */
+  maxDeltaE: z
+    .number()
+    .min(0, 'expected a colour difference (CIEDE2000) from 0 to 100')
+    .max(100, 'expected a colour difference (CIEDE2000) from 0 to 100'),
+  /** New seeds to try for a failed image before the shot fails (default 0). */
+  rerolls: z
+    .number()
+    .int()
+    .min(0, 'expected a re-roll count from 0 to 16')
+    .max(16, 'expected a re-roll count from 0 to 16')
+    .default(0),
+});
+export type ColourQa = z.infer<typeof colourQaSchema>;
+
+/** Quality gates, each enforced by the stage that declares it (`StageDefinition.qaSection`). */
+export const qaSchema = z.strictObject({
+  colour: colourQaSchema.optional(),
+});
+export type Qa = z.infer<typeof qaSchema>;
+
 /** A stage entry before its params are checked against the stage's own schema. */
 const stageEntrySchema = z.looseObject({ stage: z.string() });
 
@@ -95,6 +118,8 @@ export const campaignSchema = z.strictObject({
     >,
   ),
   brand: brandSchema,
+  /** Optional quality gates (e.g. `colour: { maxDeltaE: 12 }`). */
+  qa: qaSchema.optional(),
   pipeline: z.strictObject({
     seeds: seedsSchema.default(1),
     concurrency: z.number().int().min(1).max(64).optional(),

@@ -64,8 +64,8 @@ describe('campaign config validation', () => {
     const [problem] = problemsOf(
       withChange((config) => config.pipeline.stages.splice(1, 0, { stage: 'sharpen' })),
     );
-    expect(problem).toMatch(
-      /pipeline\.stages\[1\]\.stage: unknown stage "sharpen": expected one of compose, export/,
+    expect(problem).toContain(
+      `pipeline.stages[1].stage: unknown stage "sharpen": expected one of ${[...context.stages.keys()].join(', ')}`,
     );
   });
 
@@ -147,5 +147,70 @@ describe('campaign config validation', () => {
   it('refuses a built-in model that cannot play the role', () => {
     const [problem] = problemsOf(withChange((config) => (config.models.compose = 'builtin:nonexistent')));
     expect(problem).toMatch(/models\.compose: unknown built-in model "builtin:nonexistent"/);
+  });
+});
+
+describe('stylize stage and qa config', () => {
+  /** The small campaign with a stylize stage bound to builtin:grade, changed by `change`. */
+  function stylized(change: (config: Record<string, any>) => void = () => {}): string {
+    return withChange((config) => {
+      config.models.stylize = 'builtin:grade';
+      config.pipeline.stages.splice(1, 0, { stage: 'stylize', strength: 0.4 });
+      config.qa = { colour: { maxDeltaE: 12 } };
+      change(config);
+    });
+  }
+
+  it('accepts a colour gate and fills its defaults', () => {
+    const campaign = parseCampaign(stylized(), file, context);
+    expect(campaign.qa).toEqual({ colour: { maxDeltaE: 12, rerolls: 0 } });
+    expect(campaign.pipeline.stages[1]).toEqual({
+      name: 'stylize',
+      params: { strength: 0.4, preserveLightness: false, mode: 'statistics' },
+    });
+  });
+
+  it('refuses a colour gate without a stage to enforce it, at the qa.colour key', () => {
+    const source = withChange((config) => {
+      config.qa = { colour: { maxDeltaE: 12 } };
+    });
+    const line = source.split('\n').findIndex((text) => text.trim() === 'colour:') + 1;
+    expect(problemsOf(source)).toEqual([
+      `${file}:${line}:3: qa.colour: qa.colour is checked by the "stylize" stage, but the pipeline has none: add it to pipeline.stages or remove qa.colour`,
+    ]);
+  });
+
+  it('says what it expected for malformed qa settings', () => {
+    const source = stylized((config) => {
+      config.qa = { colour: { maxDeltaE: 'twelve', rerolls: 40, maxDelta: 3 }, color: {} };
+    });
+    const line = (text: string) => source.split('\n').findIndex((entry) => entry.includes(text)) + 1;
+    expect(problemsOf(source).sort()).toEqual(
+      [
+        `${file}:${line('color:')}:3: qa.color: unknown field "color"`,
+        `${file}:${line('maxDelta:')}:5: qa.colour.maxDelta: unknown field "maxDelta"`,
+        `${file}:${line('maxDeltaE:')}:16: qa.colour.maxDeltaE: expected number but found string "twelve"`,
+        `${file}:${line('rerolls:')}:14: qa.colour.rerolls: expected a re-roll count from 0 to 16`,
+      ].sort(),
+    );
+    expect(problemsOf(stylized((config) => (config.qa.colour.maxDeltaE = 140)))).toEqual([
+      expect.stringMatching(
+        /qa\.colour\.maxDeltaE: expected a colour difference \(CIEDE2000\) from 0 to 100$/,
+      ),
+    ]);
+  });
+
+  it('checks the stylize params and role', () => {
+    expect(problemsOf(stylized((config) => (config.pipeline.stages[1].strength = 1.5)))).toEqual([
+      expect.stringMatching(/pipeline\.stages\[1\]\.strength: expected a strength from 0 to 1$/),
+    ]);
+    expect(problemsOf(stylized((config) => delete config.models.stylize))).toEqual([
+      expect.stringMatching(/models: stage "stylize" needs a model for role "stylize"/),
+    ]);
+    expect(problemsOf(stylized((config) => (config.models.compose = 'builtin:grade')))).toEqual([
+      expect.stringMatching(
+        /models\.compose: built-in model "builtin:grade" cannot play role "compose": it plays stylize$/,
+      ),
+    ]);
   });
 });

@@ -85,7 +85,8 @@ export function parseCampaign(
   }
   const data: unknown = document.toJS();
   const problems: Problem[] = [];
-  const parsed = campaignSchema.safeParse(data);
+  // reportInput: so an issue can say what it found, not only what it expected.
+  const parsed = campaignSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) {
     problems.push(...parsed.error.issues.flatMap(describeIssue));
     // Still check the stages' own params, so one pass reports every problem it can.
@@ -99,6 +100,7 @@ export function parseCampaign(
   const stages = checkStages(input.pipeline.stages, context, problems);
   checkModels(input.models, stages, context, problems);
   checkShots(input, stages, context, problems);
+  checkQa(input.qa, input.pipeline.stages, context, problems);
   reportProblems();
   return {
     ...input,
@@ -148,7 +150,7 @@ function checkStages(
       problems.push({ path: [...path, 'stage'], message: `stage "${entry.stage}" must be the last stage` });
     }
     const { stage: _name, ...params } = entry;
-    const result = definition.paramsSchema.safeParse(params);
+    const result = definition.paramsSchema.safeParse(params, { reportInput: true });
     if (!result.success) {
       for (const problem of result.error.issues.flatMap(describeIssue)) {
         problems.push({ ...problem, path: [...path, ...problem.path] });
@@ -195,10 +197,15 @@ function checkModels(
   }
   stages.forEach((stage) => {
     const definition = context.stages.get(stage.name);
-    if (definition?.role && models[definition.role] === undefined) {
+    const roles = [
+      ...(definition?.role ? [definition.role] : []),
+      ...(definition?.extraRoles?.(stage.params) ?? []),
+    ];
+    for (const role of roles) {
+      if (models[role] !== undefined) continue;
       problems.push({
         path: ['models'],
-        message: `stage "${stage.name}" needs a model for role "${definition.role}" (e.g. ${definition.role}: builtin:...)`,
+        message: `stage "${stage.name}" needs a model for role "${role}" (e.g. ${role}: builtin:...)`,
       });
     }
   });
@@ -228,6 +235,29 @@ function checkShots(
       }
     }
   });
+}
+
+/** A quality gate nothing enforces would pass every image silently: say which stage it needs. */
+function checkQa(
+  qa: Record<string, unknown> | undefined,
+  entries: ReadonlyArray<{ stage: string }>,
+  context: CampaignValidationContext,
+  problems: Problem[],
+): void {
+  for (const [section, settings] of Object.entries(qa ?? {})) {
+    if (settings === undefined) continue;
+    // Raw entries, not validated stages: a stage with a bad param still enforces its gate.
+    const enforced = entries.some((entry) => context.stages.get(entry.stage)?.qaSection === section);
+    if (enforced) continue;
+    const enforcers = [...context.stages.values()]
+      .filter((definition) => definition.qaSection === section)
+      .map((definition) => `"${definition.name}"`);
+    problems.push({
+      path: ['qa', section],
+      atKey: true,
+      message: `qa.${section} is checked by the ${enforcers.join(' or ')} stage, but the pipeline has none: add it to pipeline.stages or remove qa.${section}`,
+    });
+  }
 }
 
 function describeIssue(issue: z.core.$ZodIssue): Problem[] {

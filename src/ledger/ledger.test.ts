@@ -16,7 +16,14 @@ async function openLedger(): Promise<Ledger> {
 }
 
 function createRun(ledger: Ledger, id: string, configPath = '/briefs/a/atelier.yaml') {
-  return ledger.createRun({ id, campaign: 'a', configPath, configSha256: 'c'.repeat(64), lock: {} });
+  return ledger.createRun({
+    id,
+    campaign: 'a',
+    configPath,
+    configSha256: 'c'.repeat(64),
+    configSource: '',
+    lock: {},
+  });
 }
 
 const image = (digit: string) => digit.repeat(64);

@@ -10,9 +10,13 @@ export interface Provenance {
   stage: string;
   params: unknown;
   model: unknown;
+  /** Lock entries of the models bound to the stage's extra roles; absent when it has none. */
+  extraModels?: Record<string, unknown>;
   seed: number;
   shot: Record<string, unknown>;
   brand: unknown;
+  /** The quality-gate settings the stage enforces; absent for stages without a gate. */
+  qa?: unknown;
   inputs: string[];
 }
 

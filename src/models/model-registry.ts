@@ -1,23 +1,24 @@
-import type { ImageModelV3 } from '@ai-sdk/provider';
 import { AtelierError } from '../errors.ts';
 import { builtinModel, builtinModels } from './builtin/builtin-catalog.ts';
 import type { LockEntry } from './lock-entry.ts';
 import { formatModelReference, type ModelReference } from './model-reference.ts';
+import type { RoleModel } from './ocr-model.ts';
 
 /**
- * A source of image models: the built-ins, an AI SDK provider, or a ComfyUI server. Each
- * turns a reference into a model instance and into the lock entry that pins it.
+ * A source of models: the built-ins, an AI SDK provider, or a ComfyUI server. Each turns a
+ * reference into a model instance (an image model, or a text recogniser for `ocr`) and into
+ * the lock entry that pins it.
  */
 export interface ModelProvider {
   readonly name: string;
   /** Throws MODEL_UNAVAILABLE with a readable reason when the model id is unknown. */
   lock(reference: ModelReference): Promise<LockEntry>;
-  create(reference: ModelReference): ImageModelV3;
+  create(reference: ModelReference): RoleModel;
 }
 
 export interface ResolvedModel {
   readonly reference: ModelReference;
-  readonly model: ImageModelV3;
+  readonly model: RoleModel;
 }
 
 /** The provider of `builtin:*` models (always registered). */
@@ -54,7 +55,7 @@ function requireBuiltin(reference: ModelReference) {
   return definition;
 }
 
-/** Resolves `provider:modelId[@version]` references to ImageModelV3 instances. */
+/** Resolves `provider:modelId[@version]` references to model instances (ImageModelV3 or OcrModelV1). */
 export class ModelRegistry {
   private readonly providers = new Map<string, ModelProvider>();
 

@@ -11,7 +11,9 @@ import { limitModelCalls } from '../models/limit-model-calls.ts';
 import type { LockEntry } from '../models/lock-entry.ts';
 import { requireModelReference } from '../models/model-reference.ts';
 import { defaultModelRegistry, type ModelRegistry } from '../models/model-registry.ts';
-import type { StageDefinition } from '../stages/stage.ts';
+import { disposeModel, isImageModel } from '../models/ocr-model.ts';
+import { renderRunReport } from '../report/run-report.ts';
+import type { BoundModel, StageDefinition } from '../stages/stage.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import { removeStaleTemporaryFiles, writeFileAtomic } from '../util/atomic-write.ts';
 import { canonicalJson, sha256 } from '../util/canonical-json.ts';
@@ -19,6 +21,7 @@ import { ContactSheetBuilder } from './contact-sheet.ts';
 import { type Chain, planChains } from './plan.ts';
 import type { RunEvent, RunEventListener, RunSummary, StageTiming } from './run-events.ts';
 import { runDirectory } from './run-layout.ts';
+import { reportOnRun } from './run-reports.ts';
 import { type ChainOutcome, StageJobRunner } from './stage-job-runner.ts';
 import { openWorkspace, type Workspace } from './workspace.ts';
 
@@ -61,6 +64,10 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
   });
   emit({ type: 'lock', action: lockCheck.action, path: lockPathFor(loaded.projectDirectory) });
 
+  // Model instances live for one run: resources they set up lazily (OCR worker pools, loaded
+  // weights) are shared by every job of the run and freed in `finally`, so the process exits.
+  const modelConcurrency = options.concurrency ?? campaign.pipeline.concurrency ?? availableParallelism();
+  const models = resolveModels(campaign, registry, lockCheck.lock, modelConcurrency);
   const workspace = options.workspace ?? openWorkspace(loaded.projectDirectory);
   try {
     const configSha256 = sha256(loaded.source);
@@ -83,13 +90,12 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
     });
 
     const started = performance.now();
-    const modelConcurrency = options.concurrency ?? campaign.pipeline.concurrency ?? availableParallelism();
     const jobRunner = new StageJobRunner({
       campaign,
       runId,
       runDir,
       lock: lockCheck.lock,
-      models: resolveModels(campaign, registry, lockCheck.lock, modelConcurrency),
+      models,
       stages,
       workspace,
       useCache: options.useCache ?? true,
@@ -123,11 +129,16 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
       performance.now() - started,
       interrupted,
     );
-    if (!interrupted) await writeRunRecords(loaded, runDir, chains, outcomes, summary, lockCheck.lock, sheet);
+    if (!interrupted) {
+      // Set-level reports (colour consistency...) need every image, so they come after the chains.
+      Object.assign(summary, await reportOnRun({ campaign, chains, outcomes, store: workspace.store }));
+      await writeRunRecords(workspace, loaded, runDir, chains, outcomes, summary, lockCheck.lock, sheet);
+    }
     workspace.ledger.setRunStatus(runId, summary.status, summary);
     emit({ type: 'run-finished', runId, summary });
     return summary;
   } finally {
+    await Promise.allSettled([...models.values()].map((model) => disposeModel(model.instance)));
     if (!options.workspace) workspace.close();
   }
 }
@@ -170,16 +181,19 @@ function openRun(
     campaign: loaded.campaign.campaign,
     configPath: loaded.configPath,
     configSha256,
+    configSource: loaded.source,
     lock,
   });
   return { runId, resumed: false };
 }
 
 function resolveModels(campaign: Campaign, registry: ModelRegistry, lock: Lockfile, concurrency: number) {
-  const models = new Map<string, { instance: ImageModelV3; lock: LockEntry }>();
+  const models = new Map<string, BoundModel>();
   for (const [role, raw] of Object.entries(campaign.models)) {
     if (raw === undefined) continue;
-    const instance = limitModelCalls(registry.resolve(requireModelReference(raw)).model, pLimit(concurrency));
+    const model = registry.resolve(requireModelReference(raw)).model;
+    // Image-model calls are limited per role; other models (OCR) pace themselves (worker pools).
+    const instance = isImageModel(model) ? limitModelCalls(model, pLimit(concurrency)) : model;
     models.set(role, { instance, lock: lock.models[role]! });
   }
   return models;
@@ -236,6 +250,7 @@ function summarise(
 }
 
 async function writeRunRecords(
+  workspace: Workspace,
   loaded: LoadedCampaign,
   runDir: string,
   chains: Chain[],
@@ -244,13 +259,18 @@ async function writeRunRecords(
   lock: Lockfile,
   sheet: ContactSheetBuilder,
 ): Promise<void> {
-  await writeFileAtomic(
-    join(runDir, 'contact-sheet.png'),
-    await sheet.render(`${loaded.campaign.campaign} — ${summary.runId}`),
-    {
-      durable: false,
-    },
-  );
+  const contactSheet = await sheet.render(`${loaded.campaign.campaign} — ${summary.runId}`);
+  await writeFileAtomic(join(runDir, 'contact-sheet.png'), contactSheet, { durable: false });
+  const report = await renderRunReport({
+    summary,
+    stages: loaded.campaign.pipeline.stages.map((stage) => stage.name),
+    shotOrder: loaded.campaign.shots.map((shot) => shot.id),
+    lock,
+    jobs: workspace.ledger.jobs(summary.runId),
+    contactSheet,
+    thumbnail: (address) => workspace.thumbnails.get(address, 320),
+  });
+  await writeFileAtomic(join(runDir, 'report.html'), report, { durable: false });
   const record = {
     run: summary.runId,
     campaign: loaded.campaign.campaign,

@@ -1,3 +1,5 @@
+import type { ColourReport } from '../color/colour-report.ts';
+
 /** What a run tells its watchers (progress bar, studio, logs) as it goes. */
 export type RunEvent =
   | {
@@ -73,6 +75,8 @@ export interface RunSummary {
   failures: Array<{ shotId: string; seedIndex: number; stage: string; reason: string }>;
   warnings: string[];
   runDirectory: string;
+  /** Colour consistency of the final images (absent for an interrupted run). */
+  colour?: ColourReport;
 }
 
 export type RunEventListener = (event: RunEvent) => void;

@@ -1,13 +1,11 @@
 import { join } from 'node:path';
-import type { ImageModelV3 } from '@ai-sdk/provider';
 import sharp, { type Sharp } from 'sharp';
 import type { Campaign } from '../config/campaign-schema.ts';
 import { describeError } from '../errors.ts';
 import type { CachedResult, JobRecord, StoredOutput } from '../ledger/ledger.ts';
 import type { Lockfile } from '../lock/lockfile.ts';
 import { type Provenance, provenanceXmp } from '../manifest/provenance.ts';
-import type { LockEntry } from '../models/lock-entry.ts';
-import type { OutputFormat, StageDefinition, StageImage } from '../stages/stage.ts';
+import type { BoundModel, OutputFormat, StageDefinition, StageImage } from '../stages/stage.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { hashOf } from '../util/canonical-json.ts';
 import { type Chain, rerollSeed } from './plan.ts';
@@ -52,7 +50,7 @@ interface StageJobRunnerOptions {
   runId: string;
   runDir: string;
   lock: Lockfile;
-  models: Map<string, { instance: ImageModelV3; lock: LockEntry }>;
+  models: Map<string, BoundModel>;
   stages: ReadonlyMap<string, StageDefinition<unknown>>;
   workspace: Workspace;
   useCache: boolean;
@@ -106,7 +104,8 @@ export class StageJobRunner {
           };
         }
         if (outcome.kind === 'rejected') {
-          const budget = this.definition(stage.name).rerollBudget?.(stage.params) ?? 0;
+          const definition = this.definition(stage.name);
+          const budget = definition.rerollBudget?.(stage.params, this.qaFor(definition)) ?? 0;
           const willReroll = outcome.reroll && attempt < budget;
           this.options.emit({
             type: 'job-rejected',
@@ -141,6 +140,11 @@ export class StageJobRunner {
     }
   }
 
+  /** The settings of the quality gate a stage enforces, if the config sets it. */
+  private qaFor(definition: StageDefinition<unknown>): unknown {
+    return definition.qaSection ? this.options.campaign.qa?.[definition.qaSection] : undefined;
+  }
+
   private definition(name: string): StageDefinition<unknown> {
     const definition = this.options.stages.get(name);
     if (!definition) throw new Error(`Stage "${name}" is not in the stage catalog`);
@@ -159,13 +163,25 @@ export class StageJobRunner {
     const stage = campaign.pipeline.stages[stageIndex]!;
     const definition = this.definition(stage.name);
     const model = definition.role ? this.options.models.get(definition.role) : undefined;
+    const extraModels = new Map<string, BoundModel>();
+    for (const role of definition.extraRoles?.(stage.params) ?? []) {
+      const bound = this.options.models.get(role);
+      if (bound) extraModels.set(role, bound);
+    }
     const provenance: Provenance = {
       stage: stage.name,
       params: stage.params,
       model: model?.lock ?? null,
+      // Only present when the stage uses extra roles, so other stages' cache keys are unchanged.
+      extraModels:
+        extraModels.size > 0
+          ? Object.fromEntries([...extraModels].map(([role, bound]) => [role, bound.lock]))
+          : undefined,
       seed,
-      shot: definition.shotInputs(chain.shot, stage.params),
+      shot: definition.shotInputs(chain.shot, stage.params, campaign.brand),
       brand: campaign.brand,
+      // Undefined (and so left out of the key) for stages without a gate: their keys are unchanged.
+      qa: this.qaFor(definition),
       inputs: input ? [input.sha256] : [],
     };
     const cacheKey = hashOf({ cacheFormatVersion, ...provenance });
@@ -204,8 +220,11 @@ export class StageJobRunner {
         seed,
         params: stage.params,
         brand: campaign.brand,
+        qa: provenance.qa,
         input,
-        model,
+        // The stage declares which kind of model its role takes and checks what it is handed.
+        model: model as BoundModel<never> | undefined,
+        extraModels,
         signal: this.options.signal ?? new AbortController().signal,
         encode: (image, format, quality) =>
           encodeWithProvenance(image, format, quality, { cacheKey, ...provenance }),

@@ -1,8 +1,9 @@
 import type { ImageModelV3 } from '@ai-sdk/provider';
 import type { Sharp } from 'sharp';
 import type { z } from 'zod';
-import type { Brand, Shot } from '../config/campaign-schema.ts';
+import type { Brand, Qa, Shot } from '../config/campaign-schema.ts';
 import type { LockEntry } from '../models/lock-entry.ts';
+import type { RoleModel } from '../models/ocr-model.ts';
 
 /**
  * The contract every pipeline stage implements. The runner knows nothing about what a stage
@@ -10,11 +11,21 @@ import type { LockEntry } from '../models/lock-entry.ts';
  * comes back. New stages (typography, stylize, upscale) drop in by adding a definition to
  * the stage catalog.
  */
-export interface StageDefinition<Params = unknown> {
+export interface StageDefinition<Params = unknown, Model = ImageModelV3> {
   /** The name used in `pipeline.stages[].stage`. */
   readonly name: string;
-  /** The model role this stage needs bound under `models`, if any. */
+  /**
+   * The model role this stage needs bound under `models`, if any. Its model arrives as
+   * `context.model`; `Model` says which kind (an image model unless the stage says otherwise,
+   * e.g. a text recogniser for `ocr`), and the stage checks the kind it was handed.
+   */
   readonly role?: string;
+  /**
+   * Roles this stage also uses with these params, beyond `role` (typography's `render` mode
+   * asks a `typography` model to draw the headline). Config validation requires them bound;
+   * their models arrive in `context.extraModels` and their lock entries join the cache key.
+   */
+  extraRoles?(params: Params): readonly string[];
   /** Where the stage may stand: compose must come first, export last. */
   readonly position?: 'first' | 'last';
   /** Validates the stage's params (every key except `stage`). */
@@ -24,12 +35,28 @@ export interface StageDefinition<Params = unknown> {
   /**
    * The shot-specific inputs that determine this stage's output, beyond its params, input
    * image, model lock entry and seed (which the runner always includes). Goes into the
-   * cache key and the embedded provenance.
+   * cache key and the embedded provenance. `brand` is there for what it implies (e.g. the
+   * installed version of the font package it names).
    */
-  shotInputs(shot: Shot, params: Params): Record<string, unknown>;
-  /** How many times a rejected shot may be re-rolled with a new seed (0 when absent). */
-  rerollBudget?(params: Params): number;
-  run(context: StageContext<Params>): Promise<StageResult>;
+  shotInputs(shot: Shot, params: Params, brand: Brand): Record<string, unknown>;
+  /**
+   * The `qa` section this stage enforces (e.g. `colour`). Its settings reach `run` as
+   * `context.qa` and join this stage's cache key; config validation rejects a `qa` section no
+   * stage in the pipeline enforces.
+   */
+  readonly qaSection?: keyof Qa;
+  /**
+   * How many times a rejected shot may be re-rolled with a new seed (0 when absent). `qa` is
+   * the stage's `qaSection` settings, when it has them.
+   */
+  rerollBudget?(params: Params, qa: unknown): number;
+  run(context: StageContext<Params, Model>): Promise<StageResult>;
+}
+
+/** A model bound to a role, with the lock entry that pins it. */
+export interface BoundModel<Model = RoleModel> {
+  readonly instance: Model;
+  readonly lock: LockEntry;
 }
 
 export interface StageImage {
@@ -40,16 +67,20 @@ export interface StageImage {
   readonly sha256: string;
 }
 
-export interface StageContext<Params = unknown> {
+export interface StageContext<Params = unknown, Model = ImageModelV3> {
   readonly campaign: string;
   readonly shot: Shot;
   readonly seed: number;
   readonly params: Params;
   readonly brand: Brand;
+  /** The settings of the stage's `qaSection`, when the config gives them. */
+  readonly qa?: unknown;
   /** The primary output of the previous stage; undefined for the first stage. */
   readonly input: StageImage | undefined;
   /** The model bound to this stage's role, with its lock entry. */
-  readonly model: { readonly instance: ImageModelV3; readonly lock: LockEntry } | undefined;
+  readonly model: BoundModel<Model> | undefined;
+  /** The models bound to the stage's `extraRoles`, by role (the runner always sets it). */
+  readonly extraModels?: ReadonlyMap<string, BoundModel>;
   readonly signal: AbortSignal;
   /**
    * Encodes pixels with the job's provenance embedded (XMP), so every file Atelier writes

@@ -1,8 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { ImageModelV3 } from '@ai-sdk/provider';
+import {
+  englishTrainedDataFile,
+  TesseractOcrModel,
+  tesseractCorePackageFile,
+} from '../../typography/tesseract-ocr-model.ts';
 import { sha256 } from '../../util/canonical-json.ts';
+import type { RoleModel } from '../ocr-model.ts';
 import { DraftImageModel } from './draft/draft-image-model.ts';
+import { GradeImageModel } from './grade/grade-image-model.ts';
 
 /**
  * A model that ships with Atelier. `fingerprint` says exactly what the lockfile pins: the
@@ -14,7 +20,8 @@ export interface BuiltinModelDefinition {
   readonly description: string;
   /** Roles this model can play; the config is checked against it. */
   readonly roles: readonly string[];
-  create(): ImageModelV3;
+  /** An AI SDK image model, or a text recogniser (OcrModelV1) for the `ocr` role. */
+  create(): RoleModel;
   fingerprint(): Promise<{ package: { name: string; version: string }; sha256: string }>;
 }
 
@@ -61,6 +68,49 @@ registerBuiltinModel({
     sha256: await hashFiles([
       new URL('./draft/draft-composition.ts', import.meta.url),
       new URL('./draft/draft-image-model.ts', import.meta.url),
+    ]),
+  }),
+});
+
+registerBuiltinModel({
+  id: 'grade',
+  description:
+    'Deterministic colour grade toward the brand palette or a reference image, by a strength 0..1: ' +
+    'OKLab statistics transfer (shared colour balance) or a dominant-colour pull (recolours). Not generative.',
+  roles: ['stylize'],
+  create: () => new GradeImageModel(),
+  fingerprint: async () => ({
+    package: { name: 'atelier', version: atelierPackageVersion() },
+    sha256: await hashFiles([
+      new URL('./grade/grade-image-model.ts', import.meta.url),
+      new URL('./grade/statistics-transfer.ts', import.meta.url),
+      new URL('./grade/palette-transfer.ts', import.meta.url),
+      new URL('../../color/dominant-palette.ts', import.meta.url),
+      new URL('../../color/oklab.ts', import.meta.url),
+      new URL('../../color/cielab.ts', import.meta.url),
+      new URL('../../color/srgb.ts', import.meta.url),
+      new URL('../../color/raw-image.ts', import.meta.url),
+      new URL('../../util/seeded-random.ts', import.meta.url),
+    ]),
+  }),
+});
+
+registerBuiltinModel({
+  id: 'tesseract',
+  description:
+    'Tesseract 5 OCR (LSTM, English) compiled to WebAssembly (tesseract.js), with the traineddata from ' +
+    '@tesseract.js-data/eng; runs offline in a pool of worker threads. Reads text for the typography ' +
+    'check — a text recogniser, not an image model.',
+  roles: ['ocr'],
+  create: () => new TesseractOcrModel(),
+  fingerprint: async () => ({
+    package: { name: 'tesseract.js', version: npmPackageVersion('tesseract.js') },
+    // The language data, the engine build (its package.json pins the version) and our wrapper.
+    sha256: await hashFiles([
+      englishTrainedDataFile(),
+      tesseractCorePackageFile(),
+      new URL('../../typography/tesseract-ocr-model.ts', import.meta.url),
+      new URL('../../typography/worker-pool.ts', import.meta.url),
     ]),
   }),
 });

@@ -1,0 +1,105 @@
+import type { ImageModelV3, SharedV3ProviderOptions, SharedV3Warning } from '@ai-sdk/provider';
+
+/**
+ * The contract of a text recogniser bound to the `ocr` role. It mirrors the shape of the AI SDK's
+ * ImageModelV3 (a specification version, provider and model id, one `do*` call taking an options
+ * object and returning the result with warnings and response metadata), so a remote recogniser
+ * can take the role the way a remote image model takes `compose`.
+ *
+ * @example
+ * const result = await model.doRecognize({ image: pngBytes, layout: 'auto' });
+ * result.lines.map((line) => line.text); // ['Spring into colour']
+ */
+export interface OcrModelV1 {
+  readonly specificationVersion: 'ocr-v1';
+  readonly provider: string;
+  readonly modelId: string;
+  doRecognize(options: OcrCallOptions): PromiseLike<OcrCallResult>;
+  /**
+   * Frees what the model holds for the length of a run (worker pools, loaded weights). The
+   * runner calls it once when the run ends; the model may be used again afterwards and then
+   * sets its resources up anew.
+   */
+  dispose?(): Promise<void>;
+}
+
+export interface OcrCallOptions {
+  /** Encoded image (PNG, JPEG or WebP). */
+  readonly image: Uint8Array;
+  /**
+   * How the text is laid out: `auto` looks for text blocks anywhere (a whole composition),
+   * `block` reads the image as one block of text (a crop around typeset copy), `sparse` finds
+   * as much scattered text as it can.
+   */
+  readonly layout?: 'auto' | 'block' | 'sparse';
+  /** Which way round the text is; when absent the model guesses (and reports its guess). */
+  readonly polarity?: OcrPolarity;
+  readonly providerOptions?: SharedV3ProviderOptions;
+  readonly abortSignal?: AbortSignal;
+}
+
+/** Dark text on a light ground, or light text on a dark ground. */
+export type OcrPolarity = 'dark-on-light' | 'light-on-dark';
+
+/** A rectangle in pixels of the recognised image. */
+export interface OcrBox {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface OcrWord {
+  readonly text: string;
+  /** 0..1 */
+  readonly confidence: number;
+  readonly box: OcrBox;
+}
+
+export interface OcrLine {
+  readonly text: string;
+  /** 0..1 */
+  readonly confidence: number;
+  readonly box: OcrBox;
+  readonly words: readonly OcrWord[];
+}
+
+export interface OcrCallResult {
+  /** Everything read, lines separated by newlines, in reading order. */
+  readonly text: string;
+  /** Mean word confidence, 0..1 (0 when nothing was read). */
+  readonly confidence: number;
+  readonly lines: readonly OcrLine[];
+  /** The polarity the image was read as, when the model distinguishes them. */
+  readonly polarity?: OcrPolarity;
+  readonly warnings: SharedV3Warning[];
+  readonly response: { readonly timestamp: Date; readonly modelId: string };
+}
+
+/** Anything a role can be bound to: an image model or a text recogniser. */
+export type RoleModel = ImageModelV3 | OcrModelV1;
+
+export function isOcrModel(model: unknown): model is OcrModelV1 {
+  return (
+    typeof model === 'object' &&
+    model !== null &&
+    (model as { specificationVersion?: unknown }).specificationVersion === 'ocr-v1'
+  );
+}
+
+export function isImageModel(model: unknown): model is ImageModelV3 {
+  return (
+    typeof model === 'object' &&
+    model !== null &&
+    (model as { specificationVersion?: unknown }).specificationVersion === 'v3'
+  );
+}
+
+/**
+ * Lets a model free its run-scoped resources. Any model may define `dispose()` (image models
+ * holding loaded weights too); the runner calls this for every bound model at the end of a run.
+ */
+export async function disposeModel(model: unknown): Promise<void> {
+  const dispose = (model as { dispose?: unknown } | null)?.dispose;
+  if (typeof dispose === 'function') await (dispose as () => Promise<void>).call(model);
+}

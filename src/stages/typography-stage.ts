@@ -1,0 +1,362 @@
+import type { ImageModelV3, JSONObject, SharedV3ProviderOptions } from '@ai-sdk/provider';
+import { generateImage } from 'ai';
+import sharp from 'sharp';
+import { z } from 'zod';
+import type { Shot } from '../config/campaign-schema.ts';
+import { AtelierError } from '../errors.ts';
+import { formatWarning } from '../models/format-warning.ts';
+import { isImageModel, isOcrModel, type OcrModelV1, type OcrPolarity } from '../models/ocr-model.ts';
+import { defaultFontPackage, fontPackageVersion } from '../typography/brand-font.ts';
+import { parseHexColour, relativeLuminance } from '../typography/contrast.ts';
+import { CopyDoesNotFitError, copyLayoutSchema, type Rectangle } from '../typography/copy-layout.ts';
+import { textMatchingSchema } from '../typography/normalise-text.ts';
+import { copyStyleSchema, extract, overlayCopy } from '../typography/overlay-copy.ts';
+import { type CopyReading, type CopyRole, readCopy } from '../typography/read-copy.ts';
+import { sourceHash, typesetterVersions } from '../typography/render-copy-layer.ts';
+import type { BoundModel, StageContext, StageDefinition, StageResult } from './stage.ts';
+
+const typographyParamsSchema = z.strictObject({
+  /**
+   * `check`: read the headline off the input and fail early when it is not legible.
+   * `overlay`: typeset the exact copy onto the input, then read it back.
+   * `render`: ask the model bound to `typography` to draw the headline, then read it back.
+   */
+  mode: z.enum(['check', 'overlay', 'render']).default('check'),
+  /** Pass mark: 1 - character error rate of the best-matching text. */
+  minScore: z.number().min(0).max(1).default(0.9),
+  /** Re-rolls of the shot's seed (a new composition) after a failed check, before the shot fails. */
+  retries: z.number().int().min(0).max(20).default(2),
+  /** How copy and what was read are normalised before comparing. */
+  matching: textMatchingSchema.prefault({}),
+  /** overlay: where and how large the copy is set. */
+  layout: copyLayoutSchema.prefault({}),
+  /** overlay: text colour, minimum contrast and remedy, headline weight. */
+  ...copyStyleSchema.shape,
+  /** render: how the typography model is asked. */
+  render: z
+    .strictObject({
+      /** `input` edits the previous stage's image; `prompt` draws a new one at its size. */
+      source: z.enum(['input', 'prompt']).default('input'),
+      /** `{prompt}` and `{headline}` are replaced with the shot's. */
+      prompt: z
+        .string()
+        .min(1)
+        .default('{prompt}. The image shows the headline "{headline}" in clean, legible lettering.'),
+      providerOptions: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+    })
+    .prefault({}),
+});
+export type TypographyParams = z.infer<typeof typographyParamsSchema>;
+
+const round = (value: number) => Math.round(value * 10_000) / 10_000;
+
+let scoring: string | undefined;
+function scoringImplementation(): string {
+  scoring ??= sourceHash(['normalise-text.ts', 'edit-distance.ts', 'score-copy.ts', 'read-copy.ts']);
+  return scoring;
+}
+
+/**
+ * Stage 2: headline legibility, at composition resolution so that a failed shot costs nothing
+ * further. `check` gates the composition's own lettering and re-rolls the seed on failure;
+ * `overlay` sets the client's exact copy with the brand font; `render` has a typography-strong
+ * model draw it. Every mode ends by reading the headline back with the `ocr` model.
+ */
+export const typographyStage: StageDefinition<TypographyParams, OcrModelV1> = {
+  name: 'typography',
+  role: 'ocr',
+  paramsSchema: typographyParamsSchema,
+  extraRoles: (params) => (params.mode === 'render' ? ['typography'] : []),
+  rerollBudget: (params) => params.retries,
+  shotInputs(shot, params, brand) {
+    // The verdict depends on how copy is normalised, scored and read back.
+    const checker = scoringImplementation();
+    switch (params.mode) {
+      case 'check':
+        return { headline: shot.headline, checker };
+      case 'render':
+        return { headline: shot.headline, prompt: shot.prompt, checker };
+      case 'overlay': {
+        const headlineFont = brand.fonts?.headline ?? defaultFontPackage;
+        const bodyFont = brand.fonts?.body ?? headlineFont;
+        return {
+          headline: shot.headline,
+          subline: shot.subline,
+          callToAction: shot.callToAction,
+          // The pixels depend on the font files and the typesetter, so their versions key the cache.
+          fonts: [...new Set([headlineFont, bodyFont])].map((name) => ({
+            name,
+            version: fontPackageVersion(name),
+          })),
+          typesetter: typesetterVersions(),
+          checker,
+        };
+      }
+    }
+  },
+  async run(context) {
+    const { input, shot, params } = context;
+    if (!input) throw new Error('typography stage ran without an input image');
+    const ocr = requireOcrModel(context.model);
+    if (!shot.headline) {
+      return {
+        status: 'ok',
+        outputs: [await passThrough(context, input.bytes)],
+        details: { mode: params.mode, skipped: 'the shot has no headline' },
+      };
+    }
+    if (params.mode === 'overlay') return overlay(context, ocr, shot.headline);
+    if (params.mode === 'render') return render(context, ocr, shot.headline);
+    context.progress(0.1, 'reading the headline');
+    const reading = await readCopy(ocr, input.bytes, [{ role: 'headline', copy: shot.headline }], {
+      layout: 'auto',
+      ...readOptions(context),
+    });
+    return verdict(context, input.bytes, [reading], { mode: 'check' });
+  },
+};
+
+function requireOcrModel(model: BoundModel<unknown> | undefined): OcrModelV1 {
+  if (!model) throw new Error('typography stage ran without an ocr model');
+  if (!isOcrModel(model.instance)) {
+    throw new AtelierError(
+      'MODEL_UNAVAILABLE',
+      `models.ocr: expected a text recogniser (e.g. builtin:tesseract) but ${model.lock.reference} is not one`,
+    );
+  }
+  return model.instance;
+}
+
+function readOptions(context: StageContext<TypographyParams, OcrModelV1>) {
+  return { matching: context.params.matching, minScore: context.params.minScore, signal: context.signal };
+}
+
+async function passThrough(context: StageContext<TypographyParams, OcrModelV1>, bytes: Uint8Array) {
+  return {
+    name: '',
+    bytes: await context.encode(sharp(bytes), 'png'),
+    mediaType: 'image/png',
+    primary: true,
+  };
+}
+
+/**
+ * Turns readings into the stage's answer: the image (encoded with provenance) when every piece
+ * of copy reaches `minScore`, a rejection that asks for a new seed otherwise. Either way what
+ * was read, with word boxes and confidences, is kept in the record.
+ */
+async function verdict(
+  context: StageContext<TypographyParams, OcrModelV1>,
+  image: Uint8Array | (() => Promise<Uint8Array>),
+  readings: readonly CopyReading[],
+  extra: Record<string, unknown>,
+  warnings: string[] = [],
+): Promise<StageResult> {
+  const { params } = context;
+  const matches = readings.flatMap((reading) =>
+    reading.matches.map((match) => ({
+      role: match.role,
+      score: round(match.score),
+      characterErrorRate: round(match.characterErrorRate),
+      expected: match.expected,
+      read: match.read,
+      lines: match.lines,
+    })),
+  );
+  const score = Math.min(...readings.map((reading) => reading.score));
+  const details = {
+    ...extra,
+    score: round(score),
+    minScore: params.minScore,
+    passed: score >= params.minScore,
+    copy: matches,
+    ocr: describeReading(readings[0]!),
+    ...(readings[1] ? { callToActionOcr: describeReading(readings[1]) } : {}),
+  };
+  if (score < params.minScore) {
+    const worst = matches.reduce((lowest, match) => (match.score < lowest.score ? match : lowest));
+    return {
+      status: 'rejected',
+      reroll: true,
+      reason: `${worst.role} read as "${worst.read}" instead of "${worst.expected}" (score ${round(score).toFixed(2)} < ${params.minScore})`,
+      details,
+    };
+  }
+  const bytes = typeof image === 'function' ? await image() : image;
+  return {
+    status: 'ok',
+    outputs: [
+      { name: '', bytes: await context.encode(sharp(bytes), 'png'), mediaType: 'image/png', primary: true },
+    ],
+    details,
+    warnings: [...readings.flatMap((reading) => reading.read.warnings.map(formatWarning)), ...warnings],
+  };
+}
+
+function describeReading({ read, attempts }: CopyReading) {
+  return {
+    modelId: read.response.modelId,
+    polarity: read.polarity,
+    attempts,
+    text: read.text,
+    confidence: round(read.confidence),
+    lines: read.lines.map((line) => ({
+      text: line.text,
+      confidence: round(line.confidence),
+      box: line.box,
+      words: line.words.map((word) => ({
+        text: word.text,
+        confidence: round(word.confidence),
+        box: word.box,
+      })),
+    })),
+  };
+}
+
+async function overlay(
+  context: StageContext<TypographyParams, OcrModelV1>,
+  ocr: OcrModelV1,
+  headline: string,
+): Promise<StageResult> {
+  const { params, shot, brand, input } = context;
+  context.progress(0.1, 'setting the copy');
+  let result: Awaited<ReturnType<typeof overlayCopy>>;
+  try {
+    result = await overlayCopy({
+      image: input!.bytes,
+      copy: { headline, subline: shot.subline, callToAction: shot.callToAction },
+      fonts: { headline: brand.fonts?.headline, body: brand.fonts?.body },
+      layout: params.layout,
+      style: { color: params.color, contrast: params.contrast, headlineWeight: params.headlineWeight },
+    });
+  } catch (error) {
+    // Another seed would not make the copy shorter: fail the shot without re-rolling.
+    if (error instanceof CopyDoesNotFitError)
+      return { status: 'rejected', reroll: false, reason: error.message };
+    throw error;
+  }
+  context.progress(0.6, 'reading the copy back');
+  const crop = (rectangle: Rectangle) =>
+    sharp(extract(result.pixels, result.width, result.channels, rectangle), {
+      raw: { width: rectangle.width, height: rectangle.height, channels: result.channels },
+    })
+      .png({ compressionLevel: 1 })
+      .toBuffer();
+  // The text's polarity is known here: it is the colour the copy was set in.
+  const text = parseHexColour(result.textColour);
+  const lightText = relativeLuminance(text.r, text.g, text.b) > 0.5;
+  const polarity: OcrPolarity = lightText ? 'light-on-dark' : 'dark-on-light';
+  const pieces: Array<{ role: CopyRole; copy: string }> = [{ role: 'headline', copy: headline }];
+  if (shot.subline) pieces.push({ role: 'subline', copy: shot.subline });
+  const readings = [
+    await readCopy(ocr, await crop(result.region), pieces, {
+      layout: 'block',
+      polarity,
+      ...readOptions(context),
+    }),
+  ];
+  const button = result.layout.callToAction;
+  if (shot.callToAction && button) {
+    // Read on its own: the button's text is the other way round (the pill is the text colour).
+    readings.push(
+      await readCopy(ocr, await crop(button.box), [{ role: 'callToAction', copy: shot.callToAction }], {
+        layout: 'block',
+        polarity: lightText ? 'dark-on-light' : 'light-on-dark',
+        ...readOptions(context),
+      }),
+    );
+  }
+  const { layout, contrast } = result;
+  const warnings = contrast.passed
+    ? []
+    : [
+        `text contrast ${contrast.after.ratio}:1 stays below ${contrast.minimum}:1 even with the strongest ${contrast.remedy.kind}`,
+      ];
+  const pixels = () =>
+    sharp(result.pixels, { raw: { width: result.width, height: result.height, channels: result.channels } })
+      .png()
+      .toBuffer()
+      .then((buffer) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength));
+  return verdict(
+    context,
+    pixels,
+    readings,
+    {
+      mode: 'overlay',
+      layout: {
+        fontSize: {
+          headline: layout.headline.fontSize,
+          subline: layout.subline?.fontSize,
+          callToAction: layout.callToAction?.fontSize,
+        },
+        lines: { headline: layout.headline.lines, subline: layout.subline?.lines },
+        align: layout.align,
+        block: layout.block,
+        region: result.region,
+        safeArea: layout.safeArea,
+      },
+      textColour: result.textColour,
+      fonts: Object.fromEntries(
+        Object.entries(result.fonts).map(([role, font]) => [
+          role,
+          { package: font.package, weight: font.weight, files: font.files },
+        ]),
+      ),
+      contrast,
+    },
+    warnings,
+  );
+}
+
+async function render(
+  context: StageContext<TypographyParams, OcrModelV1>,
+  ocr: OcrModelV1,
+  headline: string,
+): Promise<StageResult> {
+  const { params, shot, input } = context;
+  const bound = context.extraModels?.get('typography');
+  if (!bound) throw new Error('typography stage in render mode ran without a typography model');
+  if (!isImageModel(bound.instance)) {
+    throw new AtelierError(
+      'MODEL_UNAVAILABLE',
+      `models.typography: expected an image model but ${bound.lock.reference} is not one`,
+    );
+  }
+  const text = renderPrompt(params.render.prompt, shot, headline);
+  context.progress(0.1, 'asking the model to letter the headline');
+  const result = await generateImage({
+    model: bound.instance as ImageModelV3,
+    prompt: params.render.source === 'input' ? { images: [input!.bytes], text } : text,
+    size: `${input!.width}x${input!.height}`,
+    seed: context.seed,
+    providerOptions: {
+      ...(params.render.providerOptions as SharedV3ProviderOptions | undefined),
+      builtin: { ...(params.render.providerOptions?.builtin as JSONObject | undefined) },
+    },
+    abortSignal: context.signal,
+  });
+  const image = result.image.uint8Array;
+  context.progress(0.7, 'reading the headline');
+  const reading = await readCopy(ocr, image, [{ role: 'headline', copy: headline }], {
+    layout: 'auto',
+    ...readOptions(context),
+  });
+  return verdict(
+    context,
+    image,
+    [reading],
+    {
+      mode: 'render',
+      prompt: text,
+      responses: result.responses.map((response) => ({ modelId: response.modelId })),
+    },
+    result.warnings.map(formatWarning),
+  );
+}
+
+/** Fills `{prompt}` and `{headline}` in a render prompt template. */
+export function renderPrompt(template: string, shot: Shot, headline: string): string {
+  return template.replace(/\{(prompt|headline)\}/g, (_, key: string) =>
+    key === 'prompt' ? shot.prompt : headline,
+  );
+}

@@ -1,0 +1,80 @@
+import type { ImageModelV3, ImageModelV3CallOptions } from '@ai-sdk/provider';
+import sharp from 'sharp';
+import { copyLayoutSchema } from '../copy-layout.ts';
+import { copyStyleSchema, overlayCopy } from '../overlay-copy.ts';
+
+export interface LetteringImageModelOptions {
+  /** Whether the lettering at this seed comes out wrong (two letters swapped, one dropped). */
+  readonly garbles?: (seed: number) => boolean;
+  /** Background of images drawn from a prompt alone. */
+  readonly background?: string;
+}
+
+/**
+ * A real ImageModelV3 for tests that letters the text quoted in its prompt ("...") with the
+ * overlay typesetter — onto the input image when one is given (an edit), onto a plain
+ * background otherwise. Like a generative model, it can get the lettering wrong: `garbles`
+ * decides per seed. It stands in for a typography-strong remote model (or a compose model that
+ * draws headlines) in offline tests; it is not registered as a built-in.
+ */
+export class LetteringImageModel implements ImageModelV3 {
+  readonly specificationVersion = 'v3';
+  readonly provider = 'test';
+  readonly modelId = 'lettering';
+  readonly maxImagesPerCall = 1;
+  /** Calls received, for assertions on what the stage asked. */
+  readonly calls: ImageModelV3CallOptions[] = [];
+
+  constructor(private readonly options: LetteringImageModelOptions = {}) {}
+
+  async doGenerate(call: ImageModelV3CallOptions) {
+    this.calls.push(call);
+    const [width, height] = (call.size ?? '1024x1024').split('x').map(Number) as [number, number];
+    const seed = call.seed ?? 0;
+    const file = call.files?.[0];
+    const base =
+      file?.type === 'file'
+        ? typeof file.data === 'string'
+          ? Buffer.from(file.data, 'base64')
+          : file.data
+        : await sharp({
+            create: { width, height, channels: 3, background: this.options.background ?? '#E8E2D6' },
+          })
+            .png()
+            .toBuffer();
+    const quoted = /"([^"]+)"/.exec(call.prompt ?? '')?.[1];
+    let image: Uint8Array = base;
+    if (quoted) {
+      const text = this.options.garbles?.(seed) ? garble(quoted) : quoted;
+      const drawn = await overlayCopy({
+        image: base,
+        copy: { headline: text },
+        fonts: {},
+        layout: copyLayoutSchema.parse({ position: seed % 2 === 0 ? 'top' : 'centre', align: 'centre' }),
+        style: copyStyleSchema.parse({}),
+      });
+      image = await sharp(drawn.pixels, {
+        raw: { width: drawn.width, height: drawn.height, channels: drawn.channels },
+      })
+        .png()
+        .toBuffer();
+    }
+    return {
+      images: [image],
+      warnings: [],
+      response: { timestamp: new Date(), modelId: this.modelId, headers: undefined },
+    };
+  }
+}
+
+/** The kind of lettering error image models make: neighbouring letters swapped, one dropped. */
+export function garble(text: string): string {
+  const letters = Array.from(text);
+  const at = letters.findIndex(
+    (letter, index) => /\p{L}/u.test(letter) && /\p{L}/u.test(letters[index + 1] ?? ''),
+  );
+  if (at >= 0) [letters[at], letters[at + 1]] = [letters[at + 1]!, letters[at]!];
+  const last = letters.findLastIndex((letter) => /\p{L}/u.test(letter));
+  if (last > at + 1) letters.splice(last - 1, 1);
+  return letters.join('');
+}
