@@ -94,6 +94,14 @@ export async function collectApprovedSet(workspace: Workspace, runId: string): P
       };
       files.push({ path: `${base}/${entry.fileName}`, kind, source: entry, manifest });
     }
+    for (const file of files) {
+      if (!(await workspace.store.has(file.source.output.sha256))) {
+        throw new AtelierError(
+          'ARTIFACT_MISSING',
+          `Artifact ${file.source.output.sha256} (${file.path}) is missing from ${workspace.store.root}`,
+        );
+      }
+    }
     images.push({
       shotId: approval.shotId,
       seedIndex: approval.seedIndex,

@@ -1,5 +1,7 @@
+import { stat } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { AtelierError } from '../errors.ts';
 import { CampaignCatalog } from './campaign-catalog.ts';
@@ -45,6 +47,13 @@ export async function startStudio(options: StartStudioOptions): Promise<RunningS
     throw new AtelierError(
       'INVALID_ARGUMENT',
       `Binding the studio to ${host} needs an access token: pass --token or set ATELIER_STUDIO_TOKEN`,
+    );
+  }
+  const folder = await stat(options.workspaceDirectory).catch(() => undefined);
+  if (!folder?.isDirectory()) {
+    throw new AtelierError(
+      'CONFIG_NOT_FOUND',
+      `Expected a folder of campaigns for the studio but ${resolve(options.workspaceDirectory)} ${folder ? 'is a file' : 'does not exist'}`,
     );
   }
   const catalog = new CampaignCatalog(options.workspaceDirectory);

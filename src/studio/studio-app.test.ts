@@ -1,9 +1,12 @@
+import { rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
+import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStudioWorkspace, type StudioWorkspace } from '../../test/helpers/studio-workspace.ts';
 import { smallCampaign } from '../../test/helpers/temp-project.ts';
+import { FileArtifactStore } from '../store/artifact-store.ts';
 import { sha256 } from '../util/canonical-json.ts';
 import type { RunGallery } from './run-gallery.ts';
 import { startStudio } from './start-studio.ts';
@@ -273,6 +276,31 @@ describe('studio API: export', () => {
     }
   });
 
+  it('answers 404 before sending anything when an approved image is missing from the store', async () => {
+    const other = await createStudioWorkspace(smallCampaign({ shots: [{ id: 'solo', prompt: 'one shot' }] }));
+    try {
+      const path = `/api/campaigns/${other.campaignId}/runs/${other.runId}`;
+      const { chains } = await json(other.app.request(path));
+      expect(
+        (
+          await other.post(`${path}/reviews`, {
+            shotId: 'solo',
+            seedIndex: 0,
+            decision: 'approve',
+            reviewer: 'Ana',
+          })
+        ).status,
+      ).toBe(201);
+      const store = new FileArtifactStore(join(other.project.directory, '.atelier', 'artifacts'));
+      await rm(store.pathOf(chains[0].image.sha256));
+      const response = await other.app.request(`${path}/export.zip`);
+      expect(response.status).toBe(404);
+      expect((await json(response)).code).toBe('ARTIFACT_MISSING');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('answers 409 when nothing is approved yet', async () => {
     const other = await createStudioWorkspace(smallCampaign({ shots: [{ id: 'solo', prompt: 'one shot' }] }));
     try {
@@ -421,6 +449,12 @@ describe('studio access', () => {
     } finally {
       await local.close();
     }
+  });
+
+  it('will not start on a folder that does not exist', async () => {
+    await expect(
+      startStudio({ workspaceDirectory: join(studio.project.directory, 'missing'), port: 0 }),
+    ).rejects.toMatchObject({ code: 'CONFIG_NOT_FOUND' });
   });
 
   it('will not bind beyond loopback without a token, and enforces it over HTTP', async () => {
