@@ -5,22 +5,19 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { LoadedCampaign } from '../config/load-campaign.ts';
 import { AtelierError, type AtelierErrorCode, describeError } from '../errors.ts';
 import type { RunRecord } from '../ledger/ledger.ts';
-import { seedsFor } from '../pipeline/plan.ts';
-import type { RunSummary } from '../pipeline/run-events.ts';
-import type { Workspace } from '../pipeline/workspace.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import { sha256 } from '../util/canonical-json.ts';
 import { approvedSetZip, collectApprovedSet } from './approved-set-export.ts';
 import { serveArtifact } from './artifact-route.ts';
 import type { CampaignCatalog, CampaignEntry } from './campaign-catalog.ts';
-import { chainOutputs, readManifest } from './chain-outputs.ts';
 import { openEventStream } from './event-stream.ts';
 import { campaignMetrics, mergeModelApprovals } from './review-metrics.ts';
 import { describeIssues, reviewRequestSchema } from './review-request.ts';
-import { buildRunGallery, finalAttemptJobs } from './run-gallery.ts';
+import { buildRunGallery } from './run-gallery.ts';
 import type { RunManager } from './run-manager.ts';
 import { loadStaticAssets, type StaticAsset } from './static-assets.ts';
 import { type AccessOptions, studioAccess } from './studio-access.ts';
+import { chainDetail, describeCampaign } from './studio-views.ts';
 
 export interface StudioAppOptions extends AccessOptions {
   catalog: CampaignCatalog;
@@ -119,12 +116,14 @@ export function createStudioApp(options: StudioAppOptions): Hono {
 
   app.get('/api/campaigns', async (context) => {
     const entries = await catalog.list();
-    return context.json({ campaigns: await Promise.all(entries.map((entry) => describeCampaign(entry))) });
+    return context.json({
+      campaigns: await Promise.all(entries.map((entry) => describeCampaign(entry, catalog, runs))),
+    });
   });
 
   app.get('/api/campaigns/:campaign', async (context) => {
     const entry = await catalog.require(context.req.param('campaign'));
-    return context.json(await describeCampaign(entry));
+    return context.json(await describeCampaign(entry, catalog, runs));
   });
 
   app.post('/api/campaigns/:campaign/runs', bodyLimit({ maxSize: 4096 }), async (context) => {
@@ -182,38 +181,7 @@ export function createStudioApp(options: StudioAppOptions): Hono {
     );
     if (!chain)
       return context.json({ error: `No shot "${shotId}" at seed index ${seedIndex} in run ${run.id}` }, 404);
-    const jobs = finalAttemptJobs(workspace.ledger, run.id, shotId, seedIndex);
-    const outputs = await Promise.all(
-      chainOutputs(entry.projectDirectory, run.id, chain.seed, jobs).map(async (output) => ({
-        stageIndex: output.stageIndex,
-        stage: output.stage,
-        fileName: output.fileName,
-        output: output.output,
-        manifest: await readManifest(output.manifestPath),
-      })),
-    );
-    const otherRuns = workspace.ledger
-      .runs({ configPath: run.configPath })
-      .map((other) => {
-        const image = buildRunGallery(workspace.ledger, other).chains.find(
-          (candidate) => candidate.shotId === shotId && candidate.seedIndex === seedIndex,
-        );
-        return {
-          id: other.id,
-          createdAt: other.createdAt,
-          status: other.status,
-          image: image?.image ?? null,
-        };
-      })
-      .filter((other) => other.image !== null);
-    return context.json({
-      campaign: { id: entry.id, name: run.campaign },
-      run: { id: run.id, status: run.status, createdAt: run.createdAt, lock: run.lock },
-      chain,
-      outputs,
-      history: workspace.ledger.reviews({ configPath: run.configPath, shotId, seedIndex }),
-      otherRuns,
-    });
+    return context.json(await chainDetail(workspace, entry, run, chain));
   });
 
   app.post(
@@ -333,54 +301,6 @@ export function createStudioApp(options: StudioAppOptions): Hono {
     const { loaded } = await catalog.load(entry);
     return loaded && sha256(loaded.source) === run.configSha256 ? loaded : undefined;
   }
-
-  async function describeCampaign(entry: CampaignEntry) {
-    const { loaded, error } = await catalog.load(entry);
-    const workspace = catalog.workspace(entry);
-    const configSha256 = loaded ? sha256(loaded.source) : undefined;
-    const campaign = loaded?.campaign;
-    return {
-      id: entry.id,
-      name: campaign?.campaign ?? entry.id,
-      relativePath: entry.relativePath,
-      error: error ?? null,
-      brand: campaign?.brand ?? null,
-      models: campaign?.models ?? {},
-      stages: campaign?.pipeline.stages.map((stage) => stage.name) ?? [],
-      shots:
-        campaign?.shots.map((shot) => ({
-          id: shot.id,
-          prompt: shot.prompt,
-          headline: shot.headline ?? null,
-          seeds: seedsFor(campaign, shot).length,
-        })) ?? [],
-      runs: workspace
-        ? workspace.ledger
-            .runs({ configPath: entry.configPath })
-            .map((run) => describeRun(workspace, run, configSha256))
-        : [],
-      active: runs.activeFor(entry.id) ?? null,
-    };
-  }
-}
-
-function describeRun(workspace: Workspace, run: RunRecord, configSha256: string | undefined) {
-  const summary = run.summary as RunSummary | null;
-  const decisions = [...workspace.ledger.decisions(run.id).values()];
-  return {
-    id: run.id,
-    status: run.status,
-    createdAt: run.createdAt,
-    finishedAt: run.finishedAt,
-    current: run.configSha256 === configSha256,
-    chains: summary?.chains ?? null,
-    succeeded: summary?.chainsSucceeded ?? null,
-    failed: summary?.chainsFailed ?? null,
-    failures: summary?.failures ?? [],
-    wallMs: summary?.wallMs ?? null,
-    approved: decisions.filter((review) => review.decision === 'approve').length,
-    rejected: decisions.filter((review) => review.decision === 'reject').length,
-  };
 }
 
 function sendAsset(context: Context, asset: StaticAsset): Response {
