@@ -11,6 +11,7 @@ export type AtelierErrorCode =
   | 'MODEL_UNAVAILABLE'
   | 'RUN_NOT_FOUND'
   | 'RUN_MISMATCH'
+  | 'RUN_IN_PROGRESS'
   | 'STAGE_FAILED'
   | 'ARTIFACT_MISSING'
   | 'INVALID_ARGUMENT';
@@ -23,6 +24,7 @@ const exitCodes: Record<AtelierErrorCode, number> = {
   MODEL_UNAVAILABLE: 2,
   RUN_NOT_FOUND: 2,
   RUN_MISMATCH: 2,
+  RUN_IN_PROGRESS: 2,
   INVALID_ARGUMENT: 2,
   STAGE_FAILED: 1,
   ARTIFACT_MISSING: 1,

@@ -4,9 +4,11 @@ import { atelierPackageVersion } from '../models/builtin/builtin-catalog.ts';
 import { registerBenchCommand } from './commands/bench-command.ts';
 import { registerLockCommand } from './commands/lock-command.ts';
 import { registerModelsCommand } from './commands/models-command.ts';
+import { registerReviewCommand } from './commands/review-command.ts';
 import { registerRunCommand } from './commands/run-command.ts';
 import { registerRunsCommand } from './commands/runs-command.ts';
 import { registerStatusCommand } from './commands/status-command.ts';
+import { registerStudioCommand } from './commands/studio-command.ts';
 import { registerValidateCommand } from './commands/validate-command.ts';
 import { registerVerifyCommand } from './commands/verify-command.ts';
 
@@ -25,6 +27,8 @@ export function createProgram(): Command {
   registerModelsCommand(program);
   registerVerifyCommand(program);
   registerBenchCommand(program);
+  registerStudioCommand(program);
+  registerReviewCommand(program);
   return program;
 }
 

@@ -56,6 +56,42 @@ export interface JobRecord extends JobKey {
   costUsd: number | null;
 }
 
+/** A reviewer's verdict on one image; `comment` leaves the current decision as it was. */
+export type ReviewDecision = 'approve' | 'reject' | 'comment';
+export const reviewDecisions: readonly ReviewDecision[] = ['approve', 'reject', 'comment'];
+
+/**
+ * One review of one image: the final image of a chain (shot at a seed) in a run, identified
+ * by the sha256 of its master artifact. Reviews are only ever appended, so the history of a
+ * shot survives re-renders: a later run of the same shot and seed shows what was said before.
+ */
+export interface ReviewRecord {
+  id: number;
+  runId: string;
+  shotId: string;
+  seedIndex: number;
+  sha256: string;
+  decision: ReviewDecision;
+  reviewer: string;
+  comment: string | null;
+  createdAt: string;
+}
+
+export type NewReview = Omit<ReviewRecord, 'id' | 'createdAt' | 'comment'> & {
+  comment?: string | null;
+  /** When the review was made (ISO 8601); now when absent. */
+  createdAt?: string;
+};
+
+export interface ReviewFilter {
+  runId?: string;
+  /** Reviews of every run made from this config file. */
+  configPath?: string;
+  shotId?: string;
+  seedIndex?: number;
+  sha256?: string;
+}
+
 export interface CachedResult {
   outputs: StoredOutput[];
   /** Set when a quality gate rejected the stage's input: a deterministic verdict, cached too. */
@@ -111,6 +147,19 @@ CREATE TABLE IF NOT EXISTS artifacts (
   height INTEGER,
   created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS reviews (
+  id INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  shot_id TEXT NOT NULL,
+  seed_index INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  decision TEXT NOT NULL CHECK (decision IN ('approve', 'reject', 'comment')),
+  reviewer TEXT NOT NULL,
+  comment TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reviews_by_run ON reviews(run_id);
+CREATE INDEX IF NOT EXISTS reviews_by_shot ON reviews(shot_id, seed_index);
 CREATE TABLE IF NOT EXISTS cache (
   key TEXT PRIMARY KEY,
   stage TEXT NOT NULL,
@@ -122,7 +171,7 @@ CREATE TABLE IF NOT EXISTS cache (
 type Row = Record<string, unknown>;
 
 /**
- * The SQLite record of runs, jobs, artifacts and the stage cache (`.atelier/atelier.db`).
+ * The SQLite record of runs, jobs, artifacts, reviews and the stage cache (`.atelier/atelier.db`).
  * WAL mode and synchronous writes make each finished job durable before the next starts, so a
  * run killed at any point resumes from exactly what it had finished.
  */
@@ -288,6 +337,80 @@ export class Ledger {
       );
   }
 
+  /** The media type and size recorded for a stored artifact. */
+  artifact(
+    sha256: string,
+  ): { mediaType: string; byteLength: number; width: number | null; height: number | null } | undefined {
+    const row = this.database.prepare('SELECT * FROM artifacts WHERE sha256 = ?').get(sha256) as
+      | Row
+      | undefined;
+    return row
+      ? {
+          mediaType: row.media_type as string,
+          byteLength: row.byte_length as number,
+          width: (row.width as number | null) ?? null,
+          height: (row.height as number | null) ?? null,
+        }
+      : undefined;
+  }
+
+  /** Appends a review; the run must exist. */
+  addReview(review: NewReview): ReviewRecord {
+    const result = this.database
+      .prepare(
+        `INSERT INTO reviews (run_id, shot_id, seed_index, sha256, decision, reviewer, comment, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        review.runId,
+        review.shotId,
+        review.seedIndex,
+        review.sha256,
+        review.decision,
+        review.reviewer,
+        review.comment ?? null,
+        review.createdAt ?? new Date().toISOString(),
+      );
+    return toReview(
+      this.database.prepare('SELECT * FROM reviews WHERE id = ?').get(result.lastInsertRowid) as Row,
+    );
+  }
+
+  /** Reviews matching every given field, oldest first. */
+  reviews(filter: ReviewFilter = {}): ReviewRecord[] {
+    const conditions: string[] = [];
+    const values: unknown[] = [];
+    const add = (condition: string, value: unknown) => {
+      conditions.push(condition);
+      values.push(value);
+    };
+    if (filter.runId !== undefined) add('reviews.run_id = ?', filter.runId);
+    if (filter.configPath !== undefined) add('runs.config_path = ?', filter.configPath);
+    if (filter.shotId !== undefined) add('reviews.shot_id = ?', filter.shotId);
+    if (filter.seedIndex !== undefined) add('reviews.seed_index = ?', filter.seedIndex);
+    if (filter.sha256 !== undefined) add('reviews.sha256 = ?', filter.sha256);
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const rows = this.database
+      .prepare(
+        `SELECT reviews.* FROM reviews JOIN runs ON runs.id = reviews.run_id ${where}
+         ORDER BY reviews.created_at, reviews.id`,
+      )
+      .all(...values) as Row[];
+    return rows.map(toReview);
+  }
+
+  /**
+   * The standing verdict on each image of a run: its latest approve or reject, keyed by
+   * `shotId#seedIndex`. Comments do not change a verdict.
+   */
+  decisions(runId: string): Map<string, ReviewRecord> {
+    const latest = new Map<string, ReviewRecord>();
+    for (const review of this.reviews({ runId })) {
+      if (review.decision !== 'comment') latest.set(chainKey(review.shotId, review.seedIndex), review);
+    }
+    return latest;
+  }
+
   cached(key: string): CachedResult | undefined {
     const row = this.database.prepare('SELECT result_json FROM cache WHERE key = ?').get(key) as
       | Row
@@ -304,6 +427,25 @@ export class Ledger {
   forgetCached(key: string): void {
     this.database.prepare('DELETE FROM cache WHERE key = ?').run(key);
   }
+}
+
+/** `shotId#seedIndex`: how a chain (one image of a shot) is keyed across runs. */
+export function chainKey(shotId: string, seedIndex: number): string {
+  return `${shotId}#${seedIndex}`;
+}
+
+function toReview(row: Row): ReviewRecord {
+  return {
+    id: row.id as number,
+    runId: row.run_id as string,
+    shotId: row.shot_id as string,
+    seedIndex: row.seed_index as number,
+    sha256: row.sha256 as string,
+    decision: row.decision as ReviewDecision,
+    reviewer: row.reviewer as string,
+    comment: (row.comment as string | null) ?? null,
+    createdAt: row.created_at as string,
+  };
 }
 
 function toRun(row: Row): RunRecord {

@@ -1,0 +1,122 @@
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import { configFileName, type LoadedCampaign, loadCampaign } from '../config/load-campaign.ts';
+import { AtelierError, describeError } from '../errors.ts';
+import { defaultModelRegistry } from '../models/model-registry.ts';
+import { openWorkspace, stateDirectoryOf, type Workspace } from '../pipeline/workspace.ts';
+import { stageCatalog } from '../stages/stage-catalog.ts';
+
+/** A campaign config found in the studio's workspace folder. */
+export interface CampaignEntry {
+  /** URL-safe id: the project folder relative to the workspace, `/` written as `~`. */
+  readonly id: string;
+  readonly configPath: string;
+  readonly projectDirectory: string;
+  /** The config path relative to the workspace folder, for display. */
+  readonly relativePath: string;
+}
+
+/** The config loaded and validated, or why it could not be. */
+export type CampaignLoad =
+  | { loaded: LoadedCampaign; error?: undefined }
+  | { loaded?: undefined; error: string };
+
+const skippedFolders = new Set(['node_modules', 'runs']);
+
+/**
+ * Finds `atelier.yaml` files in a folder and up to `depth` levels below it (e.g.
+ * `examples/spring-launch/atelier.yaml`), skipping hidden folders, `node_modules` and run output.
+ */
+export async function discoverCampaigns(root: string, depth = 2): Promise<CampaignEntry[]> {
+  const workspace = resolve(root);
+  const found: string[] = [];
+  const visit = async (directory: string, level: number): Promise<void> => {
+    if (existsSync(join(directory, configFileName))) found.push(directory);
+    if (level >= depth) return;
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await readdir(directory, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (!entry.isDirectory() || entry.name.startsWith('.') || skippedFolders.has(entry.name)) continue;
+      await visit(join(directory, entry.name), level + 1);
+    }
+  };
+  await visit(workspace, 0);
+  const used = new Set<string>();
+  return found.map((projectDirectory) => {
+    const folder = relative(workspace, projectDirectory);
+    let id = folder === '' ? safeId(basename(workspace)) : folder.split(sep).map(safeId).join('~');
+    while (used.has(id)) id = `${id}~`;
+    used.add(id);
+    const configPath = join(projectDirectory, configFileName);
+    return { id, configPath, projectDirectory, relativePath: relative(workspace, configPath) };
+  });
+}
+
+function safeId(segment: string): string {
+  const cleaned = segment.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^\.+/, '');
+  return cleaned === '' ? 'campaign' : cleaned;
+}
+
+/**
+ * The campaigns of the studio's workspace and their ledgers. Configs are re-read on demand so
+ * an edit in the designer's editor shows up on the next page load; each project's ledger is
+ * opened once and kept open (it is only created by a first run, never by browsing).
+ */
+export class CampaignCatalog {
+  private readonly workspaces = new Map<string, Workspace>();
+  private entries: CampaignEntry[] = [];
+
+  constructor(readonly root: string) {}
+
+  /** Rescans the workspace folder. */
+  async list(): Promise<CampaignEntry[]> {
+    this.entries = await discoverCampaigns(this.root);
+    return this.entries;
+  }
+
+  async get(id: string): Promise<CampaignEntry | undefined> {
+    return (
+      this.entries.find((entry) => entry.id === id) ?? (await this.list()).find((entry) => entry.id === id)
+    );
+  }
+
+  async require(id: string): Promise<CampaignEntry> {
+    const entry = await this.get(id);
+    if (!entry) throw new AtelierError('CONFIG_NOT_FOUND', `No campaign "${id}" in ${this.root}`);
+    return entry;
+  }
+
+  /** Reads and validates the campaign's config as `atelier run` would. */
+  async load(entry: CampaignEntry): Promise<CampaignLoad> {
+    try {
+      const loaded = await loadCampaign(entry.configPath, {
+        stages: stageCatalog(),
+        providers: defaultModelRegistry().providerNames(),
+      });
+      return { loaded };
+    } catch (error) {
+      const details = AtelierError.isInstance(error) ? error.details.map((line) => `\n${line}`).join('') : '';
+      return { error: `${describeError(error)}${details}` };
+    }
+  }
+
+  /** The project's ledger and store, or undefined while the project has never been run. */
+  workspace(entry: CampaignEntry): Workspace | undefined {
+    const open = this.workspaces.get(entry.projectDirectory);
+    if (open) return open;
+    if (!existsSync(join(stateDirectoryOf(entry.projectDirectory), 'atelier.db'))) return undefined;
+    const workspace = openWorkspace(entry.projectDirectory);
+    this.workspaces.set(entry.projectDirectory, workspace);
+    return workspace;
+  }
+
+  close(): void {
+    for (const workspace of this.workspaces.values()) workspace.close();
+    this.workspaces.clear();
+  }
+}

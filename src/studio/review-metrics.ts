@@ -1,0 +1,205 @@
+import { chainKey, type Ledger, type ReviewRecord } from '../ledger/ledger.ts';
+import type { Lockfile } from '../lock/lockfile.ts';
+import type { StageDefinition } from '../stages/stage.ts';
+import { buildRunGallery } from './run-gallery.ts';
+
+/** How long one shot took from its first image being ready to its approval. */
+export interface ShotApproval {
+  shotId: string;
+  /** When the first image of the shot (any seed, any run) was ready for review. */
+  firstReadyAt: string | null;
+  /** The first approval that still stands (the image was not rejected afterwards). */
+  approvedAt: string | null;
+  approvedBy: string | null;
+  timeToApprovalMs: number | null;
+  /** Reject decisions on the shot's images, in every run. */
+  rejections: number;
+  /** Distinct images rendered for the shot across runs. */
+  renders: number;
+}
+
+/** How the images a model took part in fared in review. */
+export interface ModelApproval {
+  role: string;
+  /** The model reference as locked, e.g. `builtin:draft`. */
+  model: string;
+  /** Images with a standing decision that this model helped make. */
+  reviewed: number;
+  approved: number;
+  rejected: number;
+  /** approved / reviewed, or null before any review. */
+  approvalRate: number | null;
+  /** Rework: rejected images plus automatic re-rolls by a quality gate at this role's stage. */
+  rework: number;
+  rerolls: number;
+}
+
+export interface CampaignMetrics {
+  campaign: string;
+  configPath: string;
+  shots: ShotApproval[];
+  totalShots: number;
+  approvedShots: number;
+  medianTimeToApprovalMs: number | null;
+  meanTimeToApprovalMs: number | null;
+  reviewed: number;
+  approved: number;
+  approvalRate: number | null;
+  models: ModelApproval[];
+}
+
+/**
+ * Review metrics of one campaign (every run of one config file) from its ledger. The headline
+ * figure is time-to-approval: from the moment a shot's first render was ready to the moment
+ * one of its images was approved, across however many re-renders that took.
+ *
+ * @example
+ * const metrics = campaignMetrics(workspace.ledger, loaded.configPath, { shotIds, stages: stageCatalog() });
+ * metrics.medianTimeToApprovalMs; // e.g. 42_000
+ */
+export function campaignMetrics(
+  ledger: Ledger,
+  configPath: string,
+  options: {
+    campaign?: string;
+    shotIds?: readonly string[];
+    stages?: ReadonlyMap<string, StageDefinition<unknown>>;
+  } = {},
+): CampaignMetrics {
+  const runs = ledger.runs({ configPath }).reverse();
+  const reviews = ledger.reviews({ configPath });
+  const standing = new Map<string, ReviewRecord>(); // `${runId}|shot#seed` -> latest verdict
+  for (const review of reviews)
+    if (review.decision !== 'comment')
+      standing.set(`${review.runId}|${chainKey(review.shotId, review.seedIndex)}`, review);
+
+  const shots = new Map<string, { ready: string[]; images: Set<string> }>();
+  const shotEntry = (shotId: string) => {
+    let entry = shots.get(shotId);
+    if (!entry) {
+      entry = { ready: [], images: new Set() };
+      shots.set(shotId, entry);
+    }
+    return entry;
+  };
+  for (const shotId of options.shotIds ?? []) shotEntry(shotId);
+
+  const models = new Map<string, ModelApproval>();
+  const modelEntry = (role: string, model: string) => {
+    const key = `${role}\u0000${model}`;
+    let entry = models.get(key);
+    if (!entry) {
+      entry = {
+        role,
+        model,
+        reviewed: 0,
+        approved: 0,
+        rejected: 0,
+        approvalRate: null,
+        rework: 0,
+        rerolls: 0,
+      };
+      models.set(key, entry);
+    }
+    return entry;
+  };
+
+  for (const run of runs) {
+    const gallery = buildRunGallery(ledger, run);
+    const lock = run.lock as Partial<Lockfile> | null;
+    const runModels = Object.entries(lock?.models ?? {}).map(([role, entry]) =>
+      modelEntry(role, entry.reference),
+    );
+    for (const chain of gallery.chains) {
+      const entry = shotEntry(chain.shotId);
+      if (chain.readyAt) entry.ready.push(chain.readyAt);
+      if (chain.image && chain.status === 'succeeded') entry.images.add(chain.image.sha256);
+      const verdict = standing.get(`${run.id}|${chainKey(chain.shotId, chain.seedIndex)}`);
+      for (const model of runModels) {
+        if (verdict) {
+          model.reviewed++;
+          if (verdict.decision === 'approve') model.approved++;
+          else {
+            model.rejected++;
+            model.rework++;
+          }
+        }
+      }
+      for (const reroll of chain.rerolls) {
+        const role = options.stages?.get(reroll.stage)?.role;
+        const model = runModels.find((candidate) => candidate.role === role);
+        if (model) {
+          model.rerolls++;
+          model.rework++;
+        }
+      }
+    }
+  }
+
+  const shotApprovals = [...shots.entries()].map(([shotId, entry]): ShotApproval => {
+    const firstReadyAt = entry.ready.sort()[0] ?? null;
+    const approval = [...standing.values()]
+      .filter((review) => review.shotId === shotId && review.decision === 'approve')
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
+    const timeToApprovalMs =
+      approval && firstReadyAt
+        ? Math.max(0, Date.parse(approval.createdAt) - Date.parse(firstReadyAt))
+        : null;
+    return {
+      shotId,
+      firstReadyAt,
+      approvedAt: approval?.createdAt ?? null,
+      approvedBy: approval?.reviewer ?? null,
+      timeToApprovalMs,
+      rejections: reviews.filter((review) => review.shotId === shotId && review.decision === 'reject').length,
+      renders: entry.images.size,
+    };
+  });
+
+  const times = shotApprovals.flatMap((shot) =>
+    shot.timeToApprovalMs === null ? [] : [shot.timeToApprovalMs],
+  );
+  const verdicts = [...standing.values()];
+  const approved = verdicts.filter((review) => review.decision === 'approve').length;
+  for (const model of models.values())
+    model.approvalRate = model.reviewed > 0 ? model.approved / model.reviewed : null;
+  return {
+    campaign: options.campaign ?? runs.at(-1)?.campaign ?? '',
+    configPath,
+    shots: shotApprovals,
+    totalShots: shotApprovals.length,
+    approvedShots: shotApprovals.filter((shot) => shot.approvedAt !== null).length,
+    medianTimeToApprovalMs: median(times),
+    meanTimeToApprovalMs: times.length > 0 ? times.reduce((sum, time) => sum + time, 0) / times.length : null,
+    reviewed: verdicts.length,
+    approved,
+    approvalRate: verdicts.length > 0 ? approved / verdicts.length : null,
+    models: [...models.values()].sort(
+      (a, b) => a.role.localeCompare(b.role) || a.model.localeCompare(b.model),
+    ),
+  };
+}
+
+/** Model rows of several campaigns merged by role and model. */
+export function mergeModelApprovals(rows: readonly ModelApproval[]): ModelApproval[] {
+  const merged = new Map<string, ModelApproval>();
+  for (const row of rows) {
+    const key = `${row.role}\u0000${row.model}`;
+    const entry = merged.get(key) ?? { ...row, reviewed: 0, approved: 0, rejected: 0, rework: 0, rerolls: 0 };
+    entry.reviewed += row.reviewed;
+    entry.approved += row.approved;
+    entry.rejected += row.rejected;
+    entry.rework += row.rework;
+    entry.rerolls += row.rerolls;
+    entry.approvalRate = entry.reviewed > 0 ? entry.approved / entry.reviewed : null;
+    merged.set(key, entry);
+  }
+  return [...merged.values()].sort((a, b) => a.role.localeCompare(b.role) || a.model.localeCompare(b.model));
+}
+
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}

@@ -1,0 +1,99 @@
+import type { RunRecord } from '../ledger/ledger.ts';
+import { seedsFor } from '../pipeline/plan.ts';
+import type { RunSummary } from '../pipeline/run-events.ts';
+import type { Workspace } from '../pipeline/workspace.ts';
+import { sha256 } from '../util/canonical-json.ts';
+import type { CampaignCatalog, CampaignEntry } from './campaign-catalog.ts';
+import { chainOutputs, readManifest } from './chain-outputs.ts';
+import { buildRunGallery, finalAttemptJobs, type GalleryChain } from './run-gallery.ts';
+import type { RunManager } from './run-manager.ts';
+
+/** A campaign as the Briefs page shows it: config summary (or its error), runs, active run. */
+export async function describeCampaign(entry: CampaignEntry, catalog: CampaignCatalog, runs: RunManager) {
+  const { loaded, error } = await catalog.load(entry);
+  const workspace = catalog.workspace(entry);
+  const configSha256 = loaded ? sha256(loaded.source) : undefined;
+  const campaign = loaded?.campaign;
+  return {
+    id: entry.id,
+    name: campaign?.campaign ?? entry.id,
+    relativePath: entry.relativePath,
+    error: error ?? null,
+    brand: campaign?.brand ?? null,
+    models: campaign?.models ?? {},
+    stages: campaign?.pipeline.stages.map((stage) => stage.name) ?? [],
+    shots:
+      campaign?.shots.map((shot) => ({
+        id: shot.id,
+        prompt: shot.prompt,
+        headline: shot.headline ?? null,
+        seeds: seedsFor(campaign, shot).length,
+      })) ?? [],
+    runs: workspace
+      ? workspace.ledger
+          .runs({ configPath: entry.configPath })
+          .map((run) => describeRun(workspace, run, configSha256))
+      : [],
+    active: runs.activeFor(entry.id) ?? null,
+  };
+}
+
+/** One row of a campaign's run list; `current` when the config has not changed since. */
+export function describeRun(workspace: Workspace, run: RunRecord, configSha256: string | undefined) {
+  const summary = run.summary as RunSummary | null;
+  const decisions = [...workspace.ledger.decisions(run.id).values()];
+  return {
+    id: run.id,
+    status: run.status,
+    createdAt: run.createdAt,
+    finishedAt: run.finishedAt,
+    current: run.configSha256 === configSha256,
+    chains: summary?.chains ?? null,
+    succeeded: summary?.chainsSucceeded ?? null,
+    failed: summary?.chainsFailed ?? null,
+    failures: summary?.failures ?? [],
+    wallMs: summary?.wallMs ?? null,
+    approved: decisions.filter((review) => review.decision === 'approve').length,
+    rejected: decisions.filter((review) => review.decision === 'reject').length,
+  };
+}
+
+/**
+ * One image in detail: its outputs with their manifests from the run folder, the run's lock,
+ * the review history of this shot and seed across runs, and the other runs that rendered it.
+ */
+export async function chainDetail(
+  workspace: Workspace,
+  entry: CampaignEntry,
+  run: RunRecord,
+  chain: GalleryChain,
+) {
+  const { shotId, seedIndex } = chain;
+  const jobs = finalAttemptJobs(workspace.ledger, run.id, shotId, seedIndex);
+  const outputs = await Promise.all(
+    chainOutputs(entry.projectDirectory, run.id, chain.seed, jobs).map(async (output) => ({
+      stageIndex: output.stageIndex,
+      stage: output.stage,
+      fileName: output.fileName,
+      output: output.output,
+      manifest: await readManifest(output.manifestPath),
+    })),
+  );
+  const otherRuns = workspace.ledger
+    .runs({ configPath: run.configPath })
+    .map((other) => {
+      const image = buildRunGallery(workspace.ledger, other).chains.find(
+        (candidate) => candidate.shotId === shotId && candidate.seedIndex === seedIndex,
+      );
+      return { id: other.id, createdAt: other.createdAt, status: other.status, image: image?.image ?? null };
+    })
+    .filter((other) => other.image !== null);
+  return {
+    campaign: { id: entry.id, name: run.campaign },
+    run: { id: run.id, status: run.status, createdAt: run.createdAt, lock: run.lock },
+    chain,
+    outputs,
+    history: workspace.ledger.reviews({ configPath: run.configPath, shotId, seedIndex }),
+    otherRuns,
+  };
+}
