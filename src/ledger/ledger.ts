@@ -279,6 +279,11 @@ export class Ledger {
     ).map(toJob);
   }
 
+  /** Puts a job that was stopped part-way back in the queue (its attempt count stays). */
+  setJobPending(id: number): void {
+    this.database.prepare(`UPDATE jobs SET status = 'pending', started_at = NULL WHERE id = ?`).run(id);
+  }
+
   startJob(id: number, cacheKey: string): void {
     this.database
       .prepare(

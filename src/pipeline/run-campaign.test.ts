@@ -11,8 +11,12 @@ import {
   smallCampaign,
   type TempProject,
 } from '../../test/helpers/temp-project.ts';
+import { loadCampaign } from '../config/load-campaign.ts';
 import { lockPathFor } from '../lock/lockfile.ts';
 import { readEmbeddedProvenance } from '../manifest/provenance.ts';
+import { builtinProvider, ModelRegistry } from '../models/model-registry.ts';
+import { FixedLatencyModel } from '../models/testing/fixed-latency-model.ts';
+import { stageCatalog } from '../stages/stage-catalog.ts';
 import { sha256 } from '../util/canonical-json.ts';
 import { runCampaign } from './run-campaign.ts';
 import { openWorkspace } from './workspace.ts';
@@ -194,5 +198,44 @@ describe('runCampaign', () => {
         reason: expect.stringContaining('provider refused the prompt'),
       },
     ]);
+  });
+
+  it('stops cleanly when aborted mid-run and resumes the same run afterwards', async () => {
+    const created = await project(smallCampaign({ models: { compose: 'testing:slow' } }));
+    const registry = new ModelRegistry([
+      builtinProvider,
+      {
+        name: 'testing',
+        lock: async (reference) => ({
+          reference: reference.raw,
+          provider: 'testing',
+          modelId: reference.modelId,
+        }),
+        create: () => new FixedLatencyModel(150),
+      },
+    ]);
+    const loaded = await loadCampaign(created.configPath, {
+      stages: stageCatalog(),
+      providers: registry.providerNames(),
+    });
+    const controller = new AbortController();
+    const stopped = await runCampaign({
+      loaded,
+      registry,
+      concurrency: 1,
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === 'job-finished' && event.stage === 'compose') controller.abort();
+      },
+    });
+    expect(stopped.status).toBe('interrupted');
+    const workspace = openWorkspace(created.directory);
+    expect(workspace.ledger.run(stopped.runId)?.status).toBe('interrupted');
+    expect(workspace.ledger.jobs(stopped.runId).some((job) => job.status === 'running')).toBe(false);
+    workspace.close();
+    const resumed = await runCampaign({ loaded, registry });
+    expect(resumed.runId).toBe(stopped.runId);
+    expect(resumed.status).toBe('completed');
+    expect(resumed.resumedJobs).toBeGreaterThanOrEqual(1);
   });
 });

@@ -43,7 +43,8 @@ export type ChainOutcome =
 type JobOutcome =
   | { kind: 'ok'; outputs: StoredOutput[]; paths: string[] }
   | { kind: 'rejected'; reason: string; reroll: boolean }
-  | { kind: 'failed'; reason: string };
+  | { kind: 'failed'; reason: string }
+  | { kind: 'interrupted' };
 
 interface StageJobRunnerOptions {
   campaign: Campaign;
@@ -94,6 +95,14 @@ export class StageJobRunner {
         }
         const outcome = await this.runJob(chain, attempt, seed, stageIndex, input);
         const failure = { shotId: chain.shot.id, seedIndex: chain.seedIndex, stage: stage.name };
+        if (outcome.kind === 'interrupted') {
+          return {
+            status: 'interrupted',
+            seed,
+            rerolls: attempt,
+            failure: { ...failure, reason: 'interrupted' },
+          };
+        }
         if (outcome.kind === 'failed') {
           this.options.emit({ type: 'chain-failed', ...failure, reason: outcome.reason });
           return {
@@ -239,7 +248,11 @@ export class StageJobRunner {
           }),
       });
     } catch (error) {
-      if (this.options.signal?.aborted) throw error;
+      if (this.options.signal?.aborted) {
+        // Stopped by the user, not failed: the job goes back to pending and a resume redoes it.
+        ledger.setJobPending(job.id);
+        return { kind: 'interrupted' };
+      }
       const reason = describeError(error);
       ledger.finishJob(job.id, { status: 'failed', error: reason, durationMs: performance.now() - started });
       return { kind: 'failed', reason };
