@@ -3,6 +3,7 @@ import { builtinModel, builtinModels } from './builtin/builtin-catalog.ts';
 import type { LockEntry } from './lock-entry.ts';
 import { formatModelReference, type ModelReference } from './model-reference.ts';
 import type { RoleModel } from './ocr-model.ts';
+import { testingProvider } from './testing/testing-provider.ts';
 
 /**
  * A source of models: the built-ins, an AI SDK provider, or a ComfyUI server. Each turns a
@@ -98,5 +99,8 @@ export class ModelRegistry {
 }
 
 export function defaultModelRegistry(): ModelRegistry {
-  return new ModelRegistry();
+  const registry = new ModelRegistry();
+  // Worker processes in tests and benchmarks resolve the fixed-latency model by reference.
+  if (process.env.ATELIER_TESTING_PROVIDER === '1') registry.register(testingProvider);
+  return registry;
 }

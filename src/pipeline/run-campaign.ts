@@ -6,6 +6,7 @@ import pLimit from 'p-limit';
 import type { Campaign } from '../config/campaign-schema.ts';
 import type { LoadedCampaign } from '../config/load-campaign.ts';
 import { AtelierError } from '../errors.ts';
+import type { StageJobDispatcher } from '../execution/stage-job-dispatcher.ts';
 import { checkLock, type Lockfile, lockPathFor } from '../lock/lockfile.ts';
 import { limitModelCalls } from '../models/limit-model-calls.ts';
 import type { LockEntry } from '../models/lock-entry.ts';
@@ -41,6 +42,11 @@ export interface RunCampaignOptions {
   readonly signal?: AbortSignal;
   /** An already opened workspace (tests, studio); opened and closed here otherwise. */
   readonly workspace?: Workspace;
+  /**
+   * Where stage jobs are computed (a queue of workers); in this process when absent. Either way
+   * this process keeps the ledger, manifests and reports.
+   */
+  readonly dispatcher?: StageJobDispatcher;
 }
 
 export function newRunId(now = new Date()): string {
@@ -89,6 +95,11 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
       totalJobs: chains.length * stageNames.length,
     });
 
+    await options.dispatcher?.openRun?.(runId, {
+      campaign,
+      lock: lockCheck.lock,
+      storeRoot: workspace.store.root,
+    });
     const started = performance.now();
     const jobRunner = new StageJobRunner({
       campaign,
@@ -101,10 +112,16 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
       useCache: options.useCache ?? true,
       emit,
       signal: options.signal,
+      dispatcher: options.dispatcher,
     });
     // Model calls are limited per role (below); twice as many chains are in flight so that
     // storing one result overlaps with the next call.
-    const limit = pLimit(Math.max(2 * modelConcurrency, availableParallelism()));
+    // With a queue, every chain is in flight at once: the workers' concurrency is the limit.
+    const limit = pLimit(
+      options.dispatcher
+        ? Math.max(1, chains.length)
+        : Math.max(2 * modelConcurrency, availableParallelism()),
+    );
     const sheet = new ContactSheetBuilder(chains.length);
     const outcomes = await Promise.all(
       chains.map((chain, index) =>

@@ -1,13 +1,14 @@
 import { join } from 'node:path';
-import sharp, { type Sharp } from 'sharp';
 import type { Campaign } from '../config/campaign-schema.ts';
 import { describeError } from '../errors.ts';
+import type { StageJobDispatcher, StageJobRequest } from '../execution/stage-job-dispatcher.ts';
 import type { CachedResult, JobRecord, StoredOutput } from '../ledger/ledger.ts';
 import type { Lockfile } from '../lock/lockfile.ts';
-import { type Provenance, provenanceXmp } from '../manifest/provenance.ts';
-import type { BoundModel, OutputFormat, StageDefinition, StageImage } from '../stages/stage.ts';
+import type { Provenance } from '../manifest/provenance.ts';
+import type { BoundModel, StageDefinition, StageImage } from '../stages/stage.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { hashOf } from '../util/canonical-json.ts';
+import { computeStageJob } from './compute-stage-job.ts';
 import { type Chain, rerollSeed } from './plan.ts';
 import type { JobSource, RunEvent } from './run-events.ts';
 import { chainDirectory, outputFileName } from './run-layout.ts';
@@ -57,6 +58,8 @@ interface StageJobRunnerOptions {
   useCache: boolean;
   emit: (event: RunEvent) => void;
   signal: AbortSignal | undefined;
+  /** Sends the costly part of each job elsewhere (a queue); computed in-process when absent. */
+  dispatcher?: StageJobDispatcher;
 }
 
 /**
@@ -221,32 +224,50 @@ export class StageJobRunner {
     this.options.emit({ type: 'job-started', ...base });
     ledger.startJob(job.id, cacheKey);
     const started = performance.now();
-    let result: Awaited<ReturnType<StageDefinition<unknown>['run']>>;
+    let record: CachedResult;
     try {
-      result = await definition.run({
-        campaign: campaign.campaign,
+      const request: StageJobRequest = {
+        runId,
+        stageIndex,
+        role: definition.role,
         shot: chain.shot,
         seed,
-        params: stage.params,
-        brand: campaign.brand,
-        qa: provenance.qa,
-        input,
-        // The stage declares which kind of model its role takes and checks what it is handed.
-        model: model as BoundModel<never> | undefined,
-        extraModels,
-        signal: this.options.signal ?? new AbortController().signal,
-        encode: (image, format, quality) =>
-          encodeWithProvenance(image, format, quality, { cacheKey, ...provenance }),
-        progress: (fraction, message) =>
-          this.options.emit({
-            type: 'job-progress',
-            shotId: chain.shot.id,
-            seedIndex: chain.seedIndex,
-            stage: stage.name,
-            fraction,
-            message,
-          }),
-      });
+        input: input && {
+          sha256: input.sha256,
+          mediaType: input.mediaType,
+          width: input.width,
+          height: input.height,
+        },
+        provenance,
+        cacheKey,
+        useCache: this.options.useCache,
+      };
+      const dispatcher = this.options.dispatcher;
+      record = dispatcher
+        ? await dispatcher.dispatch(request, this.options.signal)
+        : await computeStageJob({
+            campaign,
+            stageIndex,
+            definition,
+            shot: chain.shot,
+            seed,
+            input,
+            model,
+            extraModels,
+            provenance,
+            cacheKey,
+            store: workspace.store,
+            signal: this.options.signal ?? new AbortController().signal,
+            progress: (fraction, message) =>
+              this.options.emit({
+                type: 'job-progress',
+                shotId: chain.shot.id,
+                seedIndex: chain.seedIndex,
+                stage: stage.name,
+                fraction,
+                message,
+              }),
+          });
     } catch (error) {
       if (this.options.signal?.aborted) {
         // Stopped by the user, not failed: the job goes back to pending and a resume redoes it.
@@ -258,32 +279,8 @@ export class StageJobRunner {
       return { kind: 'failed', reason };
     }
     const durationMs = performance.now() - started;
-    let record: CachedResult;
-    if (result.status === 'rejected') {
-      record = {
-        outputs: [],
-        details: result.details,
-        rejected: { reason: result.reason, reroll: result.reroll },
-      };
-    } else {
-      const outputs: StoredOutput[] = [];
-      for (const output of result.outputs) {
-        const metadata = await sharp(output.bytes).metadata();
-        const stored: StoredOutput = {
-          name: output.name,
-          sha256: await workspace.store.put(output.bytes),
-          mediaType: output.mediaType,
-          primary: output.primary,
-          width: metadata.width ?? 0,
-          height: metadata.height ?? 0,
-          byteLength: output.bytes.byteLength,
-        };
-        ledger.recordArtifact(stored);
-        outputs.push(stored);
-      }
-      record = { outputs, details: result.details, warnings: result.warnings, costUsd: result.costUsd };
-      this.costUsd += result.costUsd ?? 0;
-    }
+    for (const output of record.outputs) ledger.recordArtifact(output);
+    if (!record.rejected) this.costUsd += record.costUsd ?? 0;
     ledger.storeCached(cacheKey, stage.name, record);
     ledger.finishJob(job.id, {
       status: record.rejected ? 'rejected' : 'done',
@@ -377,21 +374,4 @@ export class StageJobRunner {
     }
     return { kind: 'ok', outputs: record.outputs, paths };
   }
-}
-
-async function encodeWithProvenance(
-  image: Sharp,
-  format: OutputFormat,
-  quality: number | undefined,
-  record: { cacheKey: string } & Provenance,
-): Promise<Uint8Array> {
-  const pipeline = image.withXmp(provenanceXmp(record));
-  const encoded =
-    format === 'png'
-      ? pipeline.png({ compressionLevel: 6 })
-      : format === 'jpeg'
-        ? pipeline.jpeg({ quality: quality ?? 90 })
-        : pipeline.webp({ quality: quality ?? 90 });
-  const buffer = await encoded.toBuffer();
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }

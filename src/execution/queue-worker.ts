@@ -1,0 +1,206 @@
+import { type Job, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { describeError } from '../errors.ts';
+import type { CachedResult } from '../ledger/ledger.ts';
+import { requireModelReference } from '../models/model-reference.ts';
+import { defaultModelRegistry, type ModelRegistry } from '../models/model-registry.ts';
+import { disposeModel, isImageModel } from '../models/ocr-model.ts';
+import { computeStageJob } from '../pipeline/compute-stage-job.ts';
+import type { BoundModel, StageDefinition } from '../stages/stage.ts';
+import { stageCatalog } from '../stages/stage-catalog.ts';
+import { type ArtifactStore, FileArtifactStore } from '../store/artifact-store.ts';
+import { canonicalJson } from '../util/canonical-json.ts';
+import type { StageJobReply } from './bullmq-dispatcher.ts';
+import { fleetRateLimited, type RateLimit } from './fleet-rate-limit.ts';
+import {
+  allQueueRoles,
+  bullConnection,
+  type QueueRunContext,
+  queueNameFor,
+  resultKey,
+  runContextKey,
+} from './queue-keys.ts';
+import type { StageJobRequest } from './stage-job-dispatcher.ts';
+
+export interface QueueWorkerOptions {
+  /** `redis://host:port` */
+  url: string;
+  /** Model roles whose queues this worker serves (`cpu` = stages without a model); all by default. */
+  roles?: readonly string[];
+  /** Jobs processed at once per role queue (default 1). */
+  concurrency?: number;
+  /** How long a job's lock lives without renewal: a dead worker's job is taken over after about this long. */
+  lockMs?: number;
+  /** Fleet-wide model call limits per role. */
+  rateLimits?: ReadonlyMap<string, RateLimit>;
+  /** The artifact store shared by the fleet; by default the run's own store root (a shared mount). */
+  store?: ArtifactStore;
+  registry?: ModelRegistry;
+  stages?: ReadonlyMap<string, StageDefinition<unknown>>;
+  /** Told about each job this worker finishes (logging). */
+  onJob?: (event: {
+    queue: string;
+    jobId: string;
+    outcome: 'computed' | 'reused' | 'failed';
+    ms: number;
+  }) => void;
+}
+
+export interface QueueWorker {
+  close(): Promise<void>;
+}
+
+/**
+ * An `atelier worker`: takes stage jobs from the role queues and computes them with the same
+ * code as the embedded runner. A job's result is kept in Redis under its id (the stage cache
+ * key) before the job completes, so a job retried after its worker died re-uses the stored
+ * result instead of calling the model again.
+ */
+export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
+  const registry = options.registry ?? defaultModelRegistry();
+  const stages = options.stages ?? stageCatalog();
+  const redis = new Redis(options.url, { maxRetriesPerRequest: 3 });
+  const contexts = new Map<string, Promise<QueueRunContext>>();
+  const stores = new Map<string, ArtifactStore>();
+  const models = new Map<string, Promise<BoundModel>>();
+  const lifetime = new AbortController();
+
+  const contextOf = (runId: string) => {
+    let context = contexts.get(runId);
+    if (!context) {
+      context = redis.get(runContextKey(runId)).then((text) => {
+        if (!text)
+          throw new Error(
+            `run ${runId} is not known to this queue (its context expired or was never published)`,
+          );
+        return JSON.parse(text) as QueueRunContext;
+      });
+      context.catch(() => contexts.delete(runId));
+      contexts.set(runId, context);
+    }
+    return context;
+  };
+  const storeOf = (context: QueueRunContext) => {
+    if (options.store) return options.store;
+    let store = stores.get(context.storeRoot);
+    if (!store) {
+      store = new FileArtifactStore(context.storeRoot);
+      stores.set(context.storeRoot, store);
+    }
+    return store;
+  };
+  const modelFor = (context: QueueRunContext, role: string) => {
+    const raw = context.campaign.models[role as keyof QueueRunContext['campaign']['models']];
+    const pinned = context.lock.models[role];
+    if (raw === undefined || !pinned) return undefined;
+    const key = `${role}:${canonicalJson(pinned)}`;
+    let bound = models.get(key);
+    if (!bound) {
+      bound = (async () => {
+        const reference = requireModelReference(raw);
+        // A worker must run the very model the run's lock pins, not whatever it has installed.
+        const found = await registry.lock(reference);
+        if (canonicalJson(found) !== canonicalJson(pinned))
+          throw new Error(
+            `this worker's ${role} model (${canonicalJson(found)}) differs from the run's lock`,
+          );
+        const model = registry.resolve(reference).model;
+        const limit = options.rateLimits?.get(role);
+        const instance = isImageModel(model) && limit ? fleetRateLimited(model, redis, role, limit) : model;
+        return { instance, lock: pinned };
+      })();
+      bound.catch(() => models.delete(key));
+      models.set(key, bound);
+    }
+    return bound;
+  };
+
+  const process = async (job: Job<StageJobRequest>): Promise<StageJobReply> => {
+    const request = job.data;
+    const started = performance.now();
+    const report = (outcome: 'computed' | 'reused' | 'failed') =>
+      options.onJob?.({
+        queue: job.queueName,
+        jobId: job.id ?? '',
+        outcome,
+        ms: performance.now() - started,
+      });
+    let context: QueueRunContext;
+    try {
+      context = await contextOf(request.runId);
+    } catch (error) {
+      report('failed');
+      return { failed: describeError(error) };
+    }
+    const store = storeOf(context);
+    const kept = await redis.get(resultKey(job.id ?? request.cacheKey));
+    if (kept) {
+      const record = JSON.parse(kept) as CachedResult;
+      const stored = await Promise.all(record.outputs.map((output) => store.has(output.sha256)));
+      if (stored.every(Boolean)) {
+        report('reused');
+        return { record };
+      }
+    }
+    try {
+      const stage = context.campaign.pipeline.stages[request.stageIndex]!;
+      const definition = stages.get(stage.name);
+      if (!definition) throw new Error(`stage "${stage.name}" is not in this worker's stage catalog`);
+      const model = definition.role ? await modelFor(context, definition.role) : undefined;
+      const extraModels = new Map<string, BoundModel>();
+      for (const role of definition.extraRoles?.(stage.params) ?? []) {
+        const bound = await modelFor(context, role);
+        if (bound) extraModels.set(role, bound);
+      }
+      let input: Parameters<typeof computeStageJob>[0]['input'];
+      if (request.input) {
+        const bytes = await store.get(request.input.sha256);
+        if (!bytes) throw new Error(`input artifact ${request.input.sha256} is not in this worker's store`);
+        input = { ...request.input, bytes };
+      }
+      const record = await computeStageJob({
+        campaign: context.campaign,
+        stageIndex: request.stageIndex,
+        definition,
+        shot: request.shot,
+        seed: request.seed,
+        input,
+        model,
+        extraModels,
+        provenance: request.provenance,
+        cacheKey: request.cacheKey,
+        store,
+        signal: lifetime.signal,
+        progress: (fraction) => void job.updateProgress(Math.round(fraction * 100)).catch(() => {}),
+      });
+      await redis.set(resultKey(job.id ?? request.cacheKey), JSON.stringify(record), 'EX', 7 * 24 * 3600);
+      report('computed');
+      return { record };
+    } catch (error) {
+      report('failed');
+      // A stage failure is a result, not a crash: retrying it would fail the same way.
+      return { failed: describeError(error) };
+    }
+  };
+
+  const lockMs = options.lockMs ?? 30_000;
+  const workers = (options.roles ?? allQueueRoles).map(
+    (role) =>
+      new Worker<StageJobRequest, StageJobReply>(queueNameFor(role === 'cpu' ? undefined : role), process, {
+        connection: bullConnection(options.url),
+        concurrency: options.concurrency ?? 1,
+        lockDuration: lockMs,
+        stalledInterval: lockMs,
+        maxStalledCount: 3,
+      }),
+  );
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  return {
+    async close() {
+      await Promise.all(workers.map((worker) => worker.close()));
+      lifetime.abort();
+      for (const bound of models.values()) await bound.then((b) => disposeModel(b.instance)).catch(() => {});
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import sharp, { type Sharp } from 'sharp';
+import type { Campaign, Shot } from '../config/campaign-schema.ts';
+import type { CachedResult, StoredOutput } from '../ledger/ledger.ts';
+import { type Provenance, provenanceXmp } from '../manifest/provenance.ts';
+import type { BoundModel, OutputFormat, StageDefinition, StageImage } from '../stages/stage.ts';
+import type { ArtifactStore } from '../store/artifact-store.ts';
+
+export interface ComputeStageJobOptions {
+  campaign: Campaign;
+  stageIndex: number;
+  definition: StageDefinition<unknown>;
+  shot: Shot;
+  seed: number;
+  input: StageImage | undefined;
+  model: BoundModel | undefined;
+  extraModels: Map<string, BoundModel>;
+  provenance: Provenance;
+  cacheKey: string;
+  store: ArtifactStore;
+  signal: AbortSignal;
+  progress?: (fraction: number, message?: string) => void;
+}
+
+/**
+ * Runs one stage job and puts its outputs in the artifact store: the part of a job that costs
+ * something. It touches no ledger, so the embedded runner and a queue worker on another machine
+ * share it; whoever holds the ledger records the returned result. Throws when the stage fails.
+ */
+export async function computeStageJob(options: ComputeStageJobOptions): Promise<CachedResult> {
+  const { campaign, definition, provenance, cacheKey, store } = options;
+  const stage = campaign.pipeline.stages[options.stageIndex]!;
+  const result = await definition.run({
+    campaign: campaign.campaign,
+    shot: options.shot,
+    seed: options.seed,
+    params: stage.params,
+    brand: campaign.brand,
+    qa: provenance.qa,
+    input: options.input,
+    // The stage declares which kind of model its role takes and checks what it is handed.
+    model: options.model as BoundModel<never> | undefined,
+    extraModels: options.extraModels,
+    signal: options.signal,
+    encode: (image, format, quality) =>
+      encodeWithProvenance(image, format, quality, { cacheKey, ...provenance }),
+    progress: (fraction, message) => options.progress?.(fraction, message),
+  });
+  if (result.status === 'rejected') {
+    return {
+      outputs: [],
+      details: result.details,
+      rejected: { reason: result.reason, reroll: result.reroll },
+    };
+  }
+  const outputs: StoredOutput[] = [];
+  for (const output of result.outputs) {
+    const metadata = await sharp(output.bytes).metadata();
+    outputs.push({
+      name: output.name,
+      sha256: await store.put(output.bytes),
+      mediaType: output.mediaType,
+      primary: output.primary,
+      width: metadata.width ?? 0,
+      height: metadata.height ?? 0,
+      byteLength: output.bytes.byteLength,
+    });
+  }
+  return { outputs, details: result.details, warnings: result.warnings, costUsd: result.costUsd };
+}
+
+async function encodeWithProvenance(
+  image: Sharp,
+  format: OutputFormat,
+  quality: number | undefined,
+  record: { cacheKey: string } & Provenance,
+): Promise<Uint8Array> {
+  const pipeline = image.withXmp(provenanceXmp(record));
+  const encoded =
+    format === 'png'
+      ? pipeline.png({ compressionLevel: 6 })
+      : format === 'jpeg'
+        ? pipeline.jpeg({ quality: quality ?? 90 })
+        : pipeline.webp({ quality: quality ?? 90 });
+  const buffer = await encoded.toBuffer();
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
