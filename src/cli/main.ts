@@ -11,6 +11,7 @@ import { registerStatusCommand } from './commands/status-command.ts';
 import { registerStudioCommand } from './commands/studio-command.ts';
 import { registerValidateCommand } from './commands/validate-command.ts';
 import { registerVerifyCommand } from './commands/verify-command.ts';
+import { registerWorkerCommand } from './commands/worker-command.ts';
 
 export function createProgram(): Command {
   const program = new Command()
@@ -29,6 +30,7 @@ export function createProgram(): Command {
   registerBenchCommand(program);
   registerStudioCommand(program);
   registerReviewCommand(program);
+  registerWorkerCommand(program);
   return program;
 }
 

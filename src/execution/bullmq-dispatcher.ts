@@ -67,6 +67,8 @@ export class BullmqDispatcher implements StageJobDispatcher {
     if (!entry) {
       const connection = bullConnection(this.url);
       const queue = new Queue(name, { connection });
+      // Each job being waited for listens for the queue closing; a run waits for all its chains.
+      queue.setMaxListeners(0);
       const events = new QueueEvents(name, { connection });
       entry = { queue, events, ready: Promise.all([queue.waitUntilReady(), events.waitUntilReady()]) };
       this.queues.set(name, entry);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runCampaign } from '../../pipeline/run-campaign.ts';
+import { executorFor } from '../../execution/executor.ts';
 import { loadCampaignForCli, parsePositiveInteger } from '../campaign-context.ts';
 import { createProgressReporter, formatSummary } from '../run-progress.ts';
 
@@ -19,6 +19,10 @@ export function registerRunCommand(program: Command): void {
       'images rendered at once (default: cores)',
       parsePositiveInteger('--concurrency'),
     )
+    .option(
+      '--queue <redis-url>',
+      'compute stage jobs on `atelier worker` processes through BullMQ (redis://host:port)',
+    )
     .option('--json', 'print the run summary as JSON')
     .action(
       async (
@@ -29,6 +33,7 @@ export function registerRunCommand(program: Command): void {
           updateLock?: boolean;
           cache: boolean;
           concurrency?: number;
+          queue?: string;
           json?: boolean;
         },
       ) => {
@@ -43,7 +48,8 @@ export function registerRunCommand(program: Command): void {
         };
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
-        const summary = await runCampaign({
+        const executor = executorFor(options.queue);
+        const summary = await executor.run({
           loaded,
           registry,
           resume: options.resume,
@@ -54,6 +60,7 @@ export function registerRunCommand(program: Command): void {
           signal: controller.signal,
           onEvent: options.json ? undefined : createProgressReporter(process.stderr),
         });
+        await executor.close();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -6,9 +6,10 @@ import { FixedLatencyModel } from './fixed-latency-model.ts';
 
 /** One paid call as the testing provider logged it (a JSON line). */
 export interface LoggedCall {
+  /** `start` when the call reaches the provider, `paid` when its result was delivered. */
+  phase: 'start' | 'paid';
   pid: number;
-  startedAt: number;
-  finishedAt: number;
+  at: number;
   seed: number | undefined;
   prompt: string | undefined;
 }
@@ -16,8 +17,9 @@ export interface LoggedCall {
 /**
  * `testing:fixed-latency-<ms>ms`: the FixedLatencyModel, reachable by reference so worker
  * processes can resolve it. Registered only when ATELIER_TESTING_PROVIDER=1. When
- * ATELIER_TESTING_CALL_LOG names a file, every completed call appends a line there: a count of
- * paid calls that survives the processes that made them (O_APPEND lines do not interleave).
+ * ATELIER_TESTING_CALL_LOG names a file, every call appends a line there when it starts and when
+ * it is paid (completed): a record that survives the processes that made the calls (small
+ * O_APPEND writes do not interleave).
  */
 export const testingProvider: ModelProvider = {
   name: 'testing',
@@ -49,16 +51,13 @@ function loggingCalls(model: ImageModelV3, path: string): ImageModelV3 {
     modelId: model.modelId,
     maxImagesPerCall: model.maxImagesPerCall,
     async doGenerate(options) {
-      const startedAt = Date.now();
-      const result = await model.doGenerate(options);
-      const call: LoggedCall = {
-        pid: process.pid,
-        startedAt,
-        finishedAt: Date.now(),
-        seed: options.seed,
-        prompt: options.prompt,
+      const log = (phase: LoggedCall['phase']) => {
+        const call: LoggedCall = { phase, pid: process.pid, at: Date.now(), seed: options.seed, prompt: options.prompt };
+        appendFileSync(path, `${JSON.stringify(call)}\n`);
       };
-      appendFileSync(path, `${JSON.stringify(call)}\n`);
+      log('start');
+      const result = await model.doGenerate(options);
+      log('paid');
       return result;
     },
   };

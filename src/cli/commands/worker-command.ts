@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import { parseRateLimits } from '../../execution/fleet-rate-limit.ts';
+import { allQueueRoles } from '../../execution/queue-keys.ts';
+import { startQueueWorker } from '../../execution/queue-worker.ts';
+import { FileArtifactStore } from '../../store/artifact-store.ts';
+import { parsePositiveInteger } from '../campaign-context.ts';
+
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('compute stage jobs from a BullMQ queue (started with `atelier run --queue`) until stopped')
+    .requiredOption('--queue <redis-url>', 'the Redis the runs enqueue on (redis://host:port)')
+    .option(
+      '--roles <roles>',
+      `roles to serve, comma-separated (${allQueueRoles.join(', ')}; cpu = stages without a model)`,
+    )
+    .option('--concurrency <n>', 'jobs computed at once per role', parsePositiveInteger('--concurrency'), 1)
+    .option('--rate-limit <limits>', 'fleet-wide model call limits, e.g. compose=60/1m,upscale=10/2s')
+    .option(
+      '--store <path>',
+      "the shared artifact store folder (default: each run's own store, on a shared mount)",
+    )
+    .option(
+      '--lock-ms <ms>',
+      'a dead worker’s job is taken over after about this long',
+      parsePositiveInteger('--lock-ms'),
+      30_000,
+    )
+    .action(
+      async (options: {
+        queue: string;
+        roles?: string;
+        concurrency: number;
+        rateLimit?: string;
+        store?: string;
+        lockMs: number;
+      }) => {
+        const roles = options.roles
+          ?.split(',')
+          .map((role) => role.trim())
+          .filter(Boolean);
+        const worker = await startQueueWorker({
+          url: options.queue,
+          roles,
+          concurrency: options.concurrency,
+          lockMs: options.lockMs,
+          rateLimits: options.rateLimit ? parseRateLimits(options.rateLimit) : undefined,
+          store: options.store ? new FileArtifactStore(options.store) : undefined,
+          onJob: (event) =>
+            process.stderr.write(
+              `${event.queue} ${event.jobId.slice(0, 12)} ${event.outcome} ${Math.round(event.ms)} ms\n`,
+            ),
+        });
+        process.stderr.write(`worker ${process.pid} ready on ${(roles ?? allQueueRoles).join(', ')}\n`);
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        // Finishes the jobs in flight, then leaves; a job cut short is retried by another worker.
+        await worker.close();
+      },
+    );
+}
