@@ -52,7 +52,13 @@ function loggingCalls(model: ImageModelV3, path: string): ImageModelV3 {
     maxImagesPerCall: model.maxImagesPerCall,
     async doGenerate(options) {
       const log = (phase: LoggedCall['phase']) => {
-        const call: LoggedCall = { phase, pid: process.pid, at: Date.now(), seed: options.seed, prompt: options.prompt };
+        const call: LoggedCall = {
+          phase,
+          pid: process.pid,
+          at: Date.now(),
+          seed: options.seed,
+          prompt: options.prompt,
+        };
         appendFileSync(path, `${JSON.stringify(call)}\n`);
       };
       log('start');
