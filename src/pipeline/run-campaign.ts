@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
-import type { ImageModelV3 } from '@ai-sdk/provider';
 import pLimit from 'p-limit';
 import type { Campaign } from '../config/campaign-schema.ts';
 import type { LoadedCampaign } from '../config/load-campaign.ts';
@@ -9,7 +8,6 @@ import { AtelierError } from '../errors.ts';
 import type { StageJobDispatcher } from '../execution/stage-job-dispatcher.ts';
 import { checkLock, type Lockfile, lockPathFor } from '../lock/lockfile.ts';
 import { limitModelCalls } from '../models/limit-model-calls.ts';
-import type { LockEntry } from '../models/lock-entry.ts';
 import { requireModelReference } from '../models/model-reference.ts';
 import { defaultModelRegistry, type ModelRegistry } from '../models/model-registry.ts';
 import { disposeModel, isImageModel } from '../models/ocr-model.ts';
