@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeS3 } from '../../test/helpers/fake-s3-server.ts';
 import { startTestRedis, type TestRedis } from '../../test/helpers/redis-server.ts';
 import {
   countingRegistry,
@@ -10,7 +11,8 @@ import {
   type TempProject,
 } from '../../test/helpers/temp-project.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
-import { openWorkspace } from '../pipeline/workspace.ts';
+import { openWorkspace, type Workspace } from '../pipeline/workspace.ts';
+import { S3ArtifactStore } from '../store/s3-artifact-store.ts';
 import { BullmqExecutor, EmbeddedExecutor, type Executor } from './executor.ts';
 import { startQueueWorker } from './queue-worker.ts';
 
@@ -29,6 +31,8 @@ interface Harness {
   calls: () => number;
   /** The registry whose calls are counted: where this executor computes. */
   registry: ModelRegistry;
+  /** The run's workspace, when the executor needs more than the project's own. */
+  workspace?: (directory: string) => Workspace;
   close(): Promise<void>;
 }
 
@@ -54,18 +58,54 @@ const harnesses: Record<string, () => Promise<Harness>> = {
       },
     };
   },
+  'bullmq with an S3 store': async () => {
+    const s3 = await startFakeS3();
+    const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+    const bucket = () => new S3ArtifactStore({ bucket: 'renders', endpoint: s3.endpoint, credentials });
+    const counting = countingRegistry();
+    // The worker shares no folder with the run: only the bucket.
+    const workerStore = bucket();
+    const worker = await startQueueWorker({
+      url: redis.url,
+      registry: counting.registry,
+      store: workerStore,
+    });
+    const executor = new BullmqExecutor(redis.url);
+    const runStores: S3ArtifactStore[] = [];
+    return {
+      executor,
+      calls: counting.calls,
+      registry: countingRegistry().registry,
+      workspace: (directory) => {
+        const remote = bucket();
+        runStores.push(remote);
+        return openWorkspace(directory, { remote });
+      },
+      close: async () => {
+        await executor.close();
+        await worker.close();
+        workerStore.close();
+        for (const store of runStores) store.close();
+        await s3.close();
+      },
+    };
+  },
 };
 
 async function renderWith(kind: string) {
   const project = await createTempProject(smallCampaign());
   projects.push(project);
   const harness = await harnesses[kind]!();
+  const workspace = harness.workspace?.(project.directory);
   try {
-    const first = await harness.executor.run({ loaded: await project.load(), registry: harness.registry });
+    const run = async () =>
+      harness.executor.run({ loaded: await project.load(), registry: harness.registry, workspace });
+    const first = await run();
     const callsAfterFirst = harness.calls();
-    const second = await harness.executor.run({ loaded: await project.load(), registry: harness.registry });
+    const second = await run();
     return { project, first, second, callsAfterFirst, callsAfterSecond: harness.calls() };
   } finally {
+    workspace?.close();
     await harness.close();
   }
 }
@@ -96,9 +136,10 @@ describe('executors', () => {
   it('produce the same artifacts, byte for byte', async () => {
     const embedded = await renderWith('embedded');
     const queued = await renderWith('bullmq');
+    const overS3 = await renderWith('bullmq with an S3 store');
     const a = await hashTree(embedded.first.runDirectory, { artifactsOnly: true });
-    const b = await hashTree(queued.first.runDirectory, { artifactsOnly: true });
     expect(a.size).toBe(5 + (2 * 2 + 1 * 2 + 2 * 1) * 2);
-    expect(b).toEqual(a);
+    expect(await hashTree(queued.first.runDirectory, { artifactsOnly: true })).toEqual(a);
+    expect(await hashTree(overS3.first.runDirectory, { artifactsOnly: true })).toEqual(a);
   }, 60_000);
 });

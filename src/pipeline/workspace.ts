@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Ledger } from '../ledger/ledger.ts';
-import { FileArtifactStore } from '../store/artifact-store.ts';
+import { type ArtifactStore, FileArtifactStore } from '../store/artifact-store.ts';
+import { MirroredArtifactStore } from '../store/mirrored-artifact-store.ts';
 import { ThumbnailCache } from '../store/thumbnails.ts';
 
 /** A project's state folder (`.atelier/`): the ledger database and the artifact store. */
@@ -17,10 +18,14 @@ export function stateDirectoryOf(projectDirectory: string): string {
   return join(projectDirectory, '.atelier');
 }
 
-export function openWorkspace(projectDirectory: string): Workspace {
+/** `remote`: a shared store (S3) the local store mirrors, for runs whose workers share no mount. */
+export function openWorkspace(projectDirectory: string, options: { remote?: ArtifactStore } = {}): Workspace {
   const stateDirectory = stateDirectoryOf(projectDirectory);
   const ledger = new Ledger(join(stateDirectory, 'atelier.db'));
-  const store = new FileArtifactStore(join(stateDirectory, 'artifacts'));
+  const root = join(stateDirectory, 'artifacts');
+  const store = options.remote
+    ? new MirroredArtifactStore(root, options.remote)
+    : new FileArtifactStore(root);
   const thumbnails = new ThumbnailCache(store, join(stateDirectory, 'thumbnails'));
   return { projectDirectory, stateDirectory, ledger, store, thumbnails, close: () => ledger.close() };
 }

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { executorFor } from '../../execution/executor.ts';
+import { openWorkspace } from '../../pipeline/workspace.ts';
 import { loadCampaignForCli, parsePositiveInteger } from '../campaign-context.ts';
 import { createProgressReporter, formatSummary } from '../run-progress.ts';
+import { storeFromOption } from './worker-command.ts';
 
 export function registerRunCommand(program: Command): void {
   program
@@ -23,6 +25,10 @@ export function registerRunCommand(program: Command): void {
       '--queue <redis-url>',
       'compute stage jobs on `atelier worker` processes through BullMQ (redis://host:port)',
     )
+    .option(
+      '--store <s3-url>',
+      'with --queue: share artifacts with workers through s3://bucket/prefix/?endpoint=URL instead of a shared mount',
+    )
     .option('--json', 'print the run summary as JSON')
     .action(
       async (
@@ -34,6 +40,7 @@ export function registerRunCommand(program: Command): void {
           cache: boolean;
           concurrency?: number;
           queue?: string;
+          store?: string;
           json?: boolean;
         },
       ) => {
@@ -49,7 +56,10 @@ export function registerRunCommand(program: Command): void {
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
         const executor = executorFor(options.queue);
+        const remote = options.store ? storeFromOption(options.store) : undefined;
+        const workspace = remote ? openWorkspace(loaded.projectDirectory, { remote }) : undefined;
         const summary = await executor.run({
+          workspace,
           loaded,
           registry,
           resume: options.resume,
@@ -61,6 +71,7 @@ export function registerRunCommand(program: Command): void {
           onEvent: options.json ? undefined : createProgressReporter(process.stderr),
         });
         await executor.close();
+        workspace?.close();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

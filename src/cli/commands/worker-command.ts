@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { parseRateLimits } from '../../execution/fleet-rate-limit.ts';
 import { allQueueRoles } from '../../execution/queue-keys.ts';
 import { startQueueWorker } from '../../execution/queue-worker.ts';
-import { FileArtifactStore } from '../../store/artifact-store.ts';
+import { type ArtifactStore, FileArtifactStore } from '../../store/artifact-store.ts';
+import { s3StoreFromUrl } from '../../store/s3-artifact-store.ts';
 import { parsePositiveInteger } from '../campaign-context.ts';
 
 export function registerWorkerCommand(program: Command): void {
@@ -45,7 +46,7 @@ export function registerWorkerCommand(program: Command): void {
           concurrency: options.concurrency,
           lockMs: options.lockMs,
           rateLimits: options.rateLimit ? parseRateLimits(options.rateLimit) : undefined,
-          store: options.store ? new FileArtifactStore(options.store) : undefined,
+          store: options.store ? storeFromOption(options.store) : undefined,
           onJob: (event) =>
             process.stderr.write(
               `${event.queue} ${event.jobId.slice(0, 12)} ${event.outcome} ${Math.round(event.ms)} ms\n`,
@@ -61,4 +62,9 @@ export function registerWorkerCommand(program: Command): void {
         await worker.close();
       },
     );
+}
+
+/** A folder path, or an `s3://` URL for workers that share no filesystem. */
+export function storeFromOption(value: string): ArtifactStore {
+  return value.startsWith('s3://') ? s3StoreFromUrl(value) : new FileArtifactStore(value);
 }
