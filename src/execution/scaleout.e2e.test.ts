@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRedis, type TestRedis } from '../../test/helpers/redis-server.ts';
+import { runCli } from '../../test/helpers/run-cli.ts';
 import { createTempProject, hashTree, type TempProject } from '../../test/helpers/temp-project.ts';
 import { startWorkers, stopWorkers, type WorkerProcess } from '../../test/helpers/worker-processes.ts';
 import { loadCampaign } from '../config/load-campaign.ts';
@@ -151,5 +152,26 @@ describe('BullMQ scale-out with worker processes', () => {
     }
     // 9 calls at 3 per 2 s need at least two full windows.
     expect(starts.at(-1)!.at - starts[0]!.at).toBeGreaterThanOrEqual(3900);
+  }, 60_000);
+
+  it('runs from the command line: atelier run --queue, atelier worker, atelier status', async () => {
+    const created = await project(latencyCampaign(50, 2, 2));
+    const env = { ATELIER_TESTING_PROVIDER: '1', ATELIER_TESTING_CALL_LOG: created.callLog };
+    await startWorkers(
+      1,
+      ['--queue', redis.url, '--roles', 'compose,cpu', '--concurrency', '2'],
+      env,
+      workers,
+    );
+    const run = await runCli(['run', created.directory, '--queue', redis.url, '--json'], { env });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout) as { runId: string; status: string; computedJobs: number };
+    expect(summary).toMatchObject({ status: 'completed', computedJobs: 8 });
+    expect((await readCalls(created.callLog)).filter((call) => call.phase === 'paid')).toHaveLength(4);
+    const status = await runCli(['status', summary.runId, created.directory], { env });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(summary.runId);
+    expect(status.stdout).toMatch(/completed/);
   }, 60_000);
 });
