@@ -115,7 +115,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     return bound;
   };
 
-  const process = async (job: Job<StageJobRequest>): Promise<StageJobReply> => {
+  const processJob = async (job: Job<StageJobRequest>): Promise<StageJobReply> => {
     const request = job.data;
     const started = performance.now();
     const report = (outcome: 'computed' | 'reused' | 'failed') =>
@@ -186,13 +186,17 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const lockMs = options.lockMs ?? 30_000;
   const workers = (options.roles ?? allQueueRoles).map(
     (role) =>
-      new Worker<StageJobRequest, StageJobReply>(queueNameFor(role === 'cpu' ? undefined : role), process, {
-        connection: bullConnection(options.url),
-        concurrency: options.concurrency ?? 1,
-        lockDuration: lockMs,
-        stalledInterval: lockMs,
-        maxStalledCount: 3,
-      }),
+      new Worker<StageJobRequest, StageJobReply>(
+        queueNameFor(role === 'cpu' ? undefined : role),
+        processJob,
+        {
+          connection: bullConnection(options.url),
+          concurrency: options.concurrency ?? 1,
+          lockDuration: lockMs,
+          stalledInterval: lockMs,
+          maxStalledCount: 3,
+        },
+      ),
   );
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   return {
