@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRateLimits } from './fleet-rate-limit.ts';
+import { parseInFlightLimits, parseRateLimits } from './fleet-rate-limit.ts';
 
 describe('parseRateLimits', () => {
   it('reads role=max/window with ms, s and m windows', () => {
@@ -18,5 +18,19 @@ describe('parseRateLimits', () => {
       /Expected a rate limit like "compose=60\/1m".*"compose=60"/,
     );
     expect(() => parseRateLimits('compose=0/1s')).toThrow(/compose=0\/1s/);
+  });
+});
+
+describe('parseInFlightLimits', () => {
+  it('reads role=max and refuses anything else', () => {
+    expect(parseInFlightLimits('compose=4,upscale=1')).toEqual(
+      new Map([
+        ['compose', 4],
+        ['upscale', 1],
+      ]),
+    );
+    expect(() => parseInFlightLimits('compose=4/1s')).toThrow(
+      /Expected a limit of calls in flight.*"compose=4\/1s"/,
+    );
   });
 });

@@ -44,12 +44,58 @@ export async function acquireFleetSlot(redis: Redis, name: string, limit: RateLi
   }
 }
 
-/** Wraps an image model so each call first takes a fleet-wide slot. */
-export function fleetRateLimited(
+/**
+ * Leases for calls in flight, in one sorted set scored by lease expiry: a worker that dies
+ * holding a lease frees it when the lease runs out instead of blocking the fleet forever.
+ */
+const leaseScript = `
+local key = KEYS[1]
+local max = tonumber(ARGV[1])
+local lease = tonumber(ARGV[2])
+local member = ARGV[3]
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+if redis.call('ZCARD', key) < max then
+  redis.call('ZADD', key, now + lease, member)
+  return 0
+end
+local soonest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+return math.max(1, math.min(50, tonumber(soonest[2]) - now))
+`;
+
+/** Waits until fewer than `max` calls named `name` are in flight fleet-wide; returns the release. */
+export async function acquireFleetLease(
+  redis: Redis,
+  name: string,
+  max: number,
+  leaseMs = 10 * 60_000,
+): Promise<() => Promise<void>> {
+  const key = `atelier:inflight:${name}`;
+  const member = `${process.pid}-${Date.now()}-${sequence++}-${Math.random()}`;
+  for (;;) {
+    const wait = Number(await redis.eval(leaseScript, 1, key, max, leaseMs, member));
+    if (wait === 0) break;
+    // Released leases are not announced: poll, at most every 50 ms.
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+  return async () => {
+    await redis.zrem(key, member);
+  };
+}
+
+export interface FleetLimits {
+  rate?: RateLimit;
+  /** Calls in flight at once across the fleet. */
+  inFlight?: number;
+}
+
+/** Wraps an image model so each call first takes fleet-wide slots (in-flight lease, then rate). */
+export function fleetLimited(
   model: ImageModelV3,
   redis: Redis,
   name: string,
-  limit: RateLimit,
+  limits: FleetLimits,
 ): ImageModelV3 {
   return {
     specificationVersion: model.specificationVersion,
@@ -57,10 +103,31 @@ export function fleetRateLimited(
     modelId: model.modelId,
     maxImagesPerCall: model.maxImagesPerCall,
     doGenerate: async (options) => {
-      await acquireFleetSlot(redis, name, limit);
-      return model.doGenerate(options);
+      const release = limits.inFlight ? await acquireFleetLease(redis, name, limits.inFlight) : undefined;
+      try {
+        if (limits.rate) await acquireFleetSlot(redis, name, limits.rate);
+        return await model.doGenerate(options);
+      } finally {
+        await release?.();
+      }
     },
   };
+}
+
+/** Parses `compose=4,upscale=1` into per-role limits of calls in flight. */
+export function parseInFlightLimits(text: string): Map<string, number> {
+  const limits = new Map<string, number>();
+  for (const part of text.split(',').filter(Boolean)) {
+    const match = /^([a-z]+)=(\d+)$/.exec(part.trim());
+    if (!match || Number(match[2]) < 1) {
+      throw new AtelierError(
+        'INVALID_ARGUMENT',
+        `Expected a limit of calls in flight like "compose=4" (role=max) but received "${part}"`,
+      );
+    }
+    limits.set(match[1]!, Number(match[2]));
+  }
+  return limits;
 }
 
 /** Parses `compose=60/1m,upscale=10/2s` (units ms, s, m) into per-role limits. */

@@ -11,7 +11,7 @@ import { stageCatalog } from '../stages/stage-catalog.ts';
 import { type ArtifactStore, FileArtifactStore } from '../store/artifact-store.ts';
 import { canonicalJson } from '../util/canonical-json.ts';
 import type { StageJobReply } from './bullmq-dispatcher.ts';
-import { fleetRateLimited, type RateLimit } from './fleet-rate-limit.ts';
+import { fleetLimited, type RateLimit } from './fleet-rate-limit.ts';
 import {
   allQueueRoles,
   bullConnection,
@@ -33,6 +33,8 @@ export interface QueueWorkerOptions {
   lockMs?: number;
   /** Fleet-wide model call limits per role. */
   rateLimits?: ReadonlyMap<string, RateLimit>;
+  /** Fleet-wide limits of model calls in flight per role. */
+  inFlightLimits?: ReadonlyMap<string, number>;
   /** The artifact store shared by the fleet; by default the run's own store root (a shared mount). */
   store?: ArtifactStore;
   registry?: ModelRegistry;
@@ -105,8 +107,9 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
             `this worker's ${role} model (${canonicalJson(found)}) differs from the run's lock`,
           );
         const model = registry.resolve(reference).model;
-        const limit = options.rateLimits?.get(role);
-        const instance = isImageModel(model) && limit ? fleetRateLimited(model, redis, role, limit) : model;
+        const limits = { rate: options.rateLimits?.get(role), inFlight: options.inFlightLimits?.get(role) };
+        const limited = limits.rate !== undefined || limits.inFlight !== undefined;
+        const instance = isImageModel(model) && limited ? fleetLimited(model, redis, role, limits) : model;
         return { instance, lock: pinned };
       })();
       bound.catch(() => models.delete(key));

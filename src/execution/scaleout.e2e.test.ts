@@ -154,6 +154,38 @@ describe('BullMQ scale-out with worker processes', () => {
     expect(starts.at(-1)!.at - starts[0]!.at).toBeGreaterThanOrEqual(3900);
   }, 60_000);
 
+  it('holds a fleet-wide limit of 2 calls in flight across workers', async () => {
+    const created = await project(latencyCampaign(200, 8, 1));
+    const env = { ATELIER_TESTING_PROVIDER: '1', ATELIER_TESTING_CALL_LOG: created.callLog };
+    await startWorkers(
+      2,
+      ['--queue', redis.url, '--concurrency', '3', '--max-in-flight', 'compose=2'],
+      env,
+      workers,
+    );
+    const executor = new BullmqExecutor(redis.url);
+    try {
+      const summary = await executor.run({ loaded: await created.load(), registry: registry() });
+      expect(summary.status).toBe('completed');
+    } finally {
+      await executor.close();
+    }
+    const calls = await readCalls(created.callLog);
+    expect(calls.filter((call) => call.phase === 'paid')).toHaveLength(8);
+    expect(new Set(calls.map((call) => call.pid)).size).toBe(2);
+    // Replay starts and ends in time order: never more than 2 calls open at once.
+    let open = 0;
+    let peak = 0;
+    const events = calls
+      .map((call) => ({ at: call.at, delta: call.phase === 'start' ? 1 : -1 }))
+      .sort((a, b) => a.at - b.at || a.delta - b.delta);
+    for (const event of events) {
+      open += event.delta;
+      peak = Math.max(peak, open);
+    }
+    expect(peak).toBe(2);
+  }, 60_000);
+
   it('runs from the command line: atelier run --queue, atelier worker, atelier status', async () => {
     const created = await project(latencyCampaign(50, 2, 2));
     const env = { ATELIER_TESTING_PROVIDER: '1', ATELIER_TESTING_CALL_LOG: created.callLog };

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseRateLimits } from '../../execution/fleet-rate-limit.ts';
+import { parseInFlightLimits, parseRateLimits } from '../../execution/fleet-rate-limit.ts';
 import { allQueueRoles } from '../../execution/queue-keys.ts';
 import { startQueueWorker } from '../../execution/queue-worker.ts';
 import { type ArtifactStore, FileArtifactStore } from '../../store/artifact-store.ts';
@@ -18,6 +18,10 @@ export function registerWorkerCommand(program: Command): void {
     .option('--concurrency <n>', 'jobs computed at once per role', parsePositiveInteger('--concurrency'), 1)
     .option('--rate-limit <limits>', 'fleet-wide model call limits, e.g. compose=60/1m,upscale=10/2s')
     .option(
+      '--max-in-flight <limits>',
+      'fleet-wide limits of model calls in flight, e.g. compose=4,upscale=1',
+    )
+    .option(
       '--store <path>',
       "the shared artifact store folder (default: each run's own store, on a shared mount)",
     )
@@ -33,6 +37,7 @@ export function registerWorkerCommand(program: Command): void {
         roles?: string;
         concurrency: number;
         rateLimit?: string;
+        maxInFlight?: string;
         store?: string;
         lockMs: number;
       }) => {
@@ -46,6 +51,7 @@ export function registerWorkerCommand(program: Command): void {
           concurrency: options.concurrency,
           lockMs: options.lockMs,
           rateLimits: options.rateLimit ? parseRateLimits(options.rateLimit) : undefined,
+          inFlightLimits: options.maxInFlight ? parseInFlightLimits(options.maxInFlight) : undefined,
           store: options.store ? storeFromOption(options.store) : undefined,
           onJob: (event) =>
             process.stderr.write(
