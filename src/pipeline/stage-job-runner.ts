@@ -57,6 +57,8 @@ interface StageJobRunnerOptions {
   useCache: boolean;
   emit: (event: RunEvent) => void;
   signal: AbortSignal | undefined;
+  /** Told of every finished job's outputs (e.g. to make report previews while the run goes on). */
+  onOutputs?: (outputs: readonly StoredOutput[]) => void;
 }
 
 /**
@@ -375,6 +377,7 @@ export class StageJobRunner {
       await writeFileAtomic(`${path}.json`, `${JSON.stringify(manifest, null, 2)}\n`, { durable: false });
       paths.push(path);
     }
+    this.options.onOutputs?.(record.outputs);
     return { kind: 'ok', outputs: record.outputs, paths };
   }
 }
