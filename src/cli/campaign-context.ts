@@ -1,18 +1,34 @@
 import { InvalidArgumentError } from 'commander';
-import { type LoadedCampaign, loadCampaign } from '../config/load-campaign.ts';
-import { defaultModelRegistry, type ModelRegistry } from '../models/model-registry.ts';
+import {
+  type CampaignValidationContext,
+  type LoadedCampaign,
+  loadCampaign,
+} from '../config/load-campaign.ts';
+import type { ModelRegistry } from '../models/model-registry.ts';
+import { defaultModelAliases } from '../providers/model-aliases.ts';
+import { modelRegistryForCampaign, providerNames } from '../providers/provider-registry.ts';
+import { checkModelSettings } from '../providers/stage-settings-check.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 
-/** Loads a campaign with the default model registry and stage catalog, as every command does. */
+/** What config validation knows: every stage, every provider, the model aliases and their capabilities. */
+export function campaignValidationContext(): CampaignValidationContext {
+  return {
+    stages: stageCatalog(),
+    providers: providerNames,
+    aliases: defaultModelAliases,
+    checkModelSettings,
+  };
+}
+
+/**
+ * Loads a campaign as every command does, with a model registry built from its own
+ * `providers` section (base URLs, limits, retries, prices).
+ */
 export async function loadCampaignForCli(
   path: string | undefined,
 ): Promise<{ loaded: LoadedCampaign; registry: ModelRegistry }> {
-  const registry = defaultModelRegistry();
-  const loaded = await loadCampaign(path ?? '.', {
-    stages: stageCatalog(),
-    providers: registry.providerNames(),
-  });
-  return { loaded, registry };
+  const loaded = await loadCampaign(path ?? '.', campaignValidationContext());
+  return { loaded, registry: modelRegistryForCampaign(loaded) };
 }
 
 export function parsePositiveInteger(name: string) {
