@@ -224,6 +224,10 @@ function comfyuiModelProvider(options: ProviderRegistryOptions): ModelProvider {
  * const { model } = registry.resolve(requireModelReference('fal:fal-ai/fast-sdxl'));
  */
 export function createModelRegistry(options: ProviderRegistryOptions): ModelRegistry {
+  // Warnings go to each image's manifest and the run summary; the SDK's console copy is noise
+  // (and would tear the progress bar). A caller that set its own logger keeps it.
+  const global = globalThis as { AI_SDK_LOG_WARNINGS?: unknown };
+  global.AI_SDK_LOG_WARNINGS ??= false;
   return new ModelRegistry([
     builtinProvider,
     ...Object.values(aiSdkProviders).map((definition) => aiSdkModelProvider(definition, options)),
