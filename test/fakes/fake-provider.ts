@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   credentialOf,
   FakeHttpServer,
@@ -16,6 +17,8 @@ export interface FakeProviderOptions {
    * for tests proving keys never reach logs, manifests or error output.
    */
   readonly echoCredentials?: boolean;
+  /** Time each answer takes, so concurrency and rate limits can be observed. */
+  readonly latencyMs?: number;
 }
 
 /**
@@ -29,13 +32,28 @@ export abstract class FakeProvider {
   readonly generationRequests: RecordedRequest[] = [];
   /** Generation requests answered with an image: what the provider would bill. */
   paidCalls = 0;
+  /** Most requests the fake was answering at the same time. */
+  maxInFlight = 0;
+  /** When each request arrived (ms, performance clock). */
+  readonly arrivals: number[] = [];
+  private inFlight = 0;
   protected readonly files = new FileShelf();
   protected http!: FakeHttpServer;
 
   protected constructor(readonly options: FakeProviderOptions) {}
 
   protected static async listen<T extends FakeProvider>(fake: T): Promise<T> {
-    fake.http = await FakeHttpServer.start((request, response) => fake.handle(request, response));
+    fake.http = await FakeHttpServer.start(async (request, response) => {
+      fake.arrivals.push(performance.now());
+      fake.inFlight++;
+      fake.maxInFlight = Math.max(fake.maxInFlight, fake.inFlight);
+      const settle = () => {
+        fake.inFlight--;
+      };
+      response.once('close', settle);
+      if (fake.options.latencyMs) await sleep(fake.options.latencyMs);
+      await fake.handle(request, response);
+    });
     return fake;
   }
 
