@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { AtelierError, describeError } from '../errors.ts';
 import { atelierPackageVersion } from '../models/builtin/builtin-catalog.ts';
 import { redactSecrets } from '../util/redact-secrets.ts';
+import { registerDoctorCommand } from './commands/doctor-command.ts';
 import { registerLockCommand } from './commands/lock-command.ts';
 import { registerModelsCommand } from './commands/models-command.ts';
 import { registerRunCommand } from './commands/run-command.ts';
@@ -20,6 +21,7 @@ export function createProgram(): Command {
   registerValidateCommand(program);
   registerRunsCommand(program);
   registerModelsCommand(program);
+  registerDoctorCommand(program);
   return program;
 }
 

@@ -226,3 +226,30 @@ export function capabilitiesOf(provider: string, modelId: string): ModelCapabili
 
 /** Providers whose models are reached through an AI SDK provider package. */
 export const aiSdkProviderNames = ['openai', 'google', 'fal', 'replicate'] as const;
+
+/**
+ * One line on what a model honours, for `atelier models` and `atelier doctor`.
+ *
+ * @example describeCapabilities(capabilitiesOf('fal', 'fal-ai/fast-sdxl')) // 'seed yes · size any WxH · input image no · negative prompt yes'
+ */
+export function describeCapabilities(capabilities: ModelCapabilities): string {
+  const { shape } = capabilities;
+  const size =
+    shape.kind === 'sizes'
+      ? `size ${shape.sizes.join('/')}`
+      : shape.kind === 'free-size'
+        ? 'size any WxH'
+        : shape.kind === 'aspect-ratios'
+          ? `aspect ${shape.ratios.join('/')}`
+          : shape.kind === 'fixed'
+            ? 'size fixed by workflow'
+            : 'size as given';
+  const yes = (value: unknown) => (value ? 'yes' : 'no');
+  return [
+    `seed ${yes(capabilities.seed)}`,
+    size,
+    `input image ${yes(capabilities.imageInput)}`,
+    `negative prompt ${yes(capabilities.negativePrompt)}`,
+    ...(capabilities.known ? [] : ['(not in the capability table)']),
+  ].join(' · ');
+}

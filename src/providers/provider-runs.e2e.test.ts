@@ -21,7 +21,11 @@ afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
 });
 
-function campaignConfig(compose: string, size: string, extra: Record<string, unknown>): Record<string, unknown> {
+function campaignConfig(
+  compose: string,
+  size: string,
+  extra: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     campaign: 'provider-run',
     models: { compose },
@@ -62,7 +66,9 @@ async function readJson(path: string): Promise<any> {
 async function allText(directory: string): Promise<string> {
   const entries = await readdir(directory, { recursive: true, withFileTypes: true });
   const texts = await Promise.all(
-    entries.filter((entry) => entry.isFile()).map((entry) => readFile(join(entry.parentPath, entry.name), 'latin1')),
+    entries
+      .filter((entry) => entry.isFile())
+      .map((entry) => readFile(join(entry.parentPath, entry.name), 'latin1')),
   );
   return texts.join('\n');
 }
@@ -113,11 +119,14 @@ const runCases: RunCase[] = [
     size: '1024x1024',
     start: (apiKey) => FakeGoogle.start({ apiKey }),
     expectRequest: (fake, prompt) => {
-      const body = fake.generationRequests.find((request) => request.json.instances[0].prompt === prompt)!.json;
+      const body = fake.generationRequests.find(
+        (request) => request.json.instances[0].prompt === prompt,
+      )!.json;
       expect(body.parameters).toEqual({ sampleCount: 1, aspectRatio: '1:1' });
     },
     expectedLock: { reference: 'google:imagen-4.0-generate-001', provider: 'google' },
-    expectedWarning: /pipeline\.stages\[0\]\.size: google:imagen-4\.0-generate-001 takes aspect ratios, not sizes/,
+    expectedWarning:
+      /pipeline\.stages\[0\]\.size: google:imagen-4\.0-generate-001 takes aspect ratios, not sizes/,
   },
   {
     name: 'fal (alias sdxl)',
@@ -149,7 +158,9 @@ const runCases: RunCase[] = [
       expect(body).toMatchObject({ version: 'b'.repeat(64), input: { seed, aspect_ratio: '1:1' } });
     },
     extra: () => ({
-      aliases: { 'sd3.5-large-turbo': `replicate:stability-ai/stable-diffusion-3.5-large-turbo@${'b'.repeat(64)}` },
+      aliases: {
+        'sd3.5-large-turbo': `replicate:stability-ai/stable-diffusion-3.5-large-turbo@${'b'.repeat(64)}`,
+      },
     }),
     expectedLock: {
       reference: `replicate:stability-ai/stable-diffusion-3.5-large-turbo@${'b'.repeat(64)}`,
@@ -165,7 +176,12 @@ describe.each(runCases)('a full campaign run through $name', (runCase) => {
     const { pipelineProviderOptions, ...extra } = runCase.extra?.(fake) ?? {};
     const config = campaignConfig(runCase.compose, runCase.size, {
       providers: {
-        [provider]: { baseURL: fake.baseURL, retries: 2, retryBaseSeconds: 0.01, prices: { [runCase.priceKey]: 0.05 } },
+        [provider]: {
+          baseURL: fake.baseURL,
+          retries: 2,
+          retryBaseSeconds: 0.01,
+          prices: { [runCase.priceKey]: 0.05 },
+        },
       },
       ...extra,
     });
@@ -216,7 +232,9 @@ describe('a full campaign run through comfyui', () => {
     const summary = await runCampaign({ loaded, registry: modelRegistryForCampaign(loaded) });
     expect(summary.status).toBe('completed');
     expect(fake.executed).toBe(2);
-    const seeds = fake.prompts.map((prompt) => prompt.graph['3']!.inputs.seed).sort((a, b) => Number(a) - Number(b));
+    const seeds = fake.prompts
+      .map((prompt) => prompt.graph['3']!.inputs.seed)
+      .sort((a, b) => Number(a) - Number(b));
     expect(seeds).toEqual([7, 42]);
     const lock = await readLockfile(join(created.directory, 'atelier.lock.json'));
     expect(lock!.models.compose).toMatchObject({
@@ -224,7 +242,11 @@ describe('a full campaign run through comfyui', () => {
       extra: { workflow: 'workflows/sdxl.json', checkpoints: ['sd_xl_base_1.0.safetensors'] },
     });
     const manifest = await readJson(join(summary.runDirectory, 'bottle', 'seed-42', '01-compose.png.json'));
-    expect(manifest.details.provider).toMatchObject({ provider: 'comfyui', seed: 42, promptId: expect.any(String) });
+    expect(manifest.details.provider).toMatchObject({
+      provider: 'comfyui',
+      seed: 42,
+      promptId: expect.any(String),
+    });
   });
 });
 
@@ -255,7 +277,9 @@ describe('runs that survive provider faults', () => {
     ]);
     expect(fake.generationRequests).toHaveLength(3);
     const record = await readJson(join(first.runDirectory, 'run.json'));
-    expect(record.chains.find((chain: any) => chain.shot === 'tulips').failure.reason).toMatch(/content policy/);
+    expect(record.chains.find((chain: any) => chain.shot === 'tulips').failure.reason).toMatch(
+      /content policy/,
+    );
 
     const second = await runCampaign({ loaded, registry });
     expect(second.status).toBe('completed');
@@ -285,7 +309,14 @@ describe('runs that survive provider faults', () => {
     const runsList = await runCli(['runs', created.directory], { env: { OPENAI_API_KEY: apiKey } });
     const wrongKey = await runCli(['run', created.directory], { env: { OPENAI_API_KEY: `${apiKey}-wrong` } });
     expect(wrongKey.stdout + wrongKey.stderr).toMatch(/rejected the credentials \(check OPENAI_API_KEY\)/);
-    const everything = [run.stdout, run.stderr, runsList.stdout, wrongKey.stdout, wrongKey.stderr, await allText(created.directory)].join('\n');
+    const everything = [
+      run.stdout,
+      run.stderr,
+      runsList.stdout,
+      wrongKey.stdout,
+      wrongKey.stderr,
+      await allText(created.directory),
+    ].join('\n');
     expect(everything).not.toContain(apiKey);
     expect(everything).not.toContain(apiKey.slice(8, 30));
   });

@@ -33,6 +33,7 @@ export function registerRunCommand(program: Command): void {
         },
       ) => {
         const { loaded, registry } = await loadCampaignForCli(config);
+        for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
         const controller = new AbortController();
         const onSignal = () => {
           if (controller.signal.aborted) process.exit(130);
