@@ -164,9 +164,9 @@ describe('provider limits', () => {
     expect(fake.paidCalls).toBe(6);
     expect(fake.maxInFlight).toBe(2);
     // 1200 per minute = one start every 50 ms: request i arrives no earlier than 50 ms x i.
-    fake.arrivals.forEach((time, index) =>
-      expect(time - fake.arrivals[0]!).toBeGreaterThanOrEqual(index * 50 - 5),
-    );
+    for (const [index, time] of fake.arrivals.entries()) {
+      expect(time - fake.arrivals[0]!).toBeGreaterThanOrEqual(index * 50 - 5);
+    }
   });
 
   it('stops retrying when the caller aborts', async () => {

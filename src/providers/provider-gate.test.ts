@@ -26,7 +26,8 @@ describe('ProviderGate', () => {
     const starts: number[] = [];
     await Promise.all(Array.from({ length: 5 }, () => gate.run(async () => starts.push(performance.now()))));
     // Start i is due 40 ms x i after the first (timers may fire late, never early).
-    starts.forEach((start, index) => expect(start - starts[0]!).toBeGreaterThanOrEqual(index * 40 - 2));
+    for (const [index, start] of starts.entries())
+      expect(start - starts[0]!).toBeGreaterThanOrEqual(index * 40 - 2);
   });
 
   it('stops waiting for its turn when the caller aborts', async () => {
