@@ -6,7 +6,11 @@ import {
 } from '../config/load-campaign.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import { defaultModelAliases } from '../providers/model-aliases.ts';
-import { modelRegistryForCampaign, providerNames } from '../providers/provider-registry.ts';
+import {
+  modelRegistryForCampaign,
+  type ProviderRegistryOptions,
+  providerNames,
+} from '../providers/provider-registry.ts';
 import { checkModelSettings } from '../providers/stage-settings-check.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 
@@ -26,9 +30,10 @@ export function campaignValidationContext(): CampaignValidationContext {
  */
 export async function loadCampaignForCli(
   path: string | undefined,
+  registryOptions: Pick<ProviderRegistryOptions, 'onAttempt' | 'onProgress'> = {},
 ): Promise<{ loaded: LoadedCampaign; registry: ModelRegistry }> {
   const loaded = await loadCampaign(path ?? '.', campaignValidationContext());
-  return { loaded, registry: modelRegistryForCampaign(loaded) };
+  return { loaded, registry: modelRegistryForCampaign(loaded, registryOptions) };
 }
 
 export function parsePositiveInteger(name: string) {

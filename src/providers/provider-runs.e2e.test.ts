@@ -305,6 +305,10 @@ describe('runs that survive provider faults', () => {
     const run = await runCli(['run', created.directory], { env: { OPENAI_API_KEY: apiKey } });
     expect(run.code).toBe(1);
     expect(run.stdout + run.stderr).toMatch(/upstream failed for Bearer \[redacted\]/);
+    // Retries are logged as they happen.
+    expect(run.stderr).toMatch(
+      /openai:gpt-image-1: attempt 1 failed \(server-error: HTTP 500: upstream failed for Bearer \[redacted\]\); retrying in/,
+    );
     expect(fake.paidCalls).toBe(1);
     const runsList = await runCli(['runs', created.directory], { env: { OPENAI_API_KEY: apiKey } });
     const wrongKey = await runCli(['run', created.directory], { env: { OPENAI_API_KEY: `${apiKey}-wrong` } });
