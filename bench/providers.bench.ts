@@ -7,14 +7,9 @@ import { FakeComfyui, textToImageWorkflow } from '../test/fakes/fake-comfyui.ts'
 import { renderFakePng } from '../test/fakes/fake-png.ts';
 import type { FakeProvider } from '../test/fakes/fake-provider.ts';
 import { providerCases } from '../test/fakes/provider-cases.ts';
-import type { BenchSection } from './bench-section.ts';
+import { type BenchSection, median, percentile, round } from './bench-section.ts';
 
 const calls = 15;
-
-function percentile(values: number[], fraction: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
-}
 
 async function timed(times: number, call: () => Promise<unknown>): Promise<number[]> {
   const durations: number[] = [];
@@ -48,8 +43,8 @@ export async function run(): Promise<BenchSection> {
       rows.push({
         provider: providerCase.provider,
         model: providerCase.reference,
-        'median ms': Math.round(percentile(durations, 0.5)),
-        'p95 ms': Math.round(percentile(durations, 0.95)),
+        'median ms': round(median(durations), 0),
+        'p95 ms': round(percentile(durations, 0.95), 0),
         'requests/image': fake.requests.length / fake.paidCalls,
       });
     } finally {
@@ -74,8 +69,8 @@ export async function run(): Promise<BenchSection> {
     rows.push({
       provider: 'comfyui',
       model: 'comfyui:sdxl (websocket)',
-      'median ms': Math.round(percentile(durations, 0.5)),
-      'p95 ms': Math.round(percentile(durations, 0.95)),
+      'median ms': round(median(durations), 0),
+      'p95 ms': round(percentile(durations, 0.95), 0),
       'requests/image': Number((comfyui.requests.length / comfyui.executed).toFixed(2)),
     });
     await rm(directory, { recursive: true, force: true });
@@ -87,8 +82,8 @@ export async function run(): Promise<BenchSection> {
   rows.push({
     provider: '(decode check alone)',
     model: '1024x1024 PNG',
-    'median ms': Number(percentile(decode, 0.5).toFixed(1)),
-    'p95 ms': Number(percentile(decode, 0.95).toFixed(1)),
+    'median ms': round(median(decode)),
+    'p95 ms': round(percentile(decode, 0.95)),
     'requests/image': 0,
   });
   return {

@@ -70,6 +70,18 @@ describe('atelier CLI', () => {
     expect(JSON.parse(second.stdout)).toMatchObject({ status: 'completed', cacheHits: 10, computedJobs: 0 });
     const runs = await runCli(['runs', created.directory]);
     expect(runs.stdout.trim().split('\n')).toHaveLength(2);
+    const runId = JSON.parse(second.stdout).runId;
+    const status = await runCli(['status', runId, created.directory, '--json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      run: runId,
+      status: 'completed',
+      images: { succeeded: 5, failed: 0, unfinished: 0 },
+      stages: [
+        { stage: 'compose', done: 5 },
+        { stage: 'export', done: 5 },
+      ],
+    });
+    expect((await runCli(['status', 'nope', created.directory])).stderr).toContain('No run "nope"');
   });
 
   it('rejects bad arguments with exit 2', async () => {

@@ -2,12 +2,15 @@ import { Command, CommanderError } from 'commander';
 import { AtelierError, describeError } from '../errors.ts';
 import { atelierPackageVersion } from '../models/builtin/builtin-catalog.ts';
 import { redactSecrets } from '../util/redact-secrets.ts';
+import { registerBenchCommand } from './commands/bench-command.ts';
 import { registerDoctorCommand } from './commands/doctor-command.ts';
 import { registerLockCommand } from './commands/lock-command.ts';
 import { registerModelsCommand } from './commands/models-command.ts';
 import { registerRunCommand } from './commands/run-command.ts';
 import { registerRunsCommand } from './commands/runs-command.ts';
+import { registerStatusCommand } from './commands/status-command.ts';
 import { registerValidateCommand } from './commands/validate-command.ts';
+import { registerVerifyCommand } from './commands/verify-command.ts';
 
 export function createProgram(): Command {
   const program = new Command()
@@ -20,7 +23,10 @@ export function createProgram(): Command {
   registerLockCommand(program);
   registerValidateCommand(program);
   registerRunsCommand(program);
+  registerStatusCommand(program);
   registerModelsCommand(program);
+  registerVerifyCommand(program);
+  registerBenchCommand(program);
   registerDoctorCommand(program);
   return program;
 }

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { AtelierError } from '../errors.ts';
 import { builtinModel } from '../models/builtin/builtin-catalog.ts';
 import { type ModelReference, parseModelReference } from '../models/model-reference.ts';
+import { defaultModelAliases } from '../providers/model-aliases.ts';
 import type { StageDefinition } from '../stages/stage.ts';
 import {
   type Campaign,
@@ -32,7 +33,10 @@ export interface LoadedCampaign {
 export interface CampaignValidationContext {
   readonly stages: ReadonlyMap<string, StageDefinition<unknown>>;
   readonly providers: readonly string[];
-  /** Alias name -> `provider:modelId[@version]`; the config's own `aliases` take precedence. */
+  /**
+   * Alias name -> `provider:modelId[@version]` (default: the seed aliases); the config's own
+   * `aliases` take precedence.
+   */
   readonly aliases?: Readonly<Record<string, string>>;
   /** Checks a stage's settings against the model bound to its role, before any call is made. */
   readonly checkModelSettings?: (input: ModelSettingsCheckInput) => ModelSettingsProblem[];
@@ -241,7 +245,7 @@ function checkModels(
     const path: Path = ['models', role];
     let raw = written;
     if (!written.includes(':')) {
-      const known = { ...context.aliases, ...aliases };
+      const known = { ...(context.aliases ?? defaultModelAliases), ...aliases };
       const target = known[written.trim()];
       if (target === undefined) {
         const names = Object.keys(known);

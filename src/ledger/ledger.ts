@@ -10,6 +10,8 @@ export interface RunRecord {
   campaign: string;
   configPath: string;
   configSha256: string;
+  /** The config text the run was made from, so `verify` can re-render exactly that. */
+  configSource: string;
   lock: unknown;
   status: RunStatus;
   createdAt: string;
@@ -69,6 +71,7 @@ CREATE TABLE IF NOT EXISTS runs (
   campaign TEXT NOT NULL,
   config_path TEXT NOT NULL,
   config_sha256 TEXT NOT NULL,
+  config_source TEXT NOT NULL DEFAULT '',
   lock_json TEXT NOT NULL,
   status TEXT NOT NULL,
   created_at TEXT NOT NULL,
@@ -133,20 +136,45 @@ export class Ledger {
     this.database.pragma('synchronous = NORMAL');
     this.database.pragma('busy_timeout = 5000');
     this.database.exec(schema);
+    this.migrate();
+  }
+
+  /** Brings a ledger made by an older Atelier up to the current schema (additive changes only). */
+  private migrate(): void {
+    const columns = (table: string) =>
+      new Set(
+        (this.database.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map(
+          (column) => column.name,
+        ),
+      );
+    if (!columns('runs').has('config_source')) {
+      this.database.exec("ALTER TABLE runs ADD COLUMN config_source TEXT NOT NULL DEFAULT ''");
+    }
   }
 
   close(): void {
     this.database.close();
   }
 
-  createRun(run: Pick<RunRecord, 'id' | 'campaign' | 'configPath' | 'configSha256' | 'lock'>): RunRecord {
+  createRun(
+    run: Pick<RunRecord, 'id' | 'campaign' | 'configPath' | 'configSha256' | 'configSource' | 'lock'>,
+  ): RunRecord {
     const now = new Date().toISOString();
     this.database
       .prepare(
-        `INSERT INTO runs (id, campaign, config_path, config_sha256, lock_json, status, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'running', ?, ?)`,
+        `INSERT INTO runs (id, campaign, config_path, config_sha256, config_source, lock_json, status, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
       )
-      .run(run.id, run.campaign, run.configPath, run.configSha256, JSON.stringify(run.lock), now, now);
+      .run(
+        run.id,
+        run.campaign,
+        run.configPath,
+        run.configSha256,
+        run.configSource,
+        JSON.stringify(run.lock),
+        now,
+        now,
+      );
     return this.run(run.id)!;
   }
 
@@ -284,6 +312,7 @@ function toRun(row: Row): RunRecord {
     campaign: row.campaign as string,
     configPath: row.config_path as string,
     configSha256: row.config_sha256 as string,
+    configSource: row.config_source as string,
     lock: JSON.parse(row.lock_json as string),
     status: row.status as RunStatus,
     createdAt: row.created_at as string,

@@ -1,4 +1,4 @@
-import sharp, { type OverlayOptions } from 'sharp';
+import sharp from 'sharp';
 
 export interface ContactSheetItem {
   label: string;
@@ -7,48 +7,127 @@ export interface ContactSheetItem {
   failed?: string;
 }
 
-const tile = 256;
 const labelHeight = 36;
 const gap = 12;
+const header = 56;
+const background = [0xf7, 0xf5, 0xf2] as const;
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** A PNG grid of every chain's master image with its shot and seed under it. */
-export async function renderContactSheet(items: readonly ContactSheetItem[], title: string): Promise<Buffer> {
-  const columns = Math.max(1, Math.min(6, Math.ceil(Math.sqrt(items.length * 1.5))));
-  const rows = Math.max(1, Math.ceil(items.length / columns));
-  const header = 56;
-  const width = gap + columns * (tile + gap);
-  const height = header + rows * (tile + labelHeight + gap) + gap;
-  const layers: OverlayOptions[] = [];
-  const labels: string[] = [];
-  for (const [index, item] of items.entries()) {
-    const left = gap + (index % columns) * (tile + gap);
-    const top = header + Math.floor(index / columns) * (tile + labelHeight + gap);
-    const thumbnail = item.failed
-      ? await sharp({ create: { width: tile, height: tile, channels: 3, background: '#d9d4ce' } })
-          .png()
-          .toBuffer()
-      : await sharp(item.bytes).resize(tile, tile, { fit: 'cover' }).png().toBuffer();
-    layers.push({ input: thumbnail, left, top });
-    labels.push(
-      `<text x="${left}" y="${top + tile + 22}" font-family="DejaVu Sans, sans-serif" font-size="14" fill="#2b2b2b">${escapeXml(item.label)}</text>`,
-    );
-    if (item.failed) {
-      labels.push(
-        `<text x="${left + 12}" y="${top + tile / 2}" font-family="DejaVu Sans, sans-serif" font-size="13" fill="#8a1c1c">${escapeXml(item.failed.slice(0, 32))}</text>`,
-      );
-    }
-  }
-  const overlay = Buffer.from(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
-      `<text x="${gap}" y="36" font-family="DejaVu Sans, sans-serif" font-size="22" font-weight="bold" fill="#1d1d1d">${escapeXml(title)}</text>` +
-      `${labels.join('')}</svg>`,
-  );
-  return sharp({ create: { width, height, channels: 3, background: '#f7f5f2' } })
-    .composite([...layers, { input: overlay, left: 0, top: 0 }])
-    .png()
+function tileSizeFor(count: number): number {
+  // Big sets get smaller tiles so the sheet stays a readable, quick-to-make picture.
+  return count <= 36 ? 256 : 128;
+}
+
+/** Renders SVG text onto the sheet background as raw RGB, so it can be pasted like a tile. */
+function rasterise(svgBody: string, width: number, height: number): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${svgBody}</svg>`;
+  return sharp(Buffer.from(svg))
+    .flatten({ background: { r: background[0], g: background[1], b: background[2] } })
+    .raw()
     .toBuffer();
+}
+
+function paste(
+  canvas: Buffer,
+  canvasWidth: number,
+  image: Buffer,
+  left: number,
+  top: number,
+  width: number,
+  height: number,
+) {
+  for (let row = 0; row < height; row++) {
+    image.copy(canvas, ((top + row) * canvasWidth + left) * 3, row * width * 3, (row + 1) * width * 3);
+  }
+}
+
+interface Cell {
+  tile: Promise<Buffer | undefined>;
+  label: Promise<Buffer>;
+}
+
+/**
+ * Builds a contact sheet while a run is still going: each image is shrunk to its tile and its
+ * label rasterised as soon as its chain finishes, so the end of a run only pastes and encodes.
+ * (libvips composites each overlay as a separate operation and one big SVG of labels is slow:
+ * on a 200-image run both cost more than the orchestration they summarise.)
+ */
+export class ContactSheetBuilder {
+  private readonly cells: Array<Cell | undefined>;
+  readonly tile: number;
+
+  constructor(readonly count: number) {
+    this.tile = tileSizeFor(count);
+    this.cells = new Array(count);
+  }
+
+  add(index: number, label: string, bytes: Promise<Uint8Array | undefined> | Uint8Array): void {
+    const tile = Promise.resolve(bytes).then((data) =>
+      data
+        ? sharp(data).resize(this.tile, this.tile, { fit: 'cover' }).removeAlpha().raw().toBuffer()
+        : undefined,
+    );
+    this.cells[index] = { tile, label: this.label(label) };
+  }
+
+  addFailure(index: number, label: string, reason: string): void {
+    const text = escapeXml(reason.slice(0, this.tile < 256 ? 16 : 32));
+    const tile = rasterise(
+      `<rect width="100%" height="100%" fill="#d9d4ce"/><text x="8" y="${this.tile / 2}" font-family="DejaVu Sans, sans-serif" font-size="12" fill="#8a1c1c">${text}</text>`,
+      this.tile,
+      this.tile,
+    );
+    this.cells[index] = { tile, label: this.label(label) };
+  }
+
+  private label(text: string): Promise<Buffer> {
+    const size = this.tile < 256 ? 11 : 14;
+    return rasterise(
+      `<text x="0" y="22" font-family="DejaVu Sans, sans-serif" font-size="${size}" fill="#2b2b2b">${escapeXml(text)}</text>`,
+      this.tile,
+      labelHeight,
+    );
+  }
+
+  async render(title: string): Promise<Buffer> {
+    const { tile } = this;
+    const cells = this.cells.filter((cell): cell is Cell => cell !== undefined);
+    const columns = Math.max(
+      1,
+      Math.min(cells.length <= 36 ? 6 : 12, Math.ceil(Math.sqrt(cells.length * 1.5))),
+    );
+    const rows = Math.max(1, Math.ceil(cells.length / columns));
+    const width = gap + columns * (tile + gap);
+    const height = header + rows * (tile + labelHeight + gap) + gap;
+    const canvas = Buffer.alloc(width * height * 3, Buffer.from(background));
+    const heading = await rasterise(
+      `<text x="${gap}" y="36" font-family="DejaVu Sans, sans-serif" font-size="22" font-weight="bold" fill="#1d1d1d">${escapeXml(title)}</text>`,
+      width,
+      header,
+    );
+    paste(canvas, width, heading, 0, 0, width, header);
+    for (const [position, cell] of cells.entries()) {
+      const left = gap + (position % columns) * (tile + gap);
+      const top = header + Math.floor(position / columns) * (tile + labelHeight + gap);
+      const [image, label] = await Promise.all([cell.tile, cell.label]);
+      if (image) paste(canvas, width, image, left, top, tile, tile);
+      paste(canvas, width, label, left, top + tile, tile, labelHeight);
+    }
+    return sharp(canvas, { raw: { width, height, channels: 3 } })
+      .png({ compressionLevel: 4 })
+      .toBuffer();
+  }
+}
+
+/** A PNG grid of images with a label under each (failed items as grey tiles with the reason). */
+export async function renderContactSheet(items: readonly ContactSheetItem[], title: string): Promise<Buffer> {
+  const builder = new ContactSheetBuilder(items.length);
+  for (const [index, item] of items.entries()) {
+    if (item.failed) builder.addFailure(index, item.label, item.failed);
+    else builder.add(index, item.label, item.bytes);
+  }
+  return builder.render(title);
 }

@@ -1,18 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
+import type { ImageModelV3 } from '@ai-sdk/provider';
 import pLimit from 'p-limit';
 import type { Campaign } from '../config/campaign-schema.ts';
 import type { LoadedCampaign } from '../config/load-campaign.ts';
 import { AtelierError } from '../errors.ts';
 import { checkLock, type Lockfile, lockPathFor } from '../lock/lockfile.ts';
+import { limitModelCalls } from '../models/limit-model-calls.ts';
+import type { LockEntry } from '../models/lock-entry.ts';
 import { requireModelReference } from '../models/model-reference.ts';
 import { defaultModelRegistry, type ModelRegistry } from '../models/model-registry.ts';
+import { renderRunReport } from '../report/run-report.ts';
 import type { StageDefinition } from '../stages/stage.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import { removeStaleTemporaryFiles, writeFileAtomic } from '../util/atomic-write.ts';
 import { canonicalJson, sha256 } from '../util/canonical-json.ts';
-import { renderContactSheet } from './contact-sheet.ts';
+import { ContactSheetBuilder } from './contact-sheet.ts';
 import { type Chain, planChains } from './plan.ts';
 import type { RunEvent, RunEventListener, RunSummary, StageTiming } from './run-events.ts';
 import { runDirectory } from './run-layout.ts';
@@ -80,20 +84,35 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
     });
 
     const started = performance.now();
+    const modelConcurrency = options.concurrency ?? campaign.pipeline.concurrency ?? availableParallelism();
     const jobRunner = new StageJobRunner({
       campaign,
       runId,
       runDir,
       lock: lockCheck.lock,
-      models: resolveModels(campaign, registry, lockCheck.lock),
+      models: resolveModels(campaign, registry, lockCheck.lock, modelConcurrency),
       stages,
       workspace,
       useCache: options.useCache ?? true,
       emit,
       signal: options.signal,
     });
-    const limit = pLimit(options.concurrency ?? campaign.pipeline.concurrency ?? availableParallelism());
-    const outcomes = await Promise.all(chains.map((chain) => limit(() => jobRunner.runChain(chain))));
+    // Model calls are limited per role (below); twice as many chains are in flight so that
+    // storing one result overlaps with the next call.
+    const limit = pLimit(Math.max(2 * modelConcurrency, availableParallelism()));
+    const sheet = new ContactSheetBuilder(chains.length);
+    const outcomes = await Promise.all(
+      chains.map((chain, index) =>
+        limit(async () => {
+          const outcome = await jobRunner.runChain(chain);
+          const label = `${chain.shot.id} · ${chain.seed}`;
+          if (outcome.status === 'succeeded' && outcome.master)
+            sheet.add(index, label, workspace.store.get(outcome.master.sha256));
+          else if (outcome.status === 'failed') sheet.addFailure(index, label, outcome.failure.reason);
+          return outcome;
+        }),
+      ),
+    );
     const interrupted = options.signal?.aborted ?? false;
 
     const summary = summarise(
@@ -106,7 +125,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
       interrupted,
     );
     if (!interrupted)
-      await writeRunRecords(workspace, loaded, runDir, chains, outcomes, summary, lockCheck.lock);
+      await writeRunRecords(workspace, loaded, runDir, chains, outcomes, summary, lockCheck.lock, sheet);
     workspace.ledger.setRunStatus(runId, summary.status, summary);
     emit({ type: 'run-finished', runId, summary });
     return summary;
@@ -153,22 +172,18 @@ function openRun(
     campaign: loaded.campaign.campaign,
     configPath: loaded.configPath,
     configSha256,
+    configSource: loaded.source,
     lock,
   });
   return { runId, resumed: false };
 }
 
-function resolveModels(campaign: Campaign, registry: ModelRegistry, lock: Lockfile) {
-  const models = new Map<
-    string,
-    { instance: ReturnType<ModelRegistry['resolve']>['model']; lock: Lockfile['models'][string] }
-  >();
+function resolveModels(campaign: Campaign, registry: ModelRegistry, lock: Lockfile, concurrency: number) {
+  const models = new Map<string, { instance: ImageModelV3; lock: LockEntry }>();
   for (const [role, raw] of Object.entries(campaign.models)) {
     if (raw === undefined) continue;
-    models.set(role, {
-      instance: registry.resolve(requireModelReference(raw)).model,
-      lock: lock.models[role]!,
-    });
+    const instance = limitModelCalls(registry.resolve(requireModelReference(raw)).model, pLimit(concurrency));
+    models.set(role, { instance, lock: lock.models[role]! });
   }
   return models;
 }
@@ -231,22 +246,20 @@ async function writeRunRecords(
   outcomes: ChainOutcome[],
   summary: RunSummary,
   lock: Lockfile,
+  sheet: ContactSheetBuilder,
 ): Promise<void> {
-  const items = [];
-  for (const [index, outcome] of outcomes.entries()) {
-    const chain = chains[index]!;
-    const label = `${chain.shot.id} · ${chain.seed}`;
-    if (outcome.status === 'succeeded' && outcome.master) {
-      const bytes = await workspace.store.get(outcome.master.sha256);
-      if (bytes) items.push({ label, bytes });
-    } else if (outcome.status === 'failed') {
-      items.push({ label, bytes: new Uint8Array(), failed: outcome.failure.reason });
-    }
-  }
-  await writeFileAtomic(
-    join(runDir, 'contact-sheet.png'),
-    await renderContactSheet(items, `${loaded.campaign.campaign} — ${summary.runId}`),
-  );
+  const contactSheet = await sheet.render(`${loaded.campaign.campaign} — ${summary.runId}`);
+  await writeFileAtomic(join(runDir, 'contact-sheet.png'), contactSheet, { durable: false });
+  const report = await renderRunReport({
+    summary,
+    stages: loaded.campaign.pipeline.stages.map((stage) => stage.name),
+    shotOrder: loaded.campaign.shots.map((shot) => shot.id),
+    lock,
+    jobs: workspace.ledger.jobs(summary.runId),
+    contactSheet,
+    thumbnail: (address) => workspace.thumbnails.get(address, 320),
+  });
+  await writeFileAtomic(join(runDir, 'report.html'), report, { durable: false });
   const record = {
     run: summary.runId,
     campaign: loaded.campaign.campaign,

@@ -311,7 +311,7 @@ export class StageJobRunner {
       const bytes = await this.options.workspace.store.get(output.sha256);
       if (!bytes) return { kind: 'failed', reason: `artifact ${output.sha256} vanished from the store` };
       const path = join(directory, outputFileName(job.stageIndex, base.stage, output.name, output.mediaType));
-      await writeFileAtomic(path, bytes);
+      await writeFileAtomic(path, bytes, { durable: false });
       const manifest = {
         atelier: 1,
         run: this.options.runId,
@@ -340,7 +340,7 @@ export class StageJobRunner {
         warnings,
         details: record.details ?? null,
       };
-      await writeFileAtomic(`${path}.json`, `${JSON.stringify(manifest, null, 2)}\n`);
+      await writeFileAtomic(`${path}.json`, `${JSON.stringify(manifest, null, 2)}\n`, { durable: false });
       paths.push(path);
     }
     return { kind: 'ok', outputs: record.outputs, paths };

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Ledger } from '../ledger/ledger.ts';
 import { FileArtifactStore } from '../store/artifact-store.ts';
+import { ThumbnailCache } from '../store/thumbnails.ts';
 
 /** A project's state folder (`.atelier/`): the ledger database and the artifact store. */
 export interface Workspace {
@@ -8,6 +9,7 @@ export interface Workspace {
   readonly stateDirectory: string;
   readonly ledger: Ledger;
   readonly store: FileArtifactStore;
+  readonly thumbnails: ThumbnailCache;
   close(): void;
 }
 
@@ -19,5 +21,6 @@ export function openWorkspace(projectDirectory: string): Workspace {
   const stateDirectory = stateDirectoryOf(projectDirectory);
   const ledger = new Ledger(join(stateDirectory, 'atelier.db'));
   const store = new FileArtifactStore(join(stateDirectory, 'artifacts'));
-  return { projectDirectory, stateDirectory, ledger, store, close: () => ledger.close() };
+  const thumbnails = new ThumbnailCache(store, join(stateDirectory, 'thumbnails'));
+  return { projectDirectory, stateDirectory, ledger, store, thumbnails, close: () => ledger.close() };
 }

@@ -7,15 +7,23 @@ import { dirname, join } from 'node:path';
  * Writes a file so that readers only ever see the old content or the complete new content:
  * write to a temporary sibling, fsync it, rename over the target, then fsync the directory so
  * the rename itself survives a crash. A process killed mid-write leaves only a `.tmp-*` file.
+ *
+ * `durable: false` skips the fsyncs (the rename stays atomic): for files that can be rebuilt
+ * from durable state, such as a run folder's copies of stored artifacts.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: { durable?: boolean } = {},
+): Promise<void> {
+  const durable = options.durable ?? true;
   const directory = dirname(path);
   await mkdir(directory, { recursive: true });
   const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const handle = await open(temporary, 'w');
   try {
     await handle.writeFile(data);
-    await handle.sync();
+    if (durable) await handle.sync();
   } catch (error) {
     await handle.close();
     await rm(temporary, { force: true });
@@ -28,7 +36,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await rm(temporary, { force: true });
     throw error;
   }
-  await syncDirectory(directory);
+  if (durable) await syncDirectory(directory);
 }
 
 async function syncDirectory(directory: string): Promise<void> {

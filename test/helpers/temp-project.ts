@@ -62,17 +62,23 @@ export async function createTempProject(config: Record<string, unknown> | string
   };
 }
 
-/** sha256 of every file under a folder, keyed by relative path (JSON manifests excluded on request). */
+const runRecords = new Set(['contact-sheet.png', 'report.html']);
+
+/**
+ * sha256 of every file under a folder, keyed by relative path. `artifactsOnly` leaves out what
+ * describes a run rather than being made by it: manifests (timings), the contact sheet and the
+ * report (they name the run).
+ */
 export async function hashTree(
   root: string,
-  options: { skipJson?: boolean } = {},
+  options: { artifactsOnly?: boolean } = {},
 ): Promise<Map<string, string>> {
   const hashes = new Map<string, string>();
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   for (const entry of entries) {
     if (!entry.isFile()) continue;
     const path = join(entry.parentPath, entry.name);
-    if (options.skipJson && path.endsWith('.json')) continue;
+    if (options.artifactsOnly && (path.endsWith('.json') || runRecords.has(entry.name))) continue;
     hashes.set(relative(root, path), sha256(await readFile(path)));
   }
   return hashes;

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+const stageFigures = z.object({
+  stage: z.string(),
+  jobs: z.number().int().nonnegative(),
+  p50Ms: z.number().nonnegative(),
+  p95Ms: z.number().nonnegative(),
+  meanMs: z.number().nonnegative(),
+});
+
+const qualityFigures = z.object({
+  stage: z.string(),
+  /** Share of jobs a quality gate let through. */
+  passRate: z.number().min(0).max(1),
+  meanScore: z.number().nullable(),
+});
+
+export const benchResultSchema = z.object({
+  schema: z.literal('atelier-bench/1'),
+  campaign: z.string(),
+  date: z.string(),
+  machine: z.string(),
+  seeds: z.array(z.number().int()),
+  setups: z.array(
+    z.object({
+      label: z.string(),
+      models: z.record(z.string(), z.string()),
+      images: z.number().int().nonnegative(),
+      failed: z.number().int().nonnegative(),
+      wallMs: z.number().nonnegative(),
+      imagesPerMinute: z.number().nonnegative(),
+      peakRssMb: z.number().nonnegative(),
+      costUsd: z.number().nonnegative(),
+      stages: z.array(stageFigures),
+      quality: z.array(qualityFigures),
+      colour: z.unknown().optional(),
+    }),
+  ),
+  sweep: z.array(
+    z.object({
+      setup: z.string(),
+      stage: z.string(),
+      /** What was swept: e.g. "512x512" or "tile 128". */
+      setting: z.string(),
+      ms: z.number().nonnegative(),
+      peakRssMb: z.number().nonnegative(),
+    }),
+  ),
+});
+export type BenchResult = z.infer<typeof benchResultSchema>;

@@ -1,0 +1,77 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../test/helpers/run-cli.ts';
+import { createTempProject, smallCampaign, type TempProject } from '../../test/helpers/temp-project.ts';
+import { benchResultSchema } from './bench-schema.ts';
+import { parseModelSetups, parseSeedList } from './model-bench.ts';
+
+const projects: TempProject[] = [];
+afterEach(async () => {
+  await Promise.all(projects.splice(0).map((created) => created.cleanup()));
+});
+
+describe('bench arguments', () => {
+  it('parses seed lists and ranges', () => {
+    expect(parseSeedList('1..4,9')).toEqual([1, 2, 3, 4, 9]);
+    expect(() => parseSeedList('5..2')).toThrow(/bad range "5\.\.2"/);
+    expect(() => parseSeedList('x')).toThrow(/expected numbers or ranges/);
+  });
+
+  it('parses model setups with role bindings', () => {
+    expect(parseModelSetups('builtin:draft,compose=fal:sdxl+upscale=builtin:esrgan-thick')).toEqual([
+      { label: 'builtin:draft', models: { compose: 'builtin:draft' } },
+      {
+        label: 'compose=fal:sdxl+upscale=builtin:esrgan-thick',
+        models: { compose: 'fal:sdxl', upscale: 'builtin:esrgan-thick' },
+      },
+    ]);
+    expect(() => parseModelSetups('painter=builtin:draft')).toThrow(/unknown role "painter"/);
+  });
+});
+
+describe('atelier bench', () => {
+  it('writes a schema-valid bench.json, Markdown and SVG, and compares two files', async () => {
+    const created = await createTempProject(smallCampaign());
+    projects.push(created);
+    const out = join(created.directory, 'bench-out');
+    const result = await runCli([
+      'bench',
+      created.directory,
+      '--seeds',
+      '1..2',
+      '--shots',
+      '2',
+      '--sweep',
+      '64,128',
+      '--out',
+      out,
+    ]);
+    expect(result.stderr).toContain('bench: setup builtin:draft');
+    expect(result.code).toBe(0);
+    const bench = benchResultSchema.parse(JSON.parse(await readFile(join(out, 'bench.json'), 'utf8')));
+    expect(bench.seeds).toEqual([1, 2]);
+    expect(bench.setups).toHaveLength(1);
+    expect(bench.setups[0]).toMatchObject({ label: 'builtin:draft', images: 4, failed: 0 });
+    expect(bench.setups[0]!.stages.map((stage) => [stage.stage, stage.jobs])).toEqual([
+      ['compose', 4],
+      ['export', 4],
+    ]);
+    expect(bench.sweep.map((row) => `${row.stage}@${row.setting}`)).toEqual([
+      'compose@64x64',
+      'export@64x64',
+      'compose@128x128',
+      'export@128x128',
+    ]);
+    expect(await readFile(join(out, 'bench.md'), 'utf8')).toContain('| builtin:draft | compose | 4 |');
+    expect(await readFile(join(out, 'bench.svg'), 'utf8')).toMatch(/^<svg [^>]*>.*p50 latency per stage/s);
+
+    const compare = await runCli(['bench', 'compare', join(out, 'bench.json'), join(out, 'bench.json')]);
+    expect(compare.code).toBe(0);
+    expect(compare.stdout).toContain('| builtin:draft | compose p50 ms |');
+    expect(compare.stdout).toMatch(/\| 1\.000x \|/);
+    const bad = await runCli(['bench', 'compare', join(out, 'bench.md'), join(out, 'bench.json')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Cannot read bench file');
+  });
+});

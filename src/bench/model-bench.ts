@@ -1,0 +1,261 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseDocument } from 'yaml';
+import { modelRoles } from '../config/campaign-schema.ts';
+import { type LoadedCampaign, loadCampaign } from '../config/load-campaign.ts';
+import { AtelierError } from '../errors.ts';
+import type { JobRecord } from '../ledger/ledger.ts';
+import type { ModelRegistry } from '../models/model-registry.ts';
+import { runCampaign } from '../pipeline/run-campaign.ts';
+import { openWorkspace } from '../pipeline/workspace.ts';
+import { stageCatalog } from '../stages/stage-catalog.ts';
+import type { BenchResult } from './bench-schema.ts';
+
+/** One model setup to measure: a label and the roles it rebinds. */
+export interface ModelSetup {
+  label: string;
+  models: Record<string, string>;
+}
+
+/**
+ * Parses `--models` setups: comma-separated; each is a reference for the compose role, or
+ * `role=reference` pairs joined with `+` (e.g. `compose=fal:sdxl+upscale=builtin:esrgan-thick`).
+ */
+export function parseModelSetups(text: string): ModelSetup[] {
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const models: Record<string, string> = {};
+      for (const binding of part.split('+')) {
+        const [role, reference] = binding.includes('=')
+          ? (binding.split('=', 2) as [string, string])
+          : ['compose', binding];
+        if (!(modelRoles as readonly string[]).includes(role)) {
+          throw new AtelierError(
+            'INVALID_ARGUMENT',
+            `--models: unknown role "${role}" in "${part}": expected one of ${modelRoles.join(', ')}`,
+          );
+        }
+        models[role] = reference;
+      }
+      return { label: part, models };
+    });
+}
+
+/** Parses `--seeds`: `1..10`, `1,5,9` or a mix. */
+export function parseSeedList(text: string): number[] {
+  const seeds: number[] = [];
+  for (const part of text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)) {
+    const range = /^(\d+)\.\.(\d+)$/.exec(part);
+    if (range) {
+      const [from, to] = [Number(range[1]), Number(range[2])];
+      if (to < from || to - from > 1000)
+        throw new AtelierError(
+          'INVALID_ARGUMENT',
+          `--seeds: bad range "${part}" (expected from..to, at most 1000 seeds)`,
+        );
+      for (let seed = from; seed <= to; seed++) seeds.push(seed);
+    } else if (/^\d+$/.test(part)) seeds.push(Number(part));
+    else
+      throw new AtelierError(
+        'INVALID_ARGUMENT',
+        `--seeds: expected numbers or ranges like 1..10 but found "${part}"`,
+      );
+  }
+  if (seeds.length === 0) throw new AtelierError('INVALID_ARGUMENT', '--seeds: expected at least one seed');
+  return seeds;
+}
+
+export interface BenchOptions {
+  loaded: LoadedCampaign;
+  registry: ModelRegistry;
+  setups: ModelSetup[];
+  seeds: number[];
+  /** Shots to include (default: all); a bench of a big campaign can take a few. */
+  shots?: number;
+  /** Working sizes (long edge) for the compose-resolution sweep. */
+  sweepSizes: number[];
+  onProgress?: (message: string) => void;
+}
+
+/** Samples this process's resident memory while a task runs and returns the peak (MB). */
+async function withPeakMemory<T>(
+  task: () => Promise<T>,
+): Promise<{ result: T; peakRssMb: number; ms: number }> {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 10);
+  const started = performance.now();
+  try {
+    const result = await task();
+    peak = Math.max(peak, process.memoryUsage.rss());
+    return { result, peakRssMb: peak / 2 ** 20, ms: performance.now() - started };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function quantile(values: number[], fraction: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))]!;
+}
+
+/** The campaign's own text with roles rebound, seeds replaced and shots trimmed. */
+function variantSource(
+  source: string,
+  edit: { models?: Record<string, string>; seeds?: number[]; shots?: number; composeSize?: number },
+): string {
+  const document = parseDocument(source);
+  for (const [role, reference] of Object.entries(edit.models ?? {}))
+    document.setIn(['models', role], reference);
+  const shots = document.get('shots') as { items: unknown[] } | undefined;
+  if (shots && edit.shots !== undefined) shots.items.splice(edit.shots);
+  const count = shots?.items.length ?? 0;
+  for (let index = 0; index < count; index++) {
+    if (edit.seeds) document.setIn(['shots', index, 'seeds'], edit.seeds);
+    document.deleteIn(['shots', index, 'crops']);
+  }
+  if (edit.composeSize) {
+    const stages = (document.getIn(['pipeline', 'stages']) as { items: unknown[] }).items;
+    stages.forEach((_, index) => {
+      if (document.getIn(['pipeline', 'stages', index, 'stage']) === 'compose') {
+        document.setIn(['pipeline', 'stages', index, 'size'], `${edit.composeSize}x${edit.composeSize}`);
+        document.deleteIn(['pipeline', 'stages', index, 'aspectRatio']);
+      }
+    });
+  }
+  return document.toString();
+}
+
+async function runVariant(options: BenchOptions, source: string) {
+  const directory = await mkdtemp(join(tmpdir(), 'atelier-bench-'));
+  try {
+    await writeFile(join(directory, 'atelier.yaml'), source);
+    const loaded = await loadCampaign(directory, {
+      stages: stageCatalog(),
+      providers: options.registry.providerNames(),
+    });
+    const measured = await withPeakMemory(() =>
+      runCampaign({ loaded, registry: options.registry, useCache: false, fresh: true }),
+    );
+    const workspace = openWorkspace(directory);
+    const jobs = workspace.ledger.jobs(measured.result.runId);
+    workspace.close();
+    return { ...measured, jobs, stages: loaded.campaign.pipeline.stages.map((stage) => stage.name) };
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+function stageFigures(jobs: JobRecord[], stages: string[]) {
+  return stages.map((stage) => {
+    const durations = jobs
+      .filter((job) => job.stage === stage && job.status === 'done' && job.durationMs !== null)
+      .map((job) => job.durationMs!);
+    return {
+      stage,
+      jobs: durations.length,
+      p50Ms: quantile(durations, 0.5),
+      p95Ms: quantile(durations, 0.95),
+      meanMs: durations.length ? durations.reduce((sum, value) => sum + value, 0) / durations.length : 0,
+    };
+  });
+}
+
+/** Gate figures for every stage that can reject (typography, colour QA...): pass rate and mean `score`. */
+function qualityFigures(jobs: JobRecord[], stages: string[]) {
+  return stages.flatMap((stage) => {
+    const judged = jobs.filter(
+      (job) => job.stage === stage && (job.status === 'done' || job.status === 'rejected'),
+    );
+    const scores = judged
+      .map((job) => job.details?.score)
+      .filter((score): score is number => typeof score === 'number');
+    const rejected = judged.filter((job) => job.status === 'rejected').length;
+    if (scores.length === 0 && rejected === 0) return [];
+    return [
+      {
+        stage,
+        passRate: judged.length ? (judged.length - rejected) / judged.length : 0,
+        meanScore: scores.length ? scores.reduce((sum, value) => sum + value, 0) / scores.length : null,
+      },
+    ];
+  });
+}
+
+/**
+ * Renders the same shots and seeds with each model setup, cache off, and measures each stage's
+ * latency, throughput, peak memory, cost and quality gates; then sweeps the working
+ * resolution to show time and memory against size.
+ */
+export async function benchModels(options: BenchOptions): Promise<BenchResult> {
+  const { loaded } = options;
+  const setups: BenchResult['setups'] = [];
+  for (const setup of options.setups) {
+    options.onProgress?.(
+      `setup ${setup.label}: ${options.seeds.length} seeds x ${options.shots ?? loaded.campaign.shots.length} shots`,
+    );
+    const source = variantSource(loaded.source, {
+      models: setup.models,
+      seeds: options.seeds,
+      shots: options.shots,
+    });
+    const measured = await runVariant(options, source);
+    const summary = measured.result;
+    setups.push({
+      label: setup.label,
+      models: Object.fromEntries(
+        Object.entries({ ...loaded.campaign.models, ...setup.models }).filter(
+          ([, value]) => value !== undefined,
+        ),
+      ) as Record<string, string>,
+      images: summary.chainsSucceeded,
+      failed: summary.chainsFailed,
+      wallMs: measured.ms,
+      imagesPerMinute: summary.chainsSucceeded / (measured.ms / 60_000),
+      peakRssMb: measured.peakRssMb,
+      costUsd: summary.costUsd,
+      stages: stageFigures(measured.jobs, measured.stages),
+      quality: qualityFigures(measured.jobs, measured.stages),
+      colour: (summary as { colour?: unknown }).colour,
+    });
+  }
+  const sweep: BenchResult['sweep'] = [];
+  const first = options.setups[0];
+  for (const size of first ? options.sweepSizes : []) {
+    options.onProgress?.(`sweep ${first!.label}: ${size}x${size}`);
+    const source = variantSource(loaded.source, {
+      models: first!.models,
+      seeds: [options.seeds[0]!],
+      shots: 1,
+      composeSize: size,
+    });
+    const measured = await runVariant(options, source);
+    for (const stage of stageFigures(measured.jobs, measured.stages)) {
+      sweep.push({
+        setup: first!.label,
+        stage: stage.stage,
+        setting: `${size}x${size}`,
+        ms: stage.p50Ms,
+        peakRssMb: measured.peakRssMb,
+      });
+    }
+  }
+  return {
+    schema: 'atelier-bench/1',
+    campaign: loaded.campaign.campaign,
+    date: new Date().toISOString(),
+    machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    seeds: options.seeds,
+    setups,
+    sweep,
+  };
+}

@@ -1,0 +1,85 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { compareBenchResults, formatComparison } from '../../bench/bench-compare.ts';
+import { benchChartSvg, benchMarkdown } from '../../bench/bench-report.ts';
+import { benchResultSchema } from '../../bench/bench-schema.ts';
+import { benchModels, parseModelSetups, parseSeedList } from '../../bench/model-bench.ts';
+import { AtelierError } from '../../errors.ts';
+import { writeFileAtomic } from '../../util/atomic-write.ts';
+import { loadCampaignForCli, parsePositiveInteger } from '../campaign-context.ts';
+
+async function readBench(path: string) {
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new AtelierError('INVALID_ARGUMENT', `Cannot read bench file ${path}: ${(error as Error).message}`);
+  }
+  const parsed = benchResultSchema.safeParse(data);
+  if (!parsed.success) {
+    throw new AtelierError(
+      'INVALID_ARGUMENT',
+      `${path} is not an Atelier bench result (expected schema "atelier-bench/1")`,
+    );
+  }
+  return parsed.data;
+}
+
+export function registerBenchCommand(program: Command): void {
+  const bench = program
+    .command('bench')
+    .description(
+      'render the same shots with each model setup and compare latency, throughput, memory, cost and quality',
+    )
+    .argument('[config]', 'atelier.yaml or the folder holding it', '.')
+    .option(
+      '--models <setups>',
+      'comma-separated setups: a compose reference, or role=ref pairs joined with +',
+      '',
+    )
+    .option('--seeds <list>', 'seeds for every shot, e.g. 1..10 or 1,2,3', '1..3')
+    .option('--shots <n>', 'only the first n shots', parsePositiveInteger('--shots'))
+    .option('--sweep <sizes>', 'compose sizes (long edge) for the resolution sweep', '256,512,1024')
+    .option('--out <folder>', 'where to write bench.json, bench.md and bench.svg', 'bench-results')
+    .action(
+      async (
+        config: string,
+        options: { models: string; seeds: string; shots?: number; sweep: string; out: string },
+      ) => {
+        const { loaded, registry } = await loadCampaignForCli(config);
+        const setups = options.models
+          ? parseModelSetups(options.models)
+          : [{ label: loaded.campaign.models.compose ?? 'config', models: {} }];
+        const sweepSizes = options.sweep
+          .split(',')
+          .filter(Boolean)
+          .map((size) => parsePositiveInteger('--sweep')(size.trim()));
+        const result = await benchModels({
+          loaded,
+          registry,
+          setups,
+          seeds: parseSeedList(options.seeds),
+          shots: options.shots,
+          sweepSizes,
+          onProgress: (message) => process.stderr.write(`bench: ${message}\n`),
+        });
+        const out = resolve(options.out);
+        await writeFileAtomic(join(out, 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);
+        const markdown = benchMarkdown(result);
+        await writeFileAtomic(join(out, 'bench.md'), markdown);
+        await writeFileAtomic(join(out, 'bench.svg'), benchChartSvg(result));
+        process.stdout.write(`${markdown}\nwritten: ${join(out, 'bench.json')}, bench.md, bench.svg\n`);
+      },
+    );
+  bench
+    .command('compare')
+    .description('before/after ratios of two bench.json files')
+    .argument('<before>', 'bench.json')
+    .argument('<after>', 'bench.json')
+    .action(async (beforePath: string, afterPath: string) => {
+      const rows = compareBenchResults(await readBench(beforePath), await readBench(afterPath));
+      if (rows.length === 0) process.stdout.write('no setup appears in both files\n');
+      else process.stdout.write(`${formatComparison(rows)}\n`);
+    });
+}

@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { verifyRun } from '../../verify/verify-run.ts';
+import { loadCampaignForCli } from '../campaign-context.ts';
+
+export function registerVerifyCommand(program: Command): void {
+  program
+    .command('verify')
+    .description('re-render a run with the cache off and report any drift (exit 1 on drift)')
+    .argument('<run-id>', 'the run to verify (see `atelier runs`)')
+    .argument('[config]', 'atelier.yaml or the folder holding it', '.')
+    .option('--min-ssim <value>', 'similarity below which a remote stage counts as drifted', '0.98')
+    .option('--json', 'print the drift report as JSON')
+    .action(async (runId: string, config: string, options: { minSsim: string; json?: boolean }) => {
+      const { loaded, registry } = await loadCampaignForCli(config);
+      const minimumSimilarity = Number(options.minSsim);
+      if (!(minimumSimilarity > 0 && minimumSimilarity <= 1)) {
+        throw new Error(`Expected --min-ssim between 0 and 1 but received "${options.minSsim}"`);
+      }
+      process.stderr.write(`verifying ${runId}: re-rendering every job with the cache off...\n`);
+      const report = await verifyRun({
+        projectDirectory: loaded.projectDirectory,
+        runId,
+        registry,
+        minimumSimilarity,
+      });
+      if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else {
+        const lines = [
+          `verify ${report.runId}: ${report.checkedFiles} files checked, ${report.drift.length} drifted`,
+        ];
+        for (const item of report.drift) {
+          lines.push(
+            `  DRIFT ${item.shotId}#${item.seedIndex} ${item.stage} [${item.comparison}] ${item.kind}${item.file ? ` ${item.file}` : ''}: ${item.detail}`,
+          );
+        }
+        if (report.lockDifferences.length)
+          lines.push(
+            'lock differences (run lock -> models now):',
+            ...report.lockDifferences.map((line) => `  ${line}`),
+          );
+        if (report.manifestDifferences.length)
+          lines.push('manifest differences:', ...report.manifestDifferences.map((line) => `  ${line}`));
+        lines.push(report.passed ? 'no drift: the run reproduces exactly' : 'DRIFT DETECTED');
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }
+      if (!report.passed) process.exitCode = 1;
+    });
+}
