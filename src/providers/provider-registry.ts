@@ -1,6 +1,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { JSONValue } from '@ai-sdk/provider';
 import {
+  type Campaign,
   type ComfyuiSettings,
   type ProviderSettings,
   type ProvidersConfig,
@@ -9,7 +10,7 @@ import {
 import type { LoadedCampaign } from '../config/load-campaign.ts';
 import { AtelierError } from '../errors.ts';
 import type { LockEntry } from '../models/lock-entry.ts';
-import type { ModelReference } from '../models/model-reference.ts';
+import { type ModelReference, requireModelReference } from '../models/model-reference.ts';
 import { builtinProvider, type ModelProvider, ModelRegistry } from '../models/model-registry.ts';
 import { registerSecret } from '../util/redact-secrets.ts';
 import { type AiSdkProviderDefinition, aiSdkProviders } from './ai-sdk-providers.ts';
@@ -233,6 +234,16 @@ export function createModelRegistry(options: ProviderRegistryOptions): ModelRegi
     ...Object.values(aiSdkProviders).map((definition) => aiSdkModelProvider(definition, options)),
     comfyuiModelProvider(options),
   ]);
+}
+
+/**
+ * Creates every bound model once, so a missing key or workflow stops a command before it
+ * records a run or calls anything.
+ */
+export function assertModelsAvailable(campaign: Pick<Campaign, 'models'>, registry: ModelRegistry): void {
+  for (const raw of Object.values(campaign.models)) {
+    if (raw !== undefined) registry.resolve(requireModelReference(raw));
+  }
 }
 
 /** The registry a loaded campaign's own config describes. */

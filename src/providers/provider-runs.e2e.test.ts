@@ -288,6 +288,16 @@ describe('runs that survive provider faults', () => {
     expect(fake.paidCalls).toBe(2);
   });
 
+  it('stops before recording a run when a key is missing, naming the variable', async () => {
+    const created = await project(campaignConfig('imagen-4', '1024x1024', {}));
+    const result = await runCli(['run', created.directory], { env: { GOOGLE_GENERATIVE_AI_API_KEY: '' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      'error: google needs an API key for "google:imagen-4.0-generate-001": set GOOGLE_GENERATIVE_AI_API_KEY in the environment',
+    );
+    expect(await readdir(created.directory)).not.toContain('.atelier');
+  });
+
   it('never lets an API key reach the CLI output, the manifests, the run records or the ledger', async () => {
     const apiKey = 'sk-proj-SECRETsecret0123456789abcdefghijkl';
     const fake = await started(FakeOpenai.start({ apiKey, echoCredentials: true }));

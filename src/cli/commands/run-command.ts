@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { runCampaign } from '../../pipeline/run-campaign.ts';
 import { formatSeconds } from '../../providers/provider-failure.ts';
+import { assertModelsAvailable } from '../../providers/provider-registry.ts';
 import { loadCampaignForCli, parsePositiveInteger } from '../campaign-context.ts';
 import { createProgressReporter, formatSummary } from '../run-progress.ts';
 
@@ -43,6 +44,7 @@ export function registerRunCommand(program: Command): void {
                 ),
         });
         for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
+        assertModelsAvailable(loaded.campaign, registry);
         const controller = new AbortController();
         const onSignal = () => {
           if (controller.signal.aborted) process.exit(130);
