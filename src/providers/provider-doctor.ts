@@ -103,7 +103,7 @@ export async function checkProviders(options: DoctorOptions = {}): Promise<Provi
         if (provider === 'comfyui') {
           const baseURL = settings?.baseURL ?? defaultComfyuiBaseURL;
           const key = settings?.apiKeyEnv ? providerKey([settings.apiKeyEnv], settings, env) : undefined;
-          const client = new ComfyuiClient(baseURL, 'atelier-doctor', fetchImpl, key?.value);
+          const client = new ComfyuiClient(baseURL, fetchImpl, key?.value);
           const started = performance.now();
           try {
             const stats: ComfyuiSystemStats = await client.systemStats(AbortSignal.timeout(timeoutMs));

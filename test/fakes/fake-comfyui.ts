@@ -19,6 +19,8 @@ export interface FakeComfyuiOptions {
   readonly vramBytes?: number;
   /** Refuse websocket connections, so clients must poll `/history`. */
   readonly noWebsocket?: boolean;
+  /** Accept websocket connections but never send an event (lost frames, a broken proxy). */
+  readonly muteWebsocket?: boolean;
   readonly version?: string;
 }
 
@@ -247,6 +249,7 @@ export class FakeComfyui {
   }
 
   private send(clientId: string, type: string, data: Record<string, unknown>): void {
+    if (this.options.muteWebsocket) return;
     const socket = this.sockets.get(clientId);
     if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type, data }));
   }

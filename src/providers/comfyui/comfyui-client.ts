@@ -46,7 +46,6 @@ export class ComfyuiWorkflowError extends Error {
 export class ComfyuiClient {
   constructor(
     private readonly baseURL: string,
-    private readonly clientId: string,
     private readonly fetchImpl: typeof fetch = globalThis.fetch,
     private readonly token?: string,
   ) {}
@@ -117,8 +116,8 @@ export class ComfyuiClient {
   }
 
   /** Queues a filled workflow. A validation failure (HTTP 400 with `node_errors`) reads as one message. */
-  async queuePrompt(graph: WorkflowGraph, signal?: AbortSignal): Promise<string> {
-    const body = { prompt: graph, client_id: this.clientId };
+  async queuePrompt(graph: WorkflowGraph, clientId: string, signal?: AbortSignal): Promise<string> {
+    const body = { prompt: graph, client_id: clientId };
     const url = this.url('/prompt');
     let response: Response;
     try {
@@ -186,11 +185,15 @@ export class ComfyuiClient {
     }).catch(() => undefined);
   }
 
-  /** Opens the `/ws` feed for this client id; undefined when the server does not offer one. */
-  async openFeed(timeoutMs: number): Promise<ComfyuiFeed | undefined> {
+  /**
+   * Opens the `/ws` feed for a client id; undefined when the server does not offer one. Use a
+   * fresh id per prompt: ComfyUI keeps one socket per id, and an old socket closing after a new
+   * one opened under the same id unregisters the new one (its events would be lost).
+   */
+  async openFeed(clientId: string, timeoutMs: number): Promise<ComfyuiFeed | undefined> {
     const url = new URL(this.url('/ws'));
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    url.searchParams.set('clientId', this.clientId);
+    url.searchParams.set('clientId', clientId);
     const socket = new WebSocket(url, { headers: this.headers() });
     return new Promise((resolve) => {
       const timer = setTimeout(() => {

@@ -18,6 +18,7 @@ import { sha256 } from '../../util/canonical-json.ts';
 import { generationRecord } from '../generation-record.ts';
 import { createModelRegistry } from '../provider-registry.ts';
 import type { ComfyuiProgress } from './comfyui-client.ts';
+import { ComfyuiImageModel } from './comfyui-image-model.ts';
 import { parseWorkflow } from './comfyui-workflow.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -179,6 +180,37 @@ describe('comfyui provider', () => {
     expect(generationRecord(result).warnings).toContain(
       'ComfyUI websocket unavailable: following the prompt by polling /history',
     );
+  });
+
+  it('finishes a prompt whose websocket events never arrive, through the slow /history poll', async () => {
+    const fake = await FakeComfyui.start({ muteWebsocket: true });
+    cleanups.push(() => fake.close());
+    const model = new ComfyuiImageModel({
+      baseURL: fake.baseURL,
+      name: 'sdxl',
+      workflow: parseWorkflow(new TextEncoder().encode(JSON.stringify(textToImageWorkflow())), 'w.json'),
+      pollIntervalMs: 50,
+    });
+    const result = await model.doGenerate({
+      prompt: 'x',
+      n: 1,
+      size: '128x128',
+      aspectRatio: undefined,
+      seed: 1,
+      files: undefined,
+      mask: undefined,
+      providerOptions: {},
+      abortSignal: AbortSignal.timeout(5000),
+    });
+    expect(result.images).toHaveLength(1);
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('follows back-to-back prompts on one model, each on its own websocket client id', async () => {
+    const { fake, model } = await setUp({ settings: { timeoutSeconds: 3, retries: 0 } });
+    for (let seed = 1; seed <= 4; seed++) await generateImage({ model, prompt: 'x', size: '128x128', seed });
+    expect(fake.executed).toBe(4);
+    expect(new Set(fake.prompts.map((prompt) => prompt.clientId)).size).toBe(4);
   });
 
   it('warns before the call when the resolution likely exceeds the GPU memory', async () => {

@@ -13,13 +13,19 @@ import { parseSize, sizeForAspectRatio } from '../aspect-ratio.ts';
 import { negativePromptOf } from '../call-settings.ts';
 import {
   ComfyuiClient,
+  type ComfyuiFeed,
   type ComfyuiHistoryEntry,
   type ComfyuiProgress,
   type ComfyuiSystemStats,
   ComfyuiWorkflowError,
   describeExecutionError,
 } from './comfyui-client.ts';
-import { type ComfyuiWorkflow, fillWorkflow, type PlaceholderValues } from './comfyui-workflow.ts';
+import {
+  type ComfyuiWorkflow,
+  fillWorkflow,
+  type PlaceholderValues,
+  type WorkflowGraph,
+} from './comfyui-workflow.ts';
 
 export interface ComfyuiSamplingDefaults {
   steps?: number;
@@ -74,12 +80,7 @@ export class ComfyuiImageModel implements ImageModelV3 {
   private stats: Promise<ComfyuiSystemStats | Error> | undefined;
 
   constructor(private readonly settings: ComfyuiImageModelSettings) {
-    this.client = new ComfyuiClient(
-      settings.baseURL,
-      `atelier-${randomUUID()}`,
-      settings.fetch,
-      settings.token,
-    );
+    this.client = new ComfyuiClient(settings.baseURL, settings.fetch, settings.token);
   }
 
   get modelId(): string {
@@ -122,17 +123,20 @@ export class ComfyuiImageModel implements ImageModelV3 {
       values.image = await this.upload(options.files![0]!, signal);
     }
     const graph = fillWorkflow(workflow, values);
-    const feed = await this.client.openFeed(5000);
+    const clientId = `atelier-${randomUUID()}`;
+    const feed = await this.client.openFeed(clientId, 5000);
     if (!feed)
       warnings.push({
         type: 'other',
         message: 'ComfyUI websocket unavailable: following the prompt by polling /history',
       });
     let promptId: string | undefined;
+    // Ends the slow safety poll (and a feed left waiting) once the prompt is settled either way.
+    const settled = new AbortController();
+    const followSignal = signal ? AbortSignal.any([signal, settled.signal]) : settled.signal;
     try {
-      promptId = await this.client.queuePrompt(graph, signal);
-      const followed = feed ? await feed.waitFor(promptId, graph, this.settings.onProgress, signal) : 'lost';
-      const entry = await this.awaitHistory(promptId, graph, followed === 'done', signal);
+      promptId = await this.client.queuePrompt(graph, clientId, signal);
+      const entry = await this.follow(promptId, graph, feed, followSignal);
       const outputs = Object.entries(entry.outputs ?? {}).flatMap(([node, output]) =>
         (output.images ?? []).filter((image) => image.type === 'output').map((image) => ({ node, image })),
       );
@@ -167,8 +171,39 @@ export class ComfyuiImageModel implements ImageModelV3 {
       if (promptId && signal?.aborted) await this.client.cancel(promptId);
       throw error;
     } finally {
+      settled.abort();
       feed?.close();
     }
+  }
+
+  /**
+   * Waits for the prompt's history entry: on the websocket's word, with a slow `/history` poll
+   * alongside in case an event is lost (a reconnect, a proxy dropping frames), or by polling
+   * alone without a feed.
+   */
+  private follow(
+    promptId: string,
+    graph: WorkflowGraph,
+    feed: ComfyuiFeed | undefined,
+    signal: AbortSignal,
+  ): Promise<ComfyuiHistoryEntry> {
+    const poll = this.settings.pollIntervalMs;
+    if (!feed) return this.awaitHistory(promptId, graph, { intervalMs: poll ?? 500 }, signal);
+    const viaFeed = feed
+      .waitFor(promptId, graph, this.settings.onProgress, signal)
+      .then((outcome) =>
+        this.awaitHistory(promptId, graph, { intervalMs: poll ?? (outcome === 'done' ? 100 : 500) }, signal),
+      );
+    const viaPolling = this.awaitHistory(
+      promptId,
+      graph,
+      { intervalMs: poll ?? 3000, waitFirst: true },
+      signal,
+    );
+    // The loser ends in an abort once the winner settles; that is not an error.
+    viaFeed.catch(() => undefined);
+    viaPolling.catch(() => undefined);
+    return Promise.race([viaFeed, viaPolling]);
   }
 
   /** Reads `/system_stats` once; warns when the size likely exceeds the GPU's memory. */
@@ -221,11 +256,11 @@ export class ComfyuiImageModel implements ImageModelV3 {
    */
   private async awaitHistory(
     promptId: string,
-    graph: ReturnType<typeof fillWorkflow>,
-    feedSaidDone: boolean,
-    signal: AbortSignal | undefined,
+    graph: WorkflowGraph,
+    timing: { intervalMs: number; waitFirst?: boolean },
+    signal: AbortSignal,
   ): Promise<ComfyuiHistoryEntry> {
-    const interval = this.settings.pollIntervalMs ?? (feedSaidDone ? 100 : 500);
+    if (timing.waitFirst) await sleep(timing.intervalMs, undefined, { signal });
     for (;;) {
       const entry = await this.client.history(promptId, signal);
       if (entry) {
@@ -237,7 +272,7 @@ export class ComfyuiImageModel implements ImageModelV3 {
         }
         if (entry.status?.completed !== false && entry.outputs) return entry;
       }
-      await sleep(interval, undefined, { signal });
+      await sleep(timing.intervalMs, undefined, { signal });
     }
   }
 }
