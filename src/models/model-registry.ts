@@ -1,8 +1,10 @@
+import type { ImageModelV3 } from '@ai-sdk/provider';
 import { AtelierError } from '../errors.ts';
 import { builtinModel, builtinModels } from './builtin/builtin-catalog.ts';
 import type { LockEntry } from './lock-entry.ts';
 import { formatModelReference, type ModelReference } from './model-reference.ts';
 import type { RoleModel } from './ocr-model.ts';
+import { isImageModel } from './ocr-model.ts';
 
 /**
  * A source of models: the built-ins, an AI SDK provider, or a ComfyUI server. Each turns a
@@ -83,6 +85,18 @@ export class ModelRegistry {
 
   resolve(reference: ModelReference): ResolvedModel {
     return { reference, model: this.provider(reference).create(reference) };
+  }
+
+  /** Resolves a reference that must be an image model (not, say, a text recogniser). */
+  resolveImageModel(reference: ModelReference): ImageModelV3 {
+    const { model } = this.resolve(reference);
+    if (!isImageModel(model)) {
+      throw new AtelierError(
+        'MODEL_UNAVAILABLE',
+        `"${reference.raw}" is not an image model (it is ${model.specificationVersion})`,
+      );
+    }
+    return model;
   }
 
   private provider(reference: ModelReference): ModelProvider {

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { runCampaign } from '../../pipeline/run-campaign.ts';
+import { formatSeconds } from '../../providers/provider-failure.ts';
+import { assertModelsAvailable } from '../../providers/provider-registry.ts';
 import { loadCampaignForCli, parsePositiveInteger } from '../campaign-context.ts';
 import { createProgressReporter, formatSummary } from '../run-progress.ts';
 
@@ -32,7 +34,17 @@ export function registerRunCommand(program: Command): void {
           json?: boolean;
         },
       ) => {
-        const { loaded, registry } = await loadCampaignForCli(config);
+        const { loaded, registry } = await loadCampaignForCli(config, {
+          // A retried provider call is worth a line in the log; the message is already redacted.
+          onAttempt: options.json
+            ? undefined
+            : (event) =>
+                process.stderr.write(
+                  `${event.label}: attempt ${event.attempt} failed (${event.failure?.kind}: ${event.failure?.message}); retrying in ${formatSeconds(event.waitMs ?? 0)}\n`,
+                ),
+        });
+        for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
+        assertModelsAvailable(loaded.campaign, registry);
         const controller = new AbortController();
         const onSignal = () => {
           if (controller.signal.aborted) process.exit(130);
