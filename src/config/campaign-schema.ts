@@ -105,6 +105,79 @@ export const qaSchema = z.strictObject({
   colour: colourQaSchema.optional(),
 });
 export type Qa = z.infer<typeof qaSchema>;
+/** The remote providers Atelier can reach, each configurable under `providers`. */
+export const remoteProviderNames = ['openai', 'google', 'fal', 'replicate', 'comfyui'] as const;
+export type RemoteProviderName = (typeof remoteProviderNames)[number];
+
+const environmentVariableSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name like OPENAI_API_KEY');
+
+const httpUrlSchema = z.string().refine((text) => /^https?:\/\/[^\s/]+/.test(text) && URL.canParse(text), {
+  message: 'expected an http(s) URL like "https://proxy.example.com/v1"',
+});
+
+/**
+ * Settings every remote provider takes. Keys never live in the config: only the name of the
+ * environment variable that holds one.
+ */
+const providerSettingsShape = {
+  /** Overrides the provider's API base URL (proxies, gateways, local fakes). */
+  baseURL: httpUrlSchema.optional(),
+  /** Reads the key from this environment variable instead of the provider's documented one. */
+  apiKeyEnv: environmentVariableSchema.optional(),
+  /** Calls in flight at once to this provider, across all its models. */
+  concurrency: z.number().int().min(1).max(64).optional(),
+  /** Calls started per minute, spread evenly. */
+  requestsPerMinute: z.number().positive().max(100_000).optional(),
+  /** Longest a single call may take before it is abandoned and retried. */
+  timeoutSeconds: z.number().positive().max(3600).optional(),
+  /** Extra attempts after a retryable failure (429, 5xx, timeout, undecodable image). */
+  retries: z.number().int().min(0).max(10).optional(),
+  /** First backoff; doubles on each retry, with jitter. */
+  retryBaseSeconds: z.number().min(0).max(600).optional(),
+  /** Longest wait before a retry, Retry-After included; a provider asking for more fails the call. */
+  maxRetryWaitSeconds: z.number().min(0).max(3600).optional(),
+  /** USD per generated image, keyed by model id (e.g. `dall-e-3: 0.04`); summed per run. */
+  prices: z.record(z.string(), z.number().min(0)).optional(),
+};
+
+export const providerSettingsSchema = z.strictObject(providerSettingsShape);
+export type ProviderSettings = z.infer<typeof providerSettingsSchema>;
+
+export const comfyuiSettingsSchema = z.strictObject({
+  ...providerSettingsShape,
+  /** API-format workflow templates by name: `comfyui:<name>` renders with that file. */
+  workflows: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/), z.string().min(1)).optional(),
+  /** Values for the workflow's sampling placeholders unless a stage overrides them. */
+  defaults: z
+    .strictObject({
+      steps: z.number().int().min(1).max(1000).optional(),
+      cfg: z.number().min(0).max(100).optional(),
+      sampler: z.string().min(1).optional(),
+      scheduler: z.string().min(1).optional(),
+      denoise: z.number().min(0).max(1).optional(),
+    })
+    .optional(),
+});
+export type ComfyuiSettings = z.infer<typeof comfyuiSettingsSchema>;
+
+export const providersSchema = z.strictObject({
+  openai: providerSettingsSchema.optional(),
+  google: providerSettingsSchema.optional(),
+  fal: providerSettingsSchema.optional(),
+  replicate: providerSettingsSchema.optional(),
+  comfyui: comfyuiSettingsSchema.optional(),
+});
+export type ProvidersConfig = z.infer<typeof providersSchema>;
+
+export const aliasNamePattern = /^[a-z0-9][a-z0-9._-]*$/;
+
+/** `alias: provider:modelId[@version]`, adding aliases or re-routing the built-in ones. */
+export const aliasesSchema = z.record(
+  z.string().regex(aliasNamePattern, 'expected an alias name of lower-case letters, digits, ".", "-" or "_"'),
+  z.string(),
+);
 
 /** A stage entry before its params are checked against the stage's own schema. */
 const stageEntrySchema = z.looseObject({ stage: z.string() });
@@ -117,6 +190,10 @@ export const campaignSchema = z.strictObject({
       z.ZodOptional<z.ZodString>
     >,
   ),
+  /** Model aliases (`sdxl: fal:fal-ai/fast-sdxl`) usable wherever a model reference is. */
+  aliases: aliasesSchema.optional(),
+  /** Per-provider base URLs, key variables, limits, retries and prices. */
+  providers: providersSchema.optional(),
   brand: brandSchema,
   /** Optional quality gates (e.g. `colour: { maxDeltaE: 12 }`). */
   qa: qaSchema.optional(),

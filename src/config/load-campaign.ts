@@ -4,9 +4,16 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument }
 import type { z } from 'zod';
 import { AtelierError } from '../errors.ts';
 import { builtinModel } from '../models/builtin/builtin-catalog.ts';
-import { parseModelReference } from '../models/model-reference.ts';
+import { type ModelReference, parseModelReference } from '../models/model-reference.ts';
+import { defaultModelAliases } from '../providers/model-aliases.ts';
 import type { StageDefinition } from '../stages/stage.ts';
-import { type Campaign, campaignSchema, modelRoles, type PipelineStage } from './campaign-schema.ts';
+import {
+  type Campaign,
+  type CampaignInput,
+  campaignSchema,
+  modelRoles,
+  type PipelineStage,
+} from './campaign-schema.ts';
 
 export interface LoadedCampaign {
   readonly campaign: Campaign;
@@ -16,11 +23,40 @@ export interface LoadedCampaign {
   readonly projectDirectory: string;
   /** The config file's text, hashed into run records. */
   readonly source: string;
+  /**
+   * Things that will work but not as written (a provider that ignores seeds, a size mapped to
+   * the nearest aspect ratio...), each with file:line:col. Shown before a run starts.
+   */
+  readonly warnings: readonly string[];
 }
 
 export interface CampaignValidationContext {
   readonly stages: ReadonlyMap<string, StageDefinition<unknown>>;
   readonly providers: readonly string[];
+  /**
+   * Alias name -> `provider:modelId[@version]` (default: the seed aliases); the config's own
+   * `aliases` take precedence.
+   */
+  readonly aliases?: Readonly<Record<string, string>>;
+  /** Checks a stage's settings against the model bound to its role, before any call is made. */
+  readonly checkModelSettings?: (input: ModelSettingsCheckInput) => ModelSettingsProblem[];
+}
+
+export interface ModelSettingsCheckInput {
+  readonly role: string;
+  /** The resolved reference (aliases already followed). */
+  readonly reference: ModelReference;
+  readonly stage: PipelineStage;
+  readonly stageIndex: number;
+  readonly campaign: CampaignInput;
+  readonly projectDirectory: string;
+}
+
+export interface ModelSettingsProblem {
+  /** Where in the config, from the top, e.g. `['pipeline', 'stages', 0, 'size']`. */
+  readonly path: (string | number)[];
+  readonly message: string;
+  readonly severity: 'error' | 'warning';
 }
 
 type Path = (string | number)[];
@@ -56,12 +92,8 @@ export async function loadCampaign(
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : String(code);
     throw new AtelierError('CONFIG_NOT_FOUND', `Cannot read campaign config ${configPath}: ${reason}`);
   }
-  return {
-    campaign: parseCampaign(source, configPath, context),
-    configPath,
-    projectDirectory: dirname(configPath),
-    source,
-  };
+  const { campaign, warnings } = parseCampaignWithWarnings(source, configPath, context);
+  return { campaign, configPath, projectDirectory: dirname(configPath), source, warnings };
 }
 
 export function parseCampaign(
@@ -69,6 +101,15 @@ export function parseCampaign(
   configPath: string,
   context: CampaignValidationContext,
 ): Campaign {
+  return parseCampaignWithWarnings(source, configPath, context).campaign;
+}
+
+/** Parses and validates a campaign, also returning the warnings (with file:line:col). */
+export function parseCampaignWithWarnings(
+  source: string,
+  configPath: string,
+  context: CampaignValidationContext,
+): { campaign: Campaign; warnings: string[] } {
   const lineCounter = new LineCounter();
   const document = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const where = (offset: number) => {
@@ -97,22 +138,33 @@ export function parseCampaign(
     reportProblems();
   }
   const input = parsed.data!;
+  const warningProblems: Problem[] = [];
   const stages = checkStages(input.pipeline.stages, context, problems);
-  checkModels(input.models, stages, context, problems);
+  checkAliases(input, context, problems);
+  const models = checkModels(input.models, stages, context, problems, input.aliases);
+  if (context.checkModelSettings) {
+    checkModelSettings({ ...input, models }, stages, context, dirname(configPath), problems, warningProblems);
+  }
   checkShots(input, stages, context, problems);
   checkQa(input.qa, input.pipeline.stages, context, problems);
   reportProblems();
   return {
-    ...input,
-    pipeline: { seeds: input.pipeline.seeds, concurrency: input.pipeline.concurrency, stages },
+    campaign: {
+      ...input,
+      models,
+      pipeline: { seeds: input.pipeline.seeds, concurrency: input.pipeline.concurrency, stages },
+    },
+    warnings: warningProblems.map(describeProblem),
   };
+
+  function describeProblem(problem: Problem): string {
+    const offset = locate(document.contents, problem.path, problem.atKey ?? false);
+    return `${offset === undefined ? configPath : where(offset)}: ${formatPath(problem.path)}: ${problem.message}`;
+  }
 
   function reportProblems(): void {
     if (problems.length === 0) return;
-    const details = problems.map((problem) => {
-      const offset = locate(document.contents, problem.path, problem.atKey ?? false);
-      return `${offset === undefined ? configPath : where(offset)}: ${formatPath(problem.path)}: ${problem.message}`;
-    });
+    const details = problems.map(describeProblem);
     throw new AtelierError(
       'CONFIG_INVALID',
       `Invalid campaign config ${configPath}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
@@ -162,15 +214,52 @@ function checkStages(
   return stages;
 }
 
+/** Each config alias must route to a usable `provider:modelId[@version]` reference. */
+function checkAliases(input: CampaignInput, context: CampaignValidationContext, problems: Problem[]): void {
+  for (const [name, target] of Object.entries(input.aliases ?? {})) {
+    const path: Path = ['aliases', name];
+    const reference = parseModelReference(target);
+    if ('error' in reference) {
+      problems.push({
+        path,
+        message: `${reference.error} (an alias routes to a provider:modelId reference)`,
+      });
+    } else if (!context.providers.includes(reference.provider)) {
+      problems.push({
+        path,
+        message: `unknown provider "${reference.provider}": expected one of ${context.providers.join(', ')}`,
+      });
+    }
+  }
+}
+
+/** Follows aliases, checks every role's reference, and returns the roles with resolved references. */
 function checkModels(
   models: Partial<Record<string, string>>,
   stages: readonly PipelineStage[],
   context: CampaignValidationContext,
   problems: Problem[],
-): void {
-  for (const [role, raw] of Object.entries(models)) {
-    if (raw === undefined) continue;
+  aliases: Readonly<Record<string, string>> | undefined,
+): Campaign['models'] {
+  const resolved: Partial<Record<string, string>> = {};
+  for (const [role, written] of Object.entries(models)) {
+    if (written === undefined) continue;
     const path: Path = ['models', role];
+    let raw = written;
+    if (!written.includes(':')) {
+      const known = { ...(context.aliases ?? defaultModelAliases), ...aliases };
+      const target = known[written.trim()];
+      if (target === undefined) {
+        const names = Object.keys(known);
+        problems.push({
+          path,
+          message: `expected a model reference like "provider:modelId[@version]" but found "${written}"${names.length > 0 ? ` (not an alias either: known aliases are ${names.join(', ')})` : ''}`,
+        });
+        continue;
+      }
+      raw = target;
+    }
+    resolved[role] = raw;
     const reference = parseModelReference(raw);
     if ('error' in reference) {
       problems.push({ path, message: reference.error });
@@ -195,6 +284,7 @@ function checkModels(
       }
     }
   }
+  const roles = resolved as Campaign['models'];
   stages.forEach((stage) => {
     const definition = context.stages.get(stage.name);
     const roles = [
@@ -209,6 +299,40 @@ function checkModels(
       });
     }
   });
+  return roles;
+}
+
+/** Asks the providers whether each stage's settings suit the model bound to its role. */
+function checkModelSettings(
+  input: CampaignInput,
+  stages: readonly PipelineStage[],
+  context: CampaignValidationContext,
+  projectDirectory: string,
+  problems: Problem[],
+  warnings: Problem[],
+): void {
+  const stageIndex = new Map(input.pipeline.stages.map((entry, index) => [entry.stage, index]));
+  for (const stage of stages) {
+    const role = context.stages.get(stage.name)?.role;
+    const raw = role ? input.models[role as keyof typeof input.models] : undefined;
+    if (!role || raw === undefined) continue;
+    const reference = parseModelReference(raw);
+    if ('error' in reference || !context.providers.includes(reference.provider)) continue;
+    const found = context.checkModelSettings!({
+      role,
+      reference,
+      stage,
+      stageIndex: stageIndex.get(stage.name) ?? 0,
+      campaign: input,
+      projectDirectory,
+    });
+    for (const problem of found) {
+      (problem.severity === 'error' ? problems : warnings).push({
+        path: problem.path,
+        message: problem.message,
+      });
+    }
+  }
 }
 
 function checkShots(

@@ -7,6 +7,8 @@ export interface QueueRunContext {
   lock: Lockfile;
   /** The run's artifact store root, for workers that share the filesystem and were given no `--store`. */
   storeRoot: string;
+  /** Where the config lives: relative paths in its `providers` section (ComfyUI workflows) start here. */
+  projectDirectory: string;
 }
 
 /** The queue that takes a stage's jobs: one per model role, so workers can serve chosen roles. */

@@ -3,9 +3,10 @@ import { Redis } from 'ioredis';
 import { describeError } from '../errors.ts';
 import type { CachedResult } from '../ledger/ledger.ts';
 import { requireModelReference } from '../models/model-reference.ts';
-import { defaultModelRegistry, type ModelRegistry } from '../models/model-registry.ts';
+import type { ModelRegistry } from '../models/model-registry.ts';
 import { disposeModel, isImageModel } from '../models/ocr-model.ts';
 import { computeStageJob } from '../pipeline/compute-stage-job.ts';
+import { modelRegistryForCampaign } from '../providers/provider-registry.ts';
 import type { BoundModel, StageDefinition } from '../stages/stage.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import { type ArtifactStore, FileArtifactStore } from '../store/artifact-store.ts';
@@ -37,6 +38,7 @@ export interface QueueWorkerOptions {
   inFlightLimits?: ReadonlyMap<string, number>;
   /** The artifact store shared by the fleet; by default the run's own store root (a shared mount). */
   store?: ArtifactStore;
+  /** Resolves the runs' models; by default built from each run's own `providers` config section. */
   registry?: ModelRegistry;
   stages?: ReadonlyMap<string, StageDefinition<unknown>>;
   /** Told about each job this worker finishes (logging). */
@@ -59,7 +61,17 @@ export interface QueueWorker {
  * result instead of calling the model again.
  */
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
-  const registry = options.registry ?? defaultModelRegistry();
+  const registries = new Map<string, ModelRegistry>();
+  const registryOf = (context: QueueRunContext) => {
+    if (options.registry) return options.registry;
+    const key = canonicalJson([context.campaign.providers ?? null, context.projectDirectory]);
+    let registry = registries.get(key);
+    if (!registry) {
+      registry = modelRegistryForCampaign(context);
+      registries.set(key, registry);
+    }
+    return registry;
+  };
   const stages = options.stages ?? stageCatalog();
   const redis = new Redis(options.url, { maxRetriesPerRequest: 3 });
   const contexts = new Map<string, Promise<QueueRunContext>>();
@@ -101,6 +113,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       bound = (async () => {
         const reference = requireModelReference(raw);
         // A worker must run the very model the run's lock pins, not whatever it has installed.
+        const registry = registryOf(context);
         const found = await registry.lock(reference);
         if (canonicalJson(found) !== canonicalJson(pinned))
           throw new Error(

@@ -1,9 +1,11 @@
+import type { ImageModelV3 } from '@ai-sdk/provider';
 import { AtelierError } from '../errors.ts';
 import { builtinModel, builtinModels } from './builtin/builtin-catalog.ts';
 import type { LockEntry } from './lock-entry.ts';
 import { formatModelReference, type ModelReference } from './model-reference.ts';
 import type { RoleModel } from './ocr-model.ts';
-import { testingProvider } from './testing/testing-provider.ts';
+import { isImageModel } from './ocr-model.ts';
+import { testingProvider, testingProviderEnabled } from './testing/testing-provider.ts';
 
 /**
  * A source of models: the built-ins, an AI SDK provider, or a ComfyUI server. Each turns a
@@ -86,6 +88,18 @@ export class ModelRegistry {
     return { reference, model: this.provider(reference).create(reference) };
   }
 
+  /** Resolves a reference that must be an image model (not, say, a text recogniser). */
+  resolveImageModel(reference: ModelReference): ImageModelV3 {
+    const { model } = this.resolve(reference);
+    if (!isImageModel(model)) {
+      throw new AtelierError(
+        'MODEL_UNAVAILABLE',
+        `"${reference.raw}" is not an image model (it is ${model.specificationVersion})`,
+      );
+    }
+    return model;
+  }
+
   private provider(reference: ModelReference): ModelProvider {
     const provider = this.providers.get(reference.provider);
     if (!provider) {
@@ -101,6 +115,6 @@ export class ModelRegistry {
 export function defaultModelRegistry(): ModelRegistry {
   const registry = new ModelRegistry();
   // Worker processes in tests and benchmarks resolve the fixed-latency model by reference.
-  if (process.env.ATELIER_TESTING_PROVIDER === '1') registry.register(testingProvider);
+  if (testingProviderEnabled()) registry.register(testingProvider);
   return registry;
 }

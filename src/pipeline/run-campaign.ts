@@ -20,7 +20,7 @@ import { ContactSheetBuilder } from './contact-sheet.ts';
 import { type Chain, planChains } from './plan.ts';
 import type { RunEvent, RunEventListener, RunSummary, StageTiming } from './run-events.ts';
 import { runDirectory } from './run-layout.ts';
-import { reportOnRun } from './run-reports.ts';
+import { SetReports } from './run-reports.ts';
 import { type ChainOutcome, StageJobRunner } from './stage-job-runner.ts';
 import { openWorkspace, type Workspace } from './workspace.ts';
 
@@ -46,6 +46,9 @@ export interface RunCampaignOptions {
    */
   readonly dispatcher?: StageJobDispatcher;
 }
+
+/** Edge of the previews in report.html. */
+const reportPreviewSize = 320;
 
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -97,8 +100,11 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
       campaign,
       lock: lockCheck.lock,
       storeRoot: workspace.store.root,
+      projectDirectory: loaded.projectDirectory,
     });
     const started = performance.now();
+    const previews: Promise<unknown>[] = [];
+    const previewLimit = pLimit(2);
     const jobRunner = new StageJobRunner({
       campaign,
       runId,
@@ -111,6 +117,12 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
       emit,
       signal: options.signal,
       dispatcher: options.dispatcher,
+      // Report previews are made while the run goes on, so writing the report is quick.
+      onOutputs: (outputs) => {
+        const shown = outputs.find((output) => output.primary) ?? outputs[0];
+        if (shown)
+          previews.push(previewLimit(() => workspace.thumbnails.get(shown.sha256, reportPreviewSize)));
+      },
     });
     // Model calls are limited per role (below); twice as many chains are in flight so that
     // storing one result overlaps with the next call.
@@ -121,10 +133,12 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
         : Math.max(2 * modelConcurrency, availableParallelism()),
     );
     const sheet = new ContactSheetBuilder(chains.length);
+    const setReports = new SetReports({ campaign, store: workspace.store, ledger: workspace.ledger });
     const outcomes = await Promise.all(
       chains.map((chain, index) =>
         limit(async () => {
           const outcome = await jobRunner.runChain(chain);
+          setReports.chainFinished(chain, outcome);
           const label = `${chain.shot.id} · ${chain.seed}`;
           if (outcome.status === 'succeeded' && outcome.master)
             sheet.add(index, label, workspace.store.get(outcome.master.sha256));
@@ -146,10 +160,8 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
     );
     if (!interrupted) {
       // Set-level reports (colour consistency...) need every image, so they come after the chains.
-      Object.assign(
-        summary,
-        await reportOnRun({ campaign, chains, outcomes, store: workspace.store, ledger: workspace.ledger }),
-      );
+      Object.assign(summary, await setReports.finish(chains, outcomes));
+      await Promise.allSettled(previews);
       await writeRunRecords(workspace, loaded, runDir, chains, outcomes, summary, lockCheck.lock, sheet);
     }
     workspace.ledger.setRunStatus(runId, summary.status, summary);
@@ -286,7 +298,7 @@ async function writeRunRecords(
     lock,
     jobs: workspace.ledger.jobs(summary.runId),
     contactSheet,
-    thumbnail: (address) => workspace.thumbnails.get(address, 320),
+    thumbnail: (address) => workspace.thumbnails.get(address, reportPreviewSize),
   });
   await writeFileAtomic(join(runDir, 'report.html'), report, { durable: false });
   const record = {

@@ -60,6 +60,8 @@ interface StageJobRunnerOptions {
   signal: AbortSignal | undefined;
   /** Sends the costly part of each job elsewhere (a queue); computed in-process when absent. */
   dispatcher?: StageJobDispatcher;
+  /** Told of every finished job's outputs (e.g. to make report previews while the run goes on). */
+  onOutputs?: (outputs: readonly StoredOutput[]) => void;
 }
 
 /**
@@ -372,6 +374,7 @@ export class StageJobRunner {
       await writeFileAtomic(`${path}.json`, `${JSON.stringify(manifest, null, 2)}\n`, { durable: false });
       paths.push(path);
     }
+    this.options.onOutputs?.(record.outputs);
     return { kind: 'ok', outputs: record.outputs, paths };
   }
 }

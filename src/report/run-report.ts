@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import sharp from 'sharp';
 import type { ColourReport } from '../color/colour-report.ts';
 import type { JobRecord } from '../ledger/ledger.ts';
@@ -41,12 +42,23 @@ pre{background:#fff;padding:12px;border-radius:8px;overflow:auto;font-size:12px}
 export async function renderRunReport(input: RunReportInput): Promise<string> {
   const { summary } = input;
   const chains = chainViews(input.jobs, input.stages.length, input.shotOrder);
+  // Previews are made (or read from the cache) a few at a time, not one after another.
+  const limit = pLimit(4);
+  const previews = new Map<string, Promise<Buffer | undefined>>();
+  for (const job of chains.flatMap((chain) => chain.jobs)) {
+    const shown = job.outputs.find((output) => output.primary) ?? job.outputs[0];
+    if (shown && !previews.has(shown.sha256))
+      previews.set(
+        shown.sha256,
+        limit(() => input.thumbnail(shown.sha256)),
+      );
+  }
   const chainHtml: string[] = [];
   for (const chain of chains) {
     const cells: string[] = [];
     for (const job of chain.jobs) {
       const shown = job.outputs.find((output) => output.primary) ?? job.outputs[0];
-      const preview = shown ? await input.thumbnail(shown.sha256) : undefined;
+      const preview = shown ? await previews.get(shown.sha256) : undefined;
       const facts = detailFacts(job.details);
       const badge =
         job.status === 'done'

@@ -3,7 +3,7 @@ import { generateImage } from 'ai';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { aspectSchema, sizeSchema } from '../config/campaign-schema.ts';
-import { formatWarning } from '../models/format-warning.ts';
+import { generationRecord } from '../providers/generation-record.ts';
 import type { StageDefinition } from './stage.ts';
 
 const composeParamsSchema = z
@@ -48,15 +48,19 @@ export const composeStage: StageDefinition<ComposeParams> = {
           palette: context.brand.palette,
           ...(params.providerOptions?.builtin as JSONObject | undefined),
         },
+        // Remote providers put it where their model reads a negative prompt.
+        ...(shot.negativePrompt ? { atelier: { negativePrompt: shot.negativePrompt } } : {}),
       },
       abortSignal: context.signal,
     });
     const bytes = await context.encode(sharp(result.image.uint8Array), 'png');
+    const { details, warnings, costUsd } = generationRecord(result);
     return {
       status: 'ok',
       outputs: [{ name: '', bytes, mediaType: 'image/png', primary: true }],
-      warnings: result.warnings.map(formatWarning),
-      details: { responses: result.responses.map((response) => ({ modelId: response.modelId })) },
+      warnings,
+      details,
+      costUsd,
     };
   },
 };

@@ -3,8 +3,8 @@ import { readdir } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { configFileName, type LoadedCampaign, loadCampaign } from '../config/load-campaign.ts';
 import { AtelierError, describeError } from '../errors.ts';
-import { defaultModelRegistry } from '../models/model-registry.ts';
 import { openWorkspace, stateDirectoryOf, type Workspace } from '../pipeline/workspace.ts';
+import { campaignValidationContext } from '../providers/load-campaign-with-providers.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 
 /** A campaign config found in the studio's workspace folder. */
@@ -94,10 +94,7 @@ export class CampaignCatalog {
   /** Reads and validates the campaign's config as `atelier run` would. */
   async load(entry: CampaignEntry): Promise<CampaignLoad> {
     try {
-      const loaded = await loadCampaign(entry.configPath, {
-        stages: stageCatalog(),
-        providers: defaultModelRegistry().providerNames(),
-      });
+      const loaded = await loadCampaign(entry.configPath, campaignValidationContext());
       return { loaded };
     } catch (error) {
       const details = AtelierError.isInstance(error) ? error.details.map((line) => `\n${line}`).join('') : '';

@@ -4,9 +4,9 @@
 // after the jobs in flight, exactly like Ctrl-C in `atelier run`, so it can be resumed.
 import { loadCampaign } from '../config/load-campaign.ts';
 import { AtelierError, describeError } from '../errors.ts';
-import { defaultModelRegistry } from '../models/model-registry.ts';
 import { runCampaign } from '../pipeline/run-campaign.ts';
 import { openWorkspace } from '../pipeline/workspace.ts';
+import { loadCampaignWithProviders } from '../providers/load-campaign-with-providers.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import type { RunProcessMessage, RunProcessRequest } from './run-process-protocol.ts';
 
@@ -22,11 +22,7 @@ async function render(request: Extract<RunProcessRequest, { type: 'start' }>): P
   let runId: string | undefined;
   let projectDirectory: string | undefined;
   try {
-    const registry = defaultModelRegistry();
-    const loaded = await loadCampaign(request.configPath, {
-      stages: stageCatalog(),
-      providers: registry.providerNames(),
-    });
+    const { loaded, registry } = await loadCampaignWithProviders(request.configPath);
     projectDirectory = loaded.projectDirectory;
     const summary = await runCampaign({
       loaded,

@@ -41,11 +41,16 @@ export function registerBenchCommand(program: Command): void {
     .option('--seeds <list>', 'seeds for every shot, e.g. 1..10 or 1,2,3', '1..3')
     .option('--shots <n>', 'only the first n shots', parsePositiveInteger('--shots'))
     .option('--sweep <sizes>', 'compose sizes (long edge) for the resolution sweep', '256,512,1024')
+    .option(
+      '--tiles <sizes>',
+      'upscale tile sizes for the tile sweep (when the pipeline upscales)',
+      '128,256,512',
+    )
     .option('--out <folder>', 'where to write bench.json, bench.md and bench.svg', 'bench-results')
     .action(
       async (
         config: string,
-        options: { models: string; seeds: string; shots?: number; sweep: string; out: string },
+        options: { models: string; seeds: string; shots?: number; sweep: string; tiles: string; out: string },
       ) => {
         const { loaded, registry } = await loadCampaignForCli(config);
         const setups = options.models
@@ -62,6 +67,10 @@ export function registerBenchCommand(program: Command): void {
           seeds: parseSeedList(options.seeds),
           shots: options.shots,
           sweepSizes,
+          sweepTiles: options.tiles
+            .split(',')
+            .filter(Boolean)
+            .map((size) => parsePositiveInteger('--tiles')(size.trim())),
           onProgress: (message) => process.stderr.write(`bench: ${message}\n`),
         });
         const out = resolve(options.out);

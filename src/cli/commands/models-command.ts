@@ -1,13 +1,22 @@
 import type { Command } from 'commander';
 import { builtinModels } from '../../models/builtin/builtin-catalog.ts';
+import { requireModelReference } from '../../models/model-reference.ts';
+import { defaultModelAliases } from '../../providers/model-aliases.ts';
+import { capabilitiesOf, describeCapabilities } from '../../providers/provider-capabilities.ts';
 
 export function registerModelsCommand(program: Command): void {
   program
     .command('models')
-    .description('list the built-in models and the roles they play')
+    .description('list the built-in models and the model aliases with their default routes')
     .action(() => {
       for (const model of builtinModels()) {
         process.stdout.write(`builtin:${model.id}  [${model.roles.join(', ')}]\n    ${model.description}\n`);
+      }
+      process.stdout.write('\naliases (re-route any of them under `aliases:` in atelier.yaml):\n');
+      for (const [alias, route] of Object.entries(defaultModelAliases)) {
+        const reference = requireModelReference(route);
+        const capabilities = capabilitiesOf(reference.provider, reference.modelId);
+        process.stdout.write(`${alias}  ->  ${route}\n    ${describeCapabilities(capabilities)}\n`);
       }
     });
 }

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { executorFor } from '../../execution/executor.ts';
 import { openWorkspace } from '../../pipeline/workspace.ts';
+import { formatSeconds } from '../../providers/provider-failure.ts';
+import { assertModelsAvailable } from '../../providers/provider-registry.ts';
 import { loadCampaignForCli, parsePositiveInteger } from '../campaign-context.ts';
 import { createProgressReporter, formatSummary } from '../run-progress.ts';
 import { storeFromOption } from './worker-command.ts';
@@ -44,7 +46,17 @@ export function registerRunCommand(program: Command): void {
           json?: boolean;
         },
       ) => {
-        const { loaded, registry } = await loadCampaignForCli(config);
+        const { loaded, registry } = await loadCampaignForCli(config, {
+          // A retried provider call is worth a line in the log; the message is already redacted.
+          onAttempt: options.json
+            ? undefined
+            : (event) =>
+                process.stderr.write(
+                  `${event.label}: attempt ${event.attempt} failed (${event.failure?.kind}: ${event.failure?.message}); retrying in ${formatSeconds(event.waitMs ?? 0)}\n`,
+                ),
+        });
+        for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
+        assertModelsAvailable(loaded.campaign, registry);
         const controller = new AbortController();
         const onSignal = () => {
           if (controller.signal.aborted) process.exit(130);

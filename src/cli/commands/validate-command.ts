@@ -15,5 +15,6 @@ export function registerValidateCommand(program: Command): void {
         `${loaded.configPath} is valid: campaign "${campaign.campaign}", ${campaign.shots.length} shots, ${images} images, ` +
           `stages ${campaign.pipeline.stages.map((stage) => stage.name).join(' -> ')}\n`,
       );
+      for (const warning of loaded.warnings) process.stdout.write(`warning: ${warning}\n`);
     });
 }

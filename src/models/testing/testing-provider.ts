@@ -34,6 +34,11 @@ export const testingProvider: ModelProvider = {
   },
 };
 
+/** The testing provider is registered only in processes started with ATELIER_TESTING_PROVIDER=1. */
+export function testingProviderEnabled(): boolean {
+  return process.env.ATELIER_TESTING_PROVIDER === '1';
+}
+
 function latencyOf(modelId: string): number {
   const match = /^fixed-latency-(\d+)ms$/.exec(modelId);
   if (!match)

@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import type { Campaign } from '../../config/campaign-schema.ts';
+import { AtelierError } from '../../errors.ts';
+import { checkProviders, formatProviderChecks, hasBlockingProblem } from '../../providers/provider-doctor.ts';
+import { loadCampaignForCli } from '../campaign-context.ts';
+
+export function registerDoctorCommand(program: Command): void {
+  program
+    .command('doctor')
+    .description(
+      'check the providers a campaign uses: keys present (never printed), base URLs reachable, ComfyUI version and GPU memory',
+    )
+    .argument('[config]', 'atelier.yaml or the folder holding it', '.')
+    .option('--timeout <seconds>', 'how long to wait for each provider', '5')
+    .action(async (config: string, options: { timeout: string }) => {
+      let campaign: Campaign | undefined;
+      try {
+        campaign = (await loadCampaignForCli(config)).loaded.campaign;
+      } catch (error) {
+        if (!(AtelierError.isInstance(error) && error.code === 'CONFIG_NOT_FOUND')) throw error;
+        process.stdout.write('no atelier.yaml here: checking every provider with its default settings\n');
+      }
+      const timeoutMs = Math.max(100, Number(options.timeout) * 1000 || 5000);
+      const checks = await checkProviders({ campaign, timeoutMs });
+      process.stdout.write(`${formatProviderChecks(checks)}\n`);
+      if (hasBlockingProblem(checks)) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,171 @@
+import { createFal } from '@ai-sdk/fal';
+import { createGoogleGenerativeAI } from '@ai-sdk/google';
+import { createOpenAI } from '@ai-sdk/openai';
+import type { ImageModelV3, JSONValue } from '@ai-sdk/provider';
+import { createReplicate } from '@ai-sdk/replicate';
+import type { ModelReference } from '../models/model-reference.ts';
+import { looksLikeRefusal } from './provider-failure.ts';
+import type { CallInspection, ReadExchange, ResponseInspector } from './resilient-image-model.ts';
+
+export interface ProviderConnection {
+  readonly apiKey: string;
+  readonly baseURL: string;
+  readonly fetch: typeof fetch;
+}
+
+/** One AI SDK provider package as Atelier uses it. */
+export interface AiSdkProviderDefinition {
+  readonly name: 'openai' | 'google' | 'fal' | 'replicate';
+  /** The environment variables the package documents for its key, in the order it reads them. */
+  readonly keyVariables: readonly string[];
+  readonly defaultBaseURL: string;
+  /** Whether `@version` in a reference means something to this provider. */
+  readonly versioned: boolean;
+  /** The package's model id for a reference (Replicate pins versions as `owner/model:version`). */
+  providerModelId(reference: ModelReference): string;
+  createModel(connection: ProviderConnection, modelId: string): ImageModelV3;
+  readonly inspect: ResponseInspector;
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+function compact(entries: Record<string, JSONValue | undefined>): Record<string, JSONValue> {
+  return Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined)) as Record<
+    string,
+    JSONValue
+  >;
+}
+
+function firstHeader(exchanges: readonly ReadExchange[], name: string): string | undefined {
+  return exchanges.find((exchange) => exchange.headers[name] !== undefined)?.headers[name];
+}
+
+const inspectOpenai: ResponseInspector = ({ exchanges, result }) => {
+  const images = (result?.providerMetadata?.openai?.images ?? []) as Array<Record<string, JSONValue>>;
+  const revised = images.map((image) => image.revisedPrompt).filter((prompt) => typeof prompt === 'string');
+  return {
+    provenance: compact({
+      revisedPrompt: revised[0],
+      requestId: firstHeader(exchanges, 'x-request-id'),
+      size: images[0]?.size,
+      quality: images[0]?.quality,
+    }),
+  };
+};
+
+const inspectGoogle: ResponseInspector = ({ exchanges }) => {
+  const predictions = exchanges
+    .flatMap((exchange) => (record(exchange.json)?.predictions as unknown[] | undefined) ?? [])
+    .map(record);
+  const filtered = predictions
+    .map((prediction) => prediction?.raiFilteredReason)
+    .filter((reason) => typeof reason === 'string');
+  const images = predictions.filter((prediction) => typeof prediction?.bytesBase64Encoded === 'string');
+  if (filtered.length > 0 && images.length === 0) return { refusal: filtered.join('; ') };
+  return { provenance: compact({ filteredImages: filtered.length > 0 ? filtered.length : undefined }) };
+};
+
+const inspectFal: ResponseInspector = ({ exchanges }) => {
+  for (const exchange of exchanges) {
+    const detail = record(exchange.json)?.detail;
+    if (Array.isArray(detail)) {
+      const refused = detail.map(record).find((item) => item?.type === 'content_policy_violation');
+      if (refused) return { refusal: String(refused.msg ?? 'content policy violation') };
+    }
+  }
+  const body = exchanges
+    .map((exchange) => record(exchange.json))
+    .find((json) => json && ('images' in json || 'image' in json));
+  if (!body) return {};
+  const flags = (body.has_nsfw_concepts ?? body.nsfw_content_detected) as unknown;
+  if (Array.isArray(flags) && flags.length > 0 && flags.every((flag) => flag === true)) {
+    return { refusal: "fal's safety checker flagged the image as NSFW and blanked it" };
+  }
+  const timings = record(body.timings);
+  return {
+    provenance: compact({
+      seed: typeof body.seed === 'number' ? body.seed : undefined,
+      inferenceSeconds: typeof timings?.inference === 'number' ? timings.inference : undefined,
+      requestId: firstHeader(exchanges, 'x-fal-request-id') ?? firstHeader(exchanges, 'x-request-id'),
+    }),
+  };
+};
+
+const inspectReplicate: ResponseInspector = ({ exchanges }) => {
+  const prediction = exchanges
+    .filter((exchange) => exchange.method === 'POST')
+    .map((exchange) => record(exchange.json))
+    .find((json) => json && typeof json.status === 'string');
+  if (!prediction) return {};
+  const status = String(prediction.status);
+  const error = typeof prediction.error === 'string' ? prediction.error : undefined;
+  if (status === 'failed' || status === 'canceled') {
+    const message = `prediction ${status}${error ? `: ${error}` : ''}`;
+    return looksLikeRefusal(message) ? { refusal: message } : { failure: message };
+  }
+  if (status !== 'succeeded' && prediction.output == null) {
+    // Retrying would start (and pay for) a second prediction while the first still runs.
+    return {
+      failure: `prediction ${String(prediction.id)} was still "${status}" when the synchronous wait ended; raise providerOptions.replicate.maxWaitTimeInSeconds`,
+    };
+  }
+  const logs = typeof prediction.logs === 'string' ? prediction.logs : '';
+  const seed = /seed\D{0,3}(\d+)/i.exec(logs)?.[1];
+  const metrics = record(prediction.metrics);
+  const provenance = compact({
+    predictionId: typeof prediction.id === 'string' ? prediction.id : undefined,
+    version: typeof prediction.version === 'string' ? prediction.version : undefined,
+    model: typeof prediction.model === 'string' ? prediction.model : undefined,
+    seed: seed !== undefined ? Number(seed) : undefined,
+    predictSeconds: typeof metrics?.predict_time === 'number' ? metrics.predict_time : undefined,
+  });
+  return { provenance } satisfies CallInspection;
+};
+
+export const aiSdkProviders: Readonly<Record<AiSdkProviderDefinition['name'], AiSdkProviderDefinition>> = {
+  openai: {
+    name: 'openai',
+    keyVariables: ['OPENAI_API_KEY'],
+    defaultBaseURL: 'https://api.openai.com/v1',
+    versioned: false,
+    providerModelId: (reference) => reference.modelId,
+    createModel: ({ apiKey, baseURL, fetch }, modelId) =>
+      createOpenAI({ apiKey, baseURL, fetch }).image(modelId),
+    inspect: inspectOpenai,
+  },
+  google: {
+    name: 'google',
+    keyVariables: ['GOOGLE_GENERATIVE_AI_API_KEY'],
+    defaultBaseURL: 'https://generativelanguage.googleapis.com/v1beta',
+    versioned: false,
+    providerModelId: (reference) => reference.modelId,
+    createModel: ({ apiKey, baseURL, fetch }, modelId) =>
+      createGoogleGenerativeAI({ apiKey, baseURL, fetch }).image(modelId),
+    inspect: inspectGoogle,
+  },
+  fal: {
+    name: 'fal',
+    keyVariables: ['FAL_API_KEY', 'FAL_KEY'],
+    defaultBaseURL: 'https://fal.run',
+    versioned: false,
+    providerModelId: (reference) => reference.modelId,
+    createModel: ({ apiKey, baseURL, fetch }, modelId) =>
+      createFal({ apiKey, baseURL, fetch }).image(modelId),
+    inspect: inspectFal,
+  },
+  replicate: {
+    name: 'replicate',
+    keyVariables: ['REPLICATE_API_TOKEN'],
+    defaultBaseURL: 'https://api.replicate.com/v1',
+    versioned: true,
+    providerModelId: (reference) =>
+      reference.version ? `${reference.modelId}:${reference.version}` : reference.modelId,
+    createModel: ({ apiKey, baseURL, fetch }, modelId) =>
+      createReplicate({ apiToken: apiKey, baseURL, fetch }).image(modelId as `${string}/${string}`),
+    inspect: inspectReplicate,
+  },
+};

@@ -1,0 +1,271 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateImage } from 'ai';
+import sharp from 'sharp';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  FakeComfyui,
+  type FakeComfyuiOptions,
+  imageToImageWorkflow,
+  textToImageWorkflow,
+} from '../../../test/fakes/fake-comfyui.ts';
+import { renderFakePng } from '../../../test/fakes/fake-png.ts';
+import type { ComfyuiSettings } from '../../config/campaign-schema.ts';
+import { AtelierError } from '../../errors.ts';
+import { requireModelReference } from '../../models/model-reference.ts';
+import { sha256 } from '../../util/canonical-json.ts';
+import { generationRecord } from '../generation-record.ts';
+import { createModelRegistry } from '../provider-registry.ts';
+import type { ComfyuiProgress } from './comfyui-client.ts';
+import { ComfyuiImageModel } from './comfyui-image-model.ts';
+import { parseWorkflow } from './comfyui-workflow.ts';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+async function setUp(
+  options: {
+    workflow?: Record<string, unknown>;
+    fake?: FakeComfyuiOptions;
+    settings?: Partial<ComfyuiSettings>;
+  } = {},
+) {
+  const fake = await FakeComfyui.start(options.fake);
+  const directory = await mkdtemp(join(tmpdir(), 'atelier-comfyui-'));
+  cleanups.push(
+    () => fake.close(),
+    () => rm(directory, { recursive: true, force: true }),
+  );
+  const workflowText = JSON.stringify(options.workflow ?? textToImageWorkflow(), null, 2);
+  await writeFile(join(directory, 'workflow.json'), workflowText);
+  const progress: ComfyuiProgress[] = [];
+  const registry = createModelRegistry({
+    projectDirectory: directory,
+    env: {},
+    onProgress: (event) => progress.push(event),
+    providers: {
+      comfyui: {
+        baseURL: fake.baseURL,
+        workflows: { sdxl: 'workflow.json' },
+        defaults: { steps: 20, cfg: 6.5 },
+        retries: 2,
+        retryBaseSeconds: 0.01,
+        timeoutSeconds: 5,
+        ...options.settings,
+      },
+    },
+  });
+  const reference = requireModelReference('comfyui:sdxl');
+  const model = registry.resolveImageModel(reference);
+  return { fake, model, registry, reference, progress, workflowText };
+}
+
+async function failure(promise: Promise<unknown>): Promise<AtelierError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(AtelierError.isInstance(error)).toBe(true);
+    return error as AtelierError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('comfyui provider', () => {
+  it('fills the template, queues it with its client id, follows the websocket, fetches the output', async () => {
+    const { fake, model, progress } = await setUp();
+    const result = await generateImage({
+      model,
+      prompt: 'spring tulips',
+      size: '768x512',
+      seed: 4242,
+      providerOptions: { comfyui: { sampler: 'dpmpp_2m' }, atelier: { negativePrompt: 'blurry, text' } },
+    });
+    expect(fake.prompts).toHaveLength(1);
+    const { graph, clientId } = fake.prompts[0]!;
+    expect(clientId).toMatch(/^atelier-/);
+    expect(graph['3']!.inputs).toMatchObject({
+      seed: 4242,
+      steps: 20,
+      cfg: 6.5,
+      sampler_name: 'dpmpp_2m',
+      scheduler: 'normal',
+      denoise: 1,
+    });
+    expect(graph['5']!.inputs).toMatchObject({ width: 768, height: 512 });
+    expect(graph['6']!.inputs.text).toBe('spring tulips');
+    expect(graph['7']!.inputs.text).toBe('blurry, text');
+    expect(await sharp(result.image.uint8Array).metadata()).toMatchObject({
+      width: 768,
+      height: 512,
+      format: 'png',
+    });
+    expect(progress.map((event) => event.value)).toEqual([1, 2, 3]);
+    expect(progress[0]).toMatchObject({ max: 20, node: '3' });
+    expect(generationRecord(result).details.provider).toMatchObject({
+      provider: 'comfyui',
+      modelId: 'sdxl',
+      seed: 4242,
+      comfyuiVersion: '0.3.40',
+      attempts: 1,
+    });
+    const paths = fake.requests.map((request) => `${request.method} ${request.path}`);
+    expect(paths).toEqual([
+      'GET /system_stats',
+      'POST /prompt',
+      `GET /history/${fake.prompts[0]!.id}`,
+      'GET /view',
+    ]);
+  });
+
+  it('pins the workflow sha256 and the checkpoints it loads in the lock', async () => {
+    const { registry, reference, workflowText } = await setUp({
+      workflow: {
+        ...textToImageWorkflow('sd_xl_base_1.0.safetensors'),
+        '12': { class_type: 'LoraLoader', inputs: { lora_name: 'brand-style.safetensors', model: ['4', 0] } },
+      },
+    });
+    const lock = await registry.lock(reference);
+    expect(lock).toEqual({
+      reference: 'comfyui:sdxl',
+      provider: 'comfyui',
+      modelId: 'sdxl',
+      sha256: sha256(workflowText),
+      extra: {
+        workflow: 'workflow.json',
+        checkpoints: ['brand-style.safetensors', 'sd_xl_base_1.0.safetensors'],
+      },
+    });
+  });
+
+  it('reports validation errors (HTTP 400 node_errors) as one message naming the node, without retrying', async () => {
+    const { fake, model } = await setUp({ workflow: textToImageWorkflow('missing-model.safetensors') });
+    const error = await failure(generateImage({ model, prompt: 'x', size: '512x512', seed: 1 }));
+    expect(error.message).toBe(
+      'comfyui:sdxl failed: ComfyUI rejected the workflow (Prompt outputs failed validation): ' +
+        `node 4 (CheckpointLoaderSimple "Load Checkpoint"): Value not in list: ckpt_name: 'missing-model.safetensors' not in ["sd_xl_base_1.0.safetensors"]`,
+    );
+    expect(fake.requests.filter((request) => request.path === '/prompt')).toHaveLength(1);
+  });
+
+  it('reports an execution error from the websocket naming the node, without retrying', async () => {
+    const { fake, model } = await setUp();
+    fake.inject({ kind: 'execution-error' });
+    const error = await failure(generateImage({ model, prompt: 'x', size: '512x512', seed: 1 }));
+    expect(error.code).toBe('PROVIDER_FAILED');
+    expect(error.message).toBe(
+      'comfyui:sdxl failed: ComfyUI failed at node 3 (KSampler "Main sampler"): torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 20.00 GiB',
+    );
+    expect(fake.prompts).toHaveLength(1);
+  });
+
+  it('uploads the input image for an image-to-image workflow', async () => {
+    const { fake, model } = await setUp({ workflow: imageToImageWorkflow() });
+    const input = await renderFakePng(320, 240, 5);
+    const result = await generateImage({ model, prompt: { text: 'watercolour', images: [input] }, seed: 8 });
+    const uploadName = `atelier/atelier-${sha256(input).slice(0, 16)}.png`;
+    expect(Buffer.from(fake.uploads.get(uploadName)!).equals(Buffer.from(input))).toBe(true);
+    const { graph } = fake.prompts[0]!;
+    expect(graph['10']!.inputs.image).toBe(uploadName);
+    expect(graph['3']!.inputs.denoise).toBe(0.6);
+    expect(await sharp(result.image.uint8Array).metadata()).toMatchObject({ width: 320, height: 240 });
+  });
+
+  it('falls back to polling /history when the websocket is unavailable', async () => {
+    const { fake, model } = await setUp({ fake: { noWebsocket: true } });
+    const result = await generateImage({ model, prompt: 'x', size: '256x256', seed: 3 });
+    expect(fake.executed).toBe(1);
+    expect(generationRecord(result).warnings).toContain(
+      'ComfyUI websocket unavailable: following the prompt by polling /history',
+    );
+  });
+
+  it('finishes a prompt whose websocket events never arrive, through the slow /history poll', async () => {
+    const fake = await FakeComfyui.start({ muteWebsocket: true });
+    cleanups.push(() => fake.close());
+    const model = new ComfyuiImageModel({
+      baseURL: fake.baseURL,
+      name: 'sdxl',
+      workflow: parseWorkflow(new TextEncoder().encode(JSON.stringify(textToImageWorkflow())), 'w.json'),
+      pollIntervalMs: 50,
+    });
+    const result = await model.doGenerate({
+      prompt: 'x',
+      n: 1,
+      size: '128x128',
+      aspectRatio: undefined,
+      seed: 1,
+      files: undefined,
+      mask: undefined,
+      providerOptions: {},
+      abortSignal: AbortSignal.timeout(5000),
+    });
+    expect(result.images).toHaveLength(1);
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('follows back-to-back prompts on one model, each on its own websocket client id', async () => {
+    const { fake, model } = await setUp({ settings: { timeoutSeconds: 3, retries: 0 } });
+    for (let seed = 1; seed <= 4; seed++) await generateImage({ model, prompt: 'x', size: '128x128', seed });
+    expect(fake.executed).toBe(4);
+    expect(new Set(fake.prompts.map((prompt) => prompt.clientId)).size).toBe(4);
+  });
+
+  it('warns before the call when the resolution likely exceeds the GPU memory', async () => {
+    const { model } = await setUp({ fake: { vramBytes: 8 * 1024 ** 3 } });
+    const small = await generateImage({ model, prompt: 'x', size: '512x512', seed: 1 });
+    expect(generationRecord(small).warnings.filter((warning) => warning.includes('out-of-memory'))).toEqual(
+      [],
+    );
+    const large = await generateImage({ model, prompt: 'x', size: '2048x2048', seed: 1 });
+    expect(generationRecord(large).warnings.join('\n')).toMatch(
+      /ComfyUI GPU cuda:0 NVIDIA GeForce RTX 4070 .* has 8\.0 GB; 2048x2048 with sd_xl_base_1\.0\.safetensors likely needs about 16\.\d GB: expect out-of-memory errors/,
+    );
+  });
+
+  it('retries a 500 from /prompt, a hung prompt past the timeout, and an undecodable output', async () => {
+    const { fake, model } = await setUp({ settings: { timeoutSeconds: 0.5, retries: 3 } });
+    fake.inject({ kind: 'status', status: 500 }, { kind: 'hang' }, { kind: 'garbage' });
+    const result = await generateImage({ model, prompt: 'x', size: '256x256', seed: 3 });
+    expect(fake.requests.filter((request) => request.path === '/prompt')).toHaveLength(4);
+    expect(fake.executed).toBe(1);
+    // The hung prompt was taken off the queue when its attempt was abandoned.
+    expect(fake.cancelled).toEqual([fake.prompts[0]!.id]);
+    expect(generationRecord(result).details.provider).toMatchObject({ attempts: 4 });
+  });
+});
+
+describe('comfyui workflow templates', () => {
+  const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+
+  it('rejects an unknown placeholder, naming the node and input', () => {
+    const graph = textToImageWorkflow();
+    graph['6']!.inputs.text = '{{promt}}';
+    expect(() => parseWorkflow(bytes(graph), 'w.json')).toThrow(
+      /node "6" input "text" uses unknown placeholder \{\{promt\}\}: expected one of \{\{prompt\}\}/,
+    );
+  });
+
+  it('explains that an editor-format workflow must be exported in API format', () => {
+    expect(() => parseWorkflow(bytes({ nodes: [], links: [] }), 'w.json')).toThrow(/Save \(API Format\)/);
+  });
+
+  it('knows what the workflow honours from its placeholders', () => {
+    const workflow = parseWorkflow(bytes(imageToImageWorkflow()), 'w.json');
+    expect([...workflow.placeholders].sort()).toEqual(
+      [
+        'cfg',
+        'denoise',
+        'image',
+        'negative_prompt',
+        'prompt',
+        'sampler',
+        'scheduler',
+        'seed',
+        'steps',
+      ].sort(),
+    );
+  });
+});

@@ -1,0 +1,266 @@
+import { isAbsolute, relative, resolve } from 'node:path';
+import type { JSONValue } from '@ai-sdk/provider';
+import {
+  type Campaign,
+  type ComfyuiSettings,
+  type ProviderSettings,
+  type ProvidersConfig,
+  remoteProviderNames,
+} from '../config/campaign-schema.ts';
+import type { LoadedCampaign } from '../config/load-campaign.ts';
+import { AtelierError } from '../errors.ts';
+import type { LockEntry } from '../models/lock-entry.ts';
+import { type ModelReference, requireModelReference } from '../models/model-reference.ts';
+import { builtinProvider, type ModelProvider, ModelRegistry } from '../models/model-registry.ts';
+import { testingProvider, testingProviderEnabled } from '../models/testing/testing-provider.ts';
+import { registerSecret } from '../util/redact-secrets.ts';
+import { type AiSdkProviderDefinition, aiSdkProviders } from './ai-sdk-providers.ts';
+import { recordingFetch } from './call-recorder.ts';
+import type { ComfyuiProgress } from './comfyui/comfyui-client.ts';
+import { ComfyuiImageModel } from './comfyui/comfyui-image-model.ts';
+import { comfyuiCapabilities, readWorkflowFile } from './comfyui/comfyui-workflow.ts';
+import { capabilitiesOf } from './provider-capabilities.ts';
+import { ProviderGate } from './provider-gate.ts';
+import { type AttemptEvent, ResilientImageModel, type ResponseInspector } from './resilient-image-model.ts';
+import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.ts';
+
+/** Every provider name a config may use: the built-ins and the remote providers. */
+export const providerNames: readonly string[] = [
+  'builtin',
+  ...remoteProviderNames,
+  // Worker processes in the scale-out tests and benchmark resolve the fixed-latency model by reference.
+  ...(testingProviderEnabled() ? ['testing'] : []),
+];
+
+export const defaultComfyuiBaseURL = 'http://127.0.0.1:8188';
+/** ComfyUI renders on the user's own GPU: a queue can be long, so a call may take minutes. */
+const comfyuiTimeoutMs = 600_000;
+
+export interface ProviderRegistryOptions {
+  /** The config's `providers` section. */
+  readonly providers?: ProvidersConfig;
+  /** Where relative paths in the config (ComfyUI workflows) are resolved. */
+  readonly projectDirectory: string;
+  /** Where keys are read from (default `process.env`). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** The fetch the provider packages use (default the global one). */
+  readonly fetch?: typeof fetch;
+  /** Told about every failed attempt before it is retried. */
+  readonly onAttempt?: (event: AttemptEvent) => void;
+  /** ComfyUI sampling progress from its websocket. */
+  readonly onProgress?: (progress: ComfyuiProgress) => void;
+}
+
+/** The retry policy a provider's config section asks for. */
+export function retryPolicyFor(
+  settings: ProviderSettings | undefined,
+  defaults: RetryPolicy = defaultRetryPolicy,
+): RetryPolicy {
+  const seconds = (value: number | undefined, fallback: number) =>
+    value === undefined ? fallback : value * 1000;
+  return {
+    retries: settings?.retries ?? defaults.retries,
+    baseDelayMs: seconds(settings?.retryBaseSeconds, defaults.baseDelayMs),
+    maxDelayMs: seconds(settings?.maxRetryWaitSeconds, defaults.maxDelayMs),
+    timeoutMs: seconds(settings?.timeoutSeconds, defaults.timeoutMs),
+  };
+}
+
+/** The environment variable a provider's key is read from, and the key if it is set. */
+export function providerKey(
+  keyVariables: readonly string[],
+  settings: ProviderSettings | undefined,
+  env: NodeJS.ProcessEnv,
+): { variable: string; value: string | undefined } {
+  const candidates = settings?.apiKeyEnv ? [settings.apiKeyEnv] : keyVariables;
+  const found = candidates.find((name) => env[name] !== undefined && env[name] !== '');
+  return { variable: found ?? candidates[0]!, value: found ? env[found] : undefined };
+}
+
+function priceFor(settings: ProviderSettings | undefined, reference: ModelReference): number | undefined {
+  const prices = settings?.prices;
+  if (!prices) return undefined;
+  return (
+    (reference.version ? prices[`${reference.modelId}@${reference.version}`] : undefined) ??
+    prices[reference.modelId]
+  );
+}
+
+function rejectVersion(reference: ModelReference, provider: string): void {
+  if (reference.version) {
+    throw new AtelierError(
+      'MODEL_UNAVAILABLE',
+      `"${reference.raw}": ${provider} models have no @version; name a dated snapshot in the model id instead`,
+    );
+  }
+}
+
+function aiSdkModelProvider(
+  definition: AiSdkProviderDefinition,
+  options: ProviderRegistryOptions,
+): ModelProvider {
+  const settings = options.providers?.[definition.name];
+  const gate = new ProviderGate({
+    concurrency: settings?.concurrency,
+    requestsPerMinute: settings?.requestsPerMinute,
+  });
+  const fetch = recordingFetch(options.fetch);
+  return {
+    name: definition.name,
+    async lock(reference): Promise<LockEntry> {
+      if (!definition.versioned) rejectVersion(reference, definition.name);
+      return {
+        reference: reference.raw,
+        provider: definition.name,
+        modelId: reference.modelId,
+        ...(reference.version ? { version: reference.version } : {}),
+      };
+    },
+    create(reference) {
+      if (!definition.versioned) rejectVersion(reference, definition.name);
+      const key = providerKey(definition.keyVariables, settings, options.env ?? process.env);
+      if (!key.value) {
+        throw new AtelierError(
+          'MODEL_UNAVAILABLE',
+          `${definition.name} needs an API key for "${reference.raw}": set ${key.variable} in the environment`,
+        );
+      }
+      registerSecret(key.value);
+      const inner = definition.createModel(
+        { apiKey: key.value, baseURL: settings?.baseURL ?? definition.defaultBaseURL, fetch },
+        definition.providerModelId(reference),
+      );
+      return new ResilientImageModel(inner, {
+        capabilities: capabilitiesOf(definition.name, reference.modelId),
+        gate,
+        policy: retryPolicyFor(settings),
+        inspect: definition.inspect,
+        priceUsd: priceFor(settings, reference),
+        keyVariable: key.variable,
+        onAttempt: options.onAttempt,
+      });
+    },
+  };
+}
+
+/** The workflow file a `comfyui:<name>` reference renders with. */
+export function comfyuiWorkflowPath(
+  reference: Pick<ModelReference, 'modelId' | 'raw'>,
+  settings: ComfyuiSettings | undefined,
+  projectDirectory: string,
+): string {
+  const configured = settings?.workflows?.[reference.modelId];
+  const path = configured ?? (reference.modelId.endsWith('.json') ? reference.modelId : undefined);
+  if (!path) {
+    const known = Object.keys(settings?.workflows ?? {});
+    throw new AtelierError(
+      'MODEL_UNAVAILABLE',
+      `"${reference.raw}": no ComfyUI workflow named "${reference.modelId}": expected one of providers.comfyui.workflows (${known.length > 0 ? known.join(', ') : 'none configured'}) or a path ending in .json`,
+    );
+  }
+  return isAbsolute(path) ? path : resolve(projectDirectory, path);
+}
+
+const inspectComfyui: ResponseInspector = ({ result }) => {
+  const first = (result?.providerMetadata?.comfyui?.images ?? [])[0] as Record<string, JSONValue> | undefined;
+  if (!first) return {};
+  const { promptId, seed, comfyuiVersion, workflowSha256 } = first;
+  return {
+    provenance: Object.fromEntries(
+      Object.entries({ promptId, seed, comfyuiVersion, workflowSha256 }).filter(
+        ([, value]) => value !== undefined,
+      ),
+    ) as Record<string, JSONValue>,
+  };
+};
+
+function comfyuiModelProvider(options: ProviderRegistryOptions): ModelProvider {
+  const settings = options.providers?.comfyui;
+  const gate = new ProviderGate({
+    concurrency: settings?.concurrency ?? 1,
+    requestsPerMinute: settings?.requestsPerMinute,
+  });
+  return {
+    name: 'comfyui',
+    async lock(reference): Promise<LockEntry> {
+      rejectVersion(reference, 'comfyui');
+      const path = comfyuiWorkflowPath(reference, settings, options.projectDirectory);
+      const workflow = readWorkflowFile(path);
+      return {
+        reference: reference.raw,
+        provider: 'comfyui',
+        modelId: reference.modelId,
+        sha256: workflow.sha256,
+        extra: { workflow: relative(options.projectDirectory, path), checkpoints: [...workflow.checkpoints] },
+      };
+    },
+    create(reference) {
+      rejectVersion(reference, 'comfyui');
+      const workflow = readWorkflowFile(comfyuiWorkflowPath(reference, settings, options.projectDirectory));
+      const token = settings?.apiKeyEnv ? (options.env ?? process.env)[settings.apiKeyEnv] : undefined;
+      registerSecret(token);
+      const inner = new ComfyuiImageModel({
+        baseURL: settings?.baseURL ?? defaultComfyuiBaseURL,
+        name: reference.modelId,
+        workflow,
+        defaults: settings?.defaults,
+        token,
+        fetch: options.fetch,
+        onProgress: options.onProgress,
+      });
+      return new ResilientImageModel(inner, {
+        capabilities: comfyuiCapabilities(workflow, `comfyui:${reference.modelId}`),
+        gate,
+        policy: retryPolicyFor(settings, { ...defaultRetryPolicy, timeoutMs: comfyuiTimeoutMs }),
+        inspect: inspectComfyui,
+        priceUsd: priceFor(settings, reference),
+        keyVariable: settings?.apiKeyEnv,
+        onAttempt: options.onAttempt,
+      });
+    },
+  };
+}
+
+/**
+ * A model registry with the built-ins and every remote provider, configured from the config's
+ * `providers` section: base URLs, key variables, concurrency and rate limits, retries,
+ * timeouts and prices. Keys are read when a model is created (run start), never at import.
+ *
+ * @example
+ * const registry = createModelRegistry({ providers: campaign.providers, projectDirectory });
+ * const { model } = registry.resolve(requireModelReference('fal:fal-ai/fast-sdxl'));
+ */
+export function createModelRegistry(options: ProviderRegistryOptions): ModelRegistry {
+  // Warnings go to each image's manifest and the run summary; the SDK's console copy is noise
+  // (and would tear the progress bar). A caller that set its own logger keeps it.
+  const global = globalThis as { AI_SDK_LOG_WARNINGS?: unknown };
+  global.AI_SDK_LOG_WARNINGS ??= false;
+  return new ModelRegistry([
+    builtinProvider,
+    ...Object.values(aiSdkProviders).map((definition) => aiSdkModelProvider(definition, options)),
+    comfyuiModelProvider(options),
+    ...(testingProviderEnabled() ? [testingProvider] : []),
+  ]);
+}
+
+/**
+ * Creates every bound model once, so a missing key or workflow stops a command before it
+ * records a run or calls anything.
+ */
+export function assertModelsAvailable(campaign: Pick<Campaign, 'models'>, registry: ModelRegistry): void {
+  for (const raw of Object.values(campaign.models)) {
+    if (raw !== undefined) registry.resolve(requireModelReference(raw));
+  }
+}
+
+/** The registry a loaded campaign's own config describes. */
+export function modelRegistryForCampaign(
+  loaded: Pick<LoadedCampaign, 'campaign' | 'projectDirectory'>,
+  options: Omit<ProviderRegistryOptions, 'providers' | 'projectDirectory'> = {},
+): ModelRegistry {
+  return createModelRegistry({
+    ...options,
+    providers: loaded.campaign.providers,
+    projectDirectory: loaded.projectDirectory,
+  });
+}

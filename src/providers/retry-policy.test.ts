@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelay, retryAfterMs } from './retry-policy.ts';
+
+describe('retry policy', () => {
+  it('doubles the backoff per retry, caps it, and jitters the upper half', () => {
+    const policy = { baseDelayMs: 100, maxDelayMs: 1000 };
+    expect([0, 1, 2, 3, 4].map((retry) => backoffDelay(retry, policy, () => 0))).toEqual([
+      50, 100, 200, 400, 500,
+    ]);
+    expect(backoffDelay(2, policy, () => 1)).toBe(400);
+    expect(backoffDelay(2, policy, () => 0.5)).toBe(300);
+  });
+
+  it('reads retry-after-ms, retry-after seconds and retry-after dates', () => {
+    expect(retryAfterMs({ 'retry-after-ms': '250' })).toBe(250);
+    expect(retryAfterMs({ 'Retry-After': '2' })).toBe(2000);
+    expect(retryAfterMs({ 'retry-after': '0.5' })).toBe(500);
+    const now = Date.parse('2025-01-01T00:00:00Z');
+    expect(retryAfterMs({ 'retry-after': 'Wed, 01 Jan 2025 00:00:03 GMT' }, now)).toBe(3000);
+    expect(retryAfterMs({ 'retry-after': 'soon' })).toBeUndefined();
+    expect(retryAfterMs({})).toBeUndefined();
+    expect(retryAfterMs(undefined)).toBeUndefined();
+  });
+});

@@ -1,0 +1,63 @@
+/**
+ * When to try a failed provider call again. The AI SDK's own `generateImage` retries too
+ * (`maxRetries`, default 2: exponential backoff from 2 s without jitter, Retry-After honoured
+ * below 60 s, only `APICallError`s marked retryable). Atelier retries at the provider level
+ * instead, because it also needs a per-call timeout, jitter (many shots hit a provider at
+ * once), retries for undecodable images, and limits set per provider in the config. Errors
+ * leaving an Atelier provider model are never `APICallError`s, so the SDK does not retry
+ * them a second time.
+ */
+export interface RetryPolicy {
+  /** Extra attempts after the first. */
+  readonly retries: number;
+  /** First backoff in ms; doubles on each retry. */
+  readonly baseDelayMs: number;
+  /** Longest wait before a retry; a Retry-After beyond it fails the call instead of waiting. */
+  readonly maxDelayMs: number;
+  /** Longest a single attempt may take. */
+  readonly timeoutMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  retries: 3,
+  baseDelayMs: 1000,
+  maxDelayMs: 60_000,
+  timeoutMs: 120_000,
+};
+
+/**
+ * Exponential backoff with "equal jitter": half the delay is fixed, half random, so calls that
+ * failed together do not retry together.
+ *
+ * @example backoffDelay(2, { baseDelayMs: 100, maxDelayMs: 10_000 }, () => 0) // 200
+ */
+export function backoffDelay(
+  retryIndex: number,
+  policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retryIndex);
+  return ceiling / 2 + random() * (ceiling / 2);
+}
+
+/**
+ * How long the server asked us to wait, from `retry-after-ms` (OpenAI) or `retry-after`
+ * (seconds or an HTTP date), as the AI SDK reads them. Undefined when it did not say.
+ */
+export function retryAfterMs(
+  headers: Record<string, string> | undefined,
+  now: number = Date.now(),
+): number | undefined {
+  if (!headers) return undefined;
+  const lower = Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]),
+  );
+  const milliseconds = Number.parseFloat(lower['retry-after-ms'] ?? '');
+  if (Number.isFinite(milliseconds) && milliseconds >= 0) return milliseconds;
+  const value = lower['retry-after'];
+  if (value === undefined) return undefined;
+  const seconds = Number.parseFloat(value);
+  if (/^\s*\d+(\.\d+)?\s*$/.test(value) && Number.isFinite(seconds)) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
