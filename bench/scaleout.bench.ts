@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadCampaign } from '../src/config/load-campaign.ts';
-import { BullmqExecutor } from '../src/execution/executor.ts';
+import { BullmqExecutor } from '../src/execution/bullmq-executor.ts';
 import { builtinProvider, ModelRegistry } from '../src/models/model-registry.ts';
 import { testingProvider } from '../src/models/testing/testing-provider.ts';
 import { stageCatalog } from '../src/stages/stage-catalog.ts';

@@ -13,7 +13,8 @@ import {
 import type { ModelRegistry } from '../models/model-registry.ts';
 import { openWorkspace, type Workspace } from '../pipeline/workspace.ts';
 import { S3ArtifactStore } from '../store/s3-artifact-store.ts';
-import { BullmqExecutor, EmbeddedExecutor, type Executor } from './executor.ts';
+import { BullmqExecutor } from './bullmq-executor.ts';
+import { EmbeddedExecutor, type Executor } from './executor.ts';
 import { startQueueWorker } from './queue-worker.ts';
 
 let redis: TestRedis;

@@ -1,6 +1,5 @@
 import { type RunCampaignOptions, runCampaign } from '../pipeline/run-campaign.ts';
 import type { RunSummary } from '../pipeline/run-events.ts';
-import { BullmqDispatcher } from './bullmq-dispatcher.ts';
 
 /**
  * Runs a campaign. Every executor keeps the run's ledger, manifests, run.json and report in the
@@ -21,25 +20,10 @@ export class EmbeddedExecutor implements Executor {
   async close(): Promise<void> {}
 }
 
-/** Stage jobs go to BullMQ queues on Redis and are computed by `atelier worker` processes. */
-export class BullmqExecutor implements Executor {
-  readonly kind = 'bullmq';
-  private readonly dispatcher: BullmqDispatcher;
-
-  constructor(readonly url: string) {
-    this.dispatcher = new BullmqDispatcher(url);
-  }
-
-  run(options: RunCampaignOptions): Promise<RunSummary> {
-    return runCampaign({ ...options, dispatcher: this.dispatcher });
-  }
-
-  close(): Promise<void> {
-    return this.dispatcher.close();
-  }
-}
-
 /** The executor for `--queue`: BullMQ when a `redis://` URL is given, embedded otherwise. */
-export function executorFor(queue: string | undefined): Executor {
-  return queue ? new BullmqExecutor(queue) : new EmbeddedExecutor();
+export async function executorFor(queue: string | undefined): Promise<Executor> {
+  if (!queue) return new EmbeddedExecutor();
+  // Loaded on demand: BullMQ and ioredis cost a local run's start-up time for nothing.
+  const { BullmqExecutor } = await import('./bullmq-executor.ts');
+  return new BullmqExecutor(queue);
 }

@@ -11,7 +11,7 @@ import {
   type TempProject,
 } from '../../test/helpers/temp-project.ts';
 import { stateDirectoryOf } from '../pipeline/workspace.ts';
-import { BullmqExecutor } from './executor.ts';
+import { BullmqExecutor } from './bullmq-executor.ts';
 import { allQueueRoles, bullConnection, queueNameFor } from './queue-keys.ts';
 import { startQueueWorker } from './queue-worker.ts';
 

@@ -11,7 +11,7 @@ import { builtinProvider, ModelRegistry } from '../models/model-registry.ts';
 import { type LoggedCall, testingProvider } from '../models/testing/testing-provider.ts';
 import { openWorkspace } from '../pipeline/workspace.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
-import { BullmqExecutor } from './executor.ts';
+import { BullmqExecutor } from './bullmq-executor.ts';
 
 let redis: TestRedis;
 const workers: WorkerProcess[] = [];

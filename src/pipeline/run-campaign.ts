@@ -49,6 +49,8 @@ export interface RunCampaignOptions {
 
 /** Edge of the previews in report.html. */
 const reportPreviewSize = 320;
+/** Previews the contact sheet is made from (its largest tile is 256 px). */
+const contactSheetPreviewSize = 512;
 
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -141,7 +143,8 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
           setReports.chainFinished(chain, outcome);
           const label = `${chain.shot.id} · ${chain.seed}`;
           if (outcome.status === 'succeeded' && outcome.master)
-            sheet.add(index, label, workspace.store.get(outcome.master.sha256));
+            // From the preview cache: a re-run's sheet needs no full-size decode.
+            sheet.add(index, label, workspace.thumbnails.get(outcome.master.sha256, contactSheetPreviewSize));
           else if (outcome.status === 'failed') sheet.addFailure(index, label, outcome.failure.reason);
           return outcome;
         }),

@@ -67,8 +67,8 @@ export function registerRunCommand(program: Command): void {
         };
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
-        const executor = executorFor(options.queue);
-        const remote = options.store ? storeFromOption(options.store) : undefined;
+        const executor = await executorFor(options.queue);
+        const remote = options.store ? await storeFromOption(options.store) : undefined;
         const workspace = remote ? openWorkspace(loaded.projectDirectory, { remote }) : undefined;
         const summary = await executor.run({
           workspace,

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { parseInFlightLimits, parseRateLimits } from '../../execution/fleet-rate-limit.ts';
 import { allQueueRoles } from '../../execution/queue-keys.ts';
-import { startQueueWorker } from '../../execution/queue-worker.ts';
 import { type ArtifactStore, FileArtifactStore } from '../../store/artifact-store.ts';
-import { s3StoreFromUrl } from '../../store/s3-artifact-store.ts';
 import { parsePositiveInteger } from '../campaign-context.ts';
 
 export function registerWorkerCommand(program: Command): void {
@@ -45,6 +43,7 @@ export function registerWorkerCommand(program: Command): void {
           ?.split(',')
           .map((role) => role.trim())
           .filter(Boolean);
+        const { startQueueWorker } = await import('../../execution/queue-worker.ts');
         const worker = await startQueueWorker({
           url: options.queue,
           roles,
@@ -52,7 +51,7 @@ export function registerWorkerCommand(program: Command): void {
           lockMs: options.lockMs,
           rateLimits: options.rateLimit ? parseRateLimits(options.rateLimit) : undefined,
           inFlightLimits: options.maxInFlight ? parseInFlightLimits(options.maxInFlight) : undefined,
-          store: options.store ? storeFromOption(options.store) : undefined,
+          store: options.store ? await storeFromOption(options.store) : undefined,
           onJob: (event) =>
             process.stderr.write(
               `${event.queue} ${event.jobId.slice(0, 12)} ${event.outcome} ${Math.round(event.ms)} ms\n`,
@@ -71,6 +70,9 @@ export function registerWorkerCommand(program: Command): void {
 }
 
 /** A folder path, or an `s3://` URL for workers that share no filesystem. */
-export function storeFromOption(value: string): ArtifactStore {
-  return value.startsWith('s3://') ? s3StoreFromUrl(value) : new FileArtifactStore(value);
+export async function storeFromOption(value: string): Promise<ArtifactStore> {
+  if (!value.startsWith('s3://')) return new FileArtifactStore(value);
+  // Loaded on demand: the AWS SDK is heavy and only S3 users need it.
+  const { s3StoreFromUrl } = await import('../../store/s3-artifact-store.ts');
+  return s3StoreFromUrl(value);
 }
