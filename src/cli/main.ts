@@ -53,6 +53,10 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream = proc
   return 1;
 }
 
+// Model warnings are recorded in each manifest and printed in the run summary; the AI SDK's own
+// console logging would only break into the progress bar.
+(globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
+
 try {
   await createProgram().parseAsync(process.argv);
 } catch (error) {

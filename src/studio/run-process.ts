@@ -16,6 +16,9 @@ const send = (message: RunProcessMessage) =>
     process.send(message, undefined, {}, () => resolve());
   });
 
+// Warnings reach the studio through manifests and the run summary, not the console.
+(globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
+
 const controller = new AbortController();
 
 async function render(request: Extract<RunProcessRequest, { type: 'start' }>): Promise<void> {
