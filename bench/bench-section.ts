@@ -1,3 +1,5 @@
+import { percentile as nearestRank } from '../src/util/percentile.ts';
+
 /** One section of the benchmark report: a titled table, with notes under it. */
 export interface BenchSection {
   title: string;
@@ -5,11 +7,9 @@ export interface BenchSection {
   notes?: string[];
 }
 
-/** The value below which `fraction` of the sorted samples lie (nearest rank). */
+/** The value below which `fraction` of the samples lie (nearest rank); NaN for no samples. */
 export function percentile(samples: readonly number[], fraction: number): number {
-  if (samples.length === 0) return Number.NaN;
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))]!;
+  return nearestRank(samples, fraction) ?? Number.NaN;
 }
 
 export function median(samples: readonly number[]): number {

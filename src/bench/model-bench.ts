@@ -10,6 +10,7 @@ import type { ModelRegistry } from '../models/model-registry.ts';
 import { runCampaign } from '../pipeline/run-campaign.ts';
 import { openWorkspace } from '../pipeline/workspace.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
+import { percentile } from '../util/percentile.ts';
 import type { BenchResult } from './bench-schema.ts';
 
 /** One model setup to measure: a label and the roles it rebinds. */
@@ -105,9 +106,7 @@ async function withPeakMemory<T>(
 }
 
 function quantile(values: number[], fraction: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))]!;
+  return percentile(values, fraction) ?? 0;
 }
 
 /** The campaign's own text with roles rebound, seeds replaced and shots trimmed. */

@@ -428,10 +428,6 @@ export class Ledger {
       .prepare('INSERT OR REPLACE INTO cache (key, stage, result_json, created_at) VALUES (?, ?, ?, ?)')
       .run(key, stage, JSON.stringify(result), new Date().toISOString());
   }
-
-  forgetCached(key: string): void {
-    this.database.prepare('DELETE FROM cache WHERE key = ?').run(key);
-  }
 }
 
 /** `shotId#seedIndex`: how a chain (one image of a shot) is keyed across runs. */

@@ -42,7 +42,7 @@ export type ChainOutcome =
     };
 
 type JobOutcome =
-  | { kind: 'ok'; outputs: StoredOutput[]; paths: string[] }
+  | { kind: 'ok'; outputs: StoredOutput[]; paths: string[]; primaryBytes: Uint8Array | undefined }
   | { kind: 'rejected'; reason: string; reroll: boolean }
   | { kind: 'failed'; reason: string }
   | { kind: 'interrupted' };
@@ -138,9 +138,9 @@ export class StageJobRunner {
         }
         const primary = outcome.outputs.find((output) => output.primary);
         if (primary) {
-          const bytes = await this.options.workspace.store.get(primary.sha256);
+          // The bytes were read (and checked against their address) to materialise the file.
           input = {
-            bytes: bytes!,
+            bytes: outcome.primaryBytes!,
             mediaType: primary.mediaType,
             width: primary.width,
             height: primary.height,
@@ -338,9 +338,11 @@ export class StageJobRunner {
     if (record.rejected) return { kind: 'rejected', ...record.rejected };
     const directory = chainDirectory(this.options.runDir, chain.shot.id, chain.seed, base.attempt);
     const paths: string[] = [];
+    let primaryBytes: Uint8Array | undefined;
     for (const output of record.outputs) {
       const bytes = await this.options.workspace.store.get(output.sha256);
       if (!bytes) return { kind: 'failed', reason: `artifact ${output.sha256} vanished from the store` };
+      if (output.primary) primaryBytes = bytes;
       const path = join(directory, outputFileName(job.stageIndex, base.stage, output.name, output.mediaType));
       await writeFileAtomic(path, bytes, { durable: false });
       const manifest = {
@@ -375,6 +377,6 @@ export class StageJobRunner {
       paths.push(path);
     }
     this.options.onOutputs?.(record.outputs);
-    return { kind: 'ok', outputs: record.outputs, paths };
+    return { kind: 'ok', outputs: record.outputs, paths, primaryBytes };
   }
 }

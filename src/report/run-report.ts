@@ -5,6 +5,7 @@ import type { JobRecord } from '../ledger/ledger.ts';
 import type { Lockfile } from '../lock/lockfile.ts';
 import { chainViews } from '../pipeline/chain-view.ts';
 import type { RunSummary } from '../pipeline/run-events.ts';
+import { percentile } from '../util/percentile.ts';
 import { barChartSvg } from './bar-chart.ts';
 import { dataUri, detailFacts, escapeHtml } from './html.ts';
 
@@ -178,8 +179,6 @@ function colourSection(colour: ColourReport): string {
 function medianDuration(jobs: readonly JobRecord[], stage: string, fraction: number): number {
   const durations = jobs
     .filter((job) => job.stage === stage && job.status === 'done' && !job.cacheHit && job.durationMs !== null)
-    .map((job) => job.durationMs!)
-    .sort((a, b) => a - b);
-  if (durations.length === 0) return 0;
-  return durations[Math.min(durations.length - 1, Math.max(0, Math.ceil(fraction * durations.length) - 1))]!;
+    .map((job) => job.durationMs!);
+  return percentile(durations, fraction) ?? 0;
 }

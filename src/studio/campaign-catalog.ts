@@ -5,7 +5,6 @@ import { configFileName, type LoadedCampaign, loadCampaign } from '../config/loa
 import { AtelierError, describeError } from '../errors.ts';
 import { openWorkspace, stateDirectoryOf, type Workspace } from '../pipeline/workspace.ts';
 import { campaignValidationContext } from '../providers/load-campaign-with-providers.ts';
-import { stageCatalog } from '../stages/stage-catalog.ts';
 
 /** A campaign config found in the studio's workspace folder. */
 export interface CampaignEntry {

@@ -2,12 +2,10 @@
 // server. The studio sends one `start` message over IPC; this process sends back every run
 // event, then `done` or `error`, and exits. `stop` (or the studio going away) stops the run
 // after the jobs in flight, exactly like Ctrl-C in `atelier run`, so it can be resumed.
-import { loadCampaign } from '../config/load-campaign.ts';
 import { AtelierError, describeError } from '../errors.ts';
 import { runCampaign } from '../pipeline/run-campaign.ts';
 import { openWorkspace } from '../pipeline/workspace.ts';
 import { loadCampaignWithProviders } from '../providers/load-campaign-with-providers.ts';
-import { stageCatalog } from '../stages/stage-catalog.ts';
 import type { RunProcessMessage, RunProcessRequest } from './run-process-protocol.ts';
 
 const send = (message: RunProcessMessage) =>

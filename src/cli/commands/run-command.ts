@@ -20,7 +20,7 @@ export function registerRunCommand(program: Command): void {
     .option('--no-cache', 're-render every job instead of reusing cached results')
     .option(
       '--concurrency <n>',
-      'images rendered at once (default: cores)',
+      'model calls in flight per role (default: cores)',
       parsePositiveInteger('--concurrency'),
     )
     .option(
