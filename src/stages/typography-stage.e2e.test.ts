@@ -8,7 +8,7 @@ import { defaultModelRegistry, type ModelProvider, type ModelRegistry } from '..
 import { runCampaign } from '../pipeline/run-campaign.ts';
 import type { RunEvent } from '../pipeline/run-events.ts';
 import { openWorkspace } from '../pipeline/workspace.ts';
-import { TesseractOcrModel } from '../typography/tesseract-ocr-model.ts';
+import { TesseractOcrModel } from '../models/builtin/tesseract/tesseract-ocr-model.ts';
 import { LetteringImageModel } from '../typography/testing/lettering-image-model.ts';
 import { stageCatalog } from './stage-catalog.ts';
 

@@ -4,7 +4,7 @@ import {
   englishTrainedDataFile,
   TesseractOcrModel,
   tesseractCorePackageFile,
-} from '../../typography/tesseract-ocr-model.ts';
+} from './tesseract/tesseract-ocr-model.ts';
 import { sha256 } from '../../util/canonical-json.ts';
 import type { RoleModel } from '../ocr-model.ts';
 import { DraftImageModel } from './draft/draft-image-model.ts';
@@ -117,8 +117,8 @@ registerBuiltinModel({
     sha256: await hashFiles([
       englishTrainedDataFile(),
       tesseractCorePackageFile(),
-      new URL('../../typography/tesseract-ocr-model.ts', import.meta.url),
-      new URL('../../typography/worker-pool.ts', import.meta.url),
+      new URL('./tesseract/tesseract-ocr-model.ts', import.meta.url),
+      new URL('./tesseract/worker-pool.ts', import.meta.url),
     ]),
   }),
 });

@@ -11,7 +11,7 @@ import type {
   OcrModelV1,
   OcrPolarity,
   OcrWord,
-} from '../models/ocr-model.ts';
+} from '../../ocr-model.ts';
 import { WorkerPool, type WorkerPoolStats } from './worker-pool.ts';
 
 const require = createRequire(import.meta.url);
