@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadCampaign } from '../src/config/load-campaign.ts';
-import { BullmqExecutor } from '../src/execution/bullmq-executor.ts';
+import { BullmqDispatcher } from '../src/execution/bullmq-dispatcher.ts';
 import { builtinProvider, ModelRegistry } from '../src/models/model-registry.ts';
 import { testingProvider } from '../src/models/testing/testing-provider.ts';
+import { runCampaign } from '../src/pipeline/run-campaign.ts';
 import { stageCatalog } from '../src/stages/stage-catalog.ts';
 import { startTestRedis } from '../test/helpers/redis-server.ts';
 import { startWorkers, stopWorkers, type WorkerProcess } from '../test/helpers/worker-processes.ts';
@@ -21,7 +22,7 @@ const repeats = 3;
 
 async function timedRun(url: string): Promise<number> {
   const directory = await mkdtemp(join(tmpdir(), 'atelier-bench-'));
-  const executor = new BullmqExecutor(url);
+  const dispatcher = new BullmqDispatcher(url);
   try {
     const configPath = join(directory, 'atelier.yaml');
     await writeFile(
@@ -43,13 +44,13 @@ async function timedRun(url: string): Promise<number> {
       providers: registry.providerNames(),
     });
     const started = performance.now();
-    const summary = await executor.run({ loaded, registry });
+    const summary = await runCampaign({ dispatcher, loaded, registry });
     const elapsed = performance.now() - started;
     if (summary.computedJobs !== jobs)
       throw new Error(`expected ${jobs} computed jobs, got ${summary.computedJobs}`);
     return elapsed;
   } finally {
-    await executor.close();
+    await dispatcher.close();
     await rm(directory, { recursive: true, force: true });
   }
 }

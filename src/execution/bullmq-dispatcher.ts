@@ -1,9 +1,14 @@
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { CachedResult } from '../ledger/ledger.ts';
+import type {
+  DispatchedRun,
+  DispatchOptions,
+  StageJobDispatcher,
+  StageJobRequest,
+} from '../pipeline/stage-job-dispatcher.ts';
 import { hashOf } from '../util/canonical-json.ts';
 import { bullConnection, type QueueRunContext, queueNameFor, runContextKey } from './queue-keys.ts';
-import type { StageJobDispatcher, StageJobRequest } from './stage-job-dispatcher.ts';
 
 /** What a worker hands back: a result to record, or the stage's failure reason. */
 export type StageJobReply = { record: CachedResult } | { failed: string };
@@ -14,6 +19,7 @@ export type StageJobReply = { record: CachedResult } | { failed: string };
  * running or recently finished joins it instead of adding a second one.
  */
 export class BullmqDispatcher implements StageJobDispatcher {
+  readonly inProcess = false;
   private readonly queues = new Map<string, { queue: Queue; events: QueueEvents; ready: Promise<unknown> }>();
   private readonly redis: Redis;
   private readonly storeRoots = new Map<string, string>();
@@ -23,12 +29,23 @@ export class BullmqDispatcher implements StageJobDispatcher {
   }
 
   /** Publishes what every job of the run shares (campaign, lock, store) before its jobs. */
-  async openRun(runId: string, context: QueueRunContext): Promise<void> {
-    this.storeRoots.set(runId, context.storeRoot);
-    await this.redis.set(runContextKey(runId), JSON.stringify(context), 'EX', 7 * 24 * 3600);
+  async openRun(run: DispatchedRun): Promise<void> {
+    const context: QueueRunContext = {
+      campaign: run.campaign,
+      lock: run.lock,
+      storeRoot: run.storeRoot,
+      projectDirectory: run.projectDirectory,
+    };
+    this.storeRoots.set(run.runId, context.storeRoot);
+    await this.redis.set(runContextKey(run.runId), JSON.stringify(context), 'EX', 7 * 24 * 3600);
   }
 
-  async dispatch(request: StageJobRequest, signal: AbortSignal | undefined): Promise<CachedResult> {
+  async closeRun(runId: string): Promise<void> {
+    this.storeRoots.delete(runId);
+  }
+
+  async dispatch(request: StageJobRequest, options: DispatchOptions = {}): Promise<CachedResult> {
+    const { signal } = options;
     const { queue, events, ready } = this.queueFor(request.role);
     // Without the listener in place first, a fast worker's "completed" event could be missed.
     await ready;
@@ -48,15 +65,7 @@ export class BullmqDispatcher implements StageJobDispatcher {
       removeOnFail: { age: 3600 },
     });
     const finished = job.waitUntilFinished(events) as Promise<StageJobReply>;
-    const reply = signal
-      ? await Promise.race([
-          finished,
-          new Promise<never>((_, reject) => {
-            if (signal.aborted) reject(new Error('interrupted'));
-            signal.addEventListener('abort', () => reject(new Error('interrupted')), { once: true });
-          }),
-        ])
-      : await finished;
+    const reply = signal ? await untilAborted(finished, signal) : await finished;
     if ('failed' in reply) throw new Error(reply.failed);
     return reply.record;
   }
@@ -82,5 +91,41 @@ export class BullmqDispatcher implements StageJobDispatcher {
     );
     this.queues.clear();
     this.redis.disconnect();
+  }
+}
+
+/** The waits pending on each run signal, behind one abort listener per signal. */
+const pendingWaits = new WeakMap<AbortSignal, { rejects: Set<() => void>; onAbort: () => void }>();
+
+/**
+ * Waits for `promise` unless `signal` aborts first. A run waits on every chain at once, so the
+ * waits on one signal share a single abort listener, removed when the last of them settles
+ * (a listener per job piles up and trips Node's MaxListenersExceededWarning past ten chains).
+ */
+export async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) throw new Error('interrupted');
+  let waits = pendingWaits.get(signal);
+  if (!waits) {
+    const rejects = new Set<() => void>();
+    const onAbort = () => {
+      for (const reject of rejects) reject();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    waits = { rejects, onAbort };
+    pendingWaits.set(signal, waits);
+  }
+  let reject!: () => void;
+  const aborted = new Promise<never>((_, fail) => {
+    reject = () => fail(new Error('interrupted'));
+  });
+  waits.rejects.add(reject);
+  try {
+    return await Promise.race([promise, aborted]);
+  } finally {
+    waits.rejects.delete(reject);
+    if (waits.rejects.size === 0) {
+      signal.removeEventListener('abort', waits.onAbort);
+      pendingWaits.delete(signal);
+    }
   }
 }

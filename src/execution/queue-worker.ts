@@ -5,7 +5,8 @@ import type { CachedResult } from '../ledger/ledger.ts';
 import { requireModelReference } from '../models/model-reference.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import { disposeModel, isImageModel } from '../models/ocr-model.ts';
-import { computeStageJob } from '../pipeline/compute-stage-job.ts';
+import { computeRequestedJob, rolesOfRequest } from '../pipeline/in-process-dispatcher.ts';
+import type { StageJobRequest } from '../pipeline/stage-job-dispatcher.ts';
 import { modelRegistryForCampaign } from '../providers/provider-registry.ts';
 import type { BoundModel, StageDefinition } from '../stages/stage.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
@@ -21,7 +22,6 @@ import {
   resultKey,
   runContextKey,
 } from './queue-keys.ts';
-import type { StageJobRequest } from './stage-job-dispatcher.ts';
 
 export interface QueueWorkerOptions {
   /** `redis://host:port` */
@@ -159,36 +159,21 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       }
     }
     try {
-      const stage = context.campaign.pipeline.stages[request.stageIndex]!;
-      const definition = stages.get(stage.name);
-      if (!definition) throw new Error(`stage "${stage.name}" is not in this worker's stage catalog`);
-      const model = definition.role ? await modelFor(context, definition.role) : undefined;
-      const extraModels = new Map<string, BoundModel>();
-      for (const role of definition.extraRoles?.(stage.params) ?? []) {
+      const run = { campaign: context.campaign, stages };
+      // Only the roles this job calls: a worker serving upscale needs no compose provider's key.
+      const models = new Map<string, BoundModel>();
+      for (const role of rolesOfRequest(run, request)) {
         const bound = await modelFor(context, role);
-        if (bound) extraModels.set(role, bound);
+        if (bound) models.set(role, bound);
       }
-      let input: Parameters<typeof computeStageJob>[0]['input'];
-      if (request.input) {
-        const bytes = await store.get(request.input.sha256);
-        if (!bytes) throw new Error(`input artifact ${request.input.sha256} is not in this worker's store`);
-        input = { ...request.input, bytes };
-      }
-      const record = await computeStageJob({
-        campaign: context.campaign,
-        stageIndex: request.stageIndex,
-        definition,
-        shot: request.shot,
-        seed: request.seed,
-        input,
-        model,
-        extraModels,
-        provenance: request.provenance,
-        cacheKey: request.cacheKey,
-        store,
-        signal: lifetime.signal,
-        progress: (fraction) => void job.updateProgress(Math.round(fraction * 100)).catch(() => {}),
-      });
+      const record = await computeRequestedJob(
+        { ...run, ...context, runId: request.runId, store, models },
+        request,
+        {
+          signal: lifetime.signal,
+          progress: (fraction) => void job.updateProgress(Math.round(fraction * 100)).catch(() => {}),
+        },
+      );
       await redis.set(resultKey(job.id ?? request.cacheKey), JSON.stringify(record), 'EX', 7 * 24 * 3600);
       report('computed');
       return { record };

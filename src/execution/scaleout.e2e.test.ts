@@ -9,9 +9,10 @@ import { startWorkers, stopWorkers, type WorkerProcess } from '../../test/helper
 import { loadCampaign } from '../config/load-campaign.ts';
 import { builtinProvider, ModelRegistry } from '../models/model-registry.ts';
 import { type LoggedCall, testingProvider } from '../models/testing/testing-provider.ts';
+import { runCampaign } from '../pipeline/run-campaign.ts';
 import { openWorkspace } from '../pipeline/workspace.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
-import { BullmqExecutor } from './bullmq-executor.ts';
+import { BullmqDispatcher } from './bullmq-dispatcher.ts';
 
 let redis: TestRedis;
 const workers: WorkerProcess[] = [];
@@ -77,9 +78,9 @@ describe('BullMQ scale-out with worker processes', () => {
       env,
       workers,
     );
-    const executor = new BullmqExecutor(redis.url);
+    const dispatcher = new BullmqDispatcher(redis.url);
     try {
-      const running = executor.run({ loaded: await created.load(), registry: registry() });
+      const running = runCampaign({ dispatcher, loaded: await created.load(), registry: registry() });
       // Kill the first worker just after one of its calls started: that job is mid-call.
       const victim = fleet[0]!;
       const deadline = Date.now() + 20_000;
@@ -119,7 +120,7 @@ describe('BullMQ scale-out with worker processes', () => {
         workspace.close();
       }
     } finally {
-      await executor.close();
+      await dispatcher.close();
     }
   }, 60_000);
 
@@ -132,12 +133,12 @@ describe('BullMQ scale-out with worker processes', () => {
       env,
       workers,
     );
-    const executor = new BullmqExecutor(redis.url);
+    const dispatcher = new BullmqDispatcher(redis.url);
     try {
-      const summary = await executor.run({ loaded: await created.load(), registry: registry() });
+      const summary = await runCampaign({ dispatcher, loaded: await created.load(), registry: registry() });
       expect(summary.status).toBe('completed');
     } finally {
-      await executor.close();
+      await dispatcher.close();
     }
     const starts = (await readCalls(created.callLog))
       .filter((call) => call.phase === 'start')
@@ -163,12 +164,12 @@ describe('BullMQ scale-out with worker processes', () => {
       env,
       workers,
     );
-    const executor = new BullmqExecutor(redis.url);
+    const dispatcher = new BullmqDispatcher(redis.url);
     try {
-      const summary = await executor.run({ loaded: await created.load(), registry: registry() });
+      const summary = await runCampaign({ dispatcher, loaded: await created.load(), registry: registry() });
       expect(summary.status).toBe('completed');
     } finally {
-      await executor.close();
+      await dispatcher.close();
     }
     const calls = await readCalls(created.callLog);
     expect(calls.filter((call) => call.phase === 'paid')).toHaveLength(8);

@@ -5,7 +5,6 @@ import pLimit from 'p-limit';
 import type { Campaign } from '../config/campaign-schema.ts';
 import type { LoadedCampaign } from '../config/load-campaign.ts';
 import { AtelierError } from '../errors.ts';
-import type { StageJobDispatcher } from '../execution/stage-job-dispatcher.ts';
 import { checkLock, type Lockfile, lockPathFor } from '../lock/lockfile.ts';
 import { limitModelCalls } from '../models/limit-model-calls.ts';
 import { requireModelReference } from '../models/model-reference.ts';
@@ -20,8 +19,10 @@ import { ContactSheetBuilder } from './contact-sheet.ts';
 import { type Chain, planChains } from './plan.ts';
 import type { RunEvent, RunEventListener, RunSummary, StageTiming } from './run-events.ts';
 import { runDirectory } from './run-layout.ts';
+import { InProcessDispatcher } from './in-process-dispatcher.ts';
 import { SetReports } from './run-reports.ts';
 import { type ChainOutcome, StageJobRunner } from './stage-job-runner.ts';
+import type { StageJobDispatcher } from './stage-job-dispatcher.ts';
 import { openWorkspace, type Workspace } from './workspace.ts';
 
 export interface RunCampaignOptions {
@@ -42,7 +43,7 @@ export interface RunCampaignOptions {
   readonly workspace?: Workspace;
   /**
    * Where stage jobs are computed (a queue of workers); in this process when absent. Either way
-   * this process keeps the ledger, manifests and reports.
+   * this process keeps the ledger, manifests and reports. The caller closes a dispatcher it gives.
    */
   readonly dispatcher?: StageJobDispatcher;
 }
@@ -78,6 +79,8 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
   const modelConcurrency = options.concurrency ?? campaign.pipeline.concurrency ?? availableParallelism();
   const models = resolveModels(campaign, registry, lockCheck.lock, modelConcurrency);
   const workspace = options.workspace ?? openWorkspace(loaded.projectDirectory);
+  const dispatcher = options.dispatcher ?? new InProcessDispatcher();
+  let openedRunId: string | undefined;
   try {
     const configSha256 = sha256(loaded.source);
     const { runId, resumed } = openRun(workspace, loaded, configSha256, lockCheck.lock, options);
@@ -98,12 +101,17 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
       totalJobs: chains.length * stageNames.length,
     });
 
-    await options.dispatcher?.openRun?.(runId, {
+    await dispatcher.openRun({
+      runId,
       campaign,
       lock: lockCheck.lock,
+      store: workspace.store,
       storeRoot: workspace.store.root,
       projectDirectory: loaded.projectDirectory,
+      stages,
+      models,
     });
+    openedRunId = runId;
     const started = performance.now();
     const previews: Promise<unknown>[] = [];
     const previewLimit = pLimit(2);
@@ -112,13 +120,12 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
       runId,
       runDir,
       lock: lockCheck.lock,
-      models,
       stages,
       workspace,
       useCache: options.useCache ?? true,
       emit,
       signal: options.signal,
-      dispatcher: options.dispatcher,
+      dispatcher,
       // Report previews are made while the run goes on, so writing the report is quick.
       onOutputs: (outputs) => {
         const shown = outputs.find((output) => output.primary) ?? outputs[0];
@@ -130,9 +137,9 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
     // storing one result overlaps with the next call.
     // With a queue, every chain is in flight at once: the workers' concurrency is the limit.
     const limit = pLimit(
-      options.dispatcher
-        ? Math.max(1, chains.length)
-        : Math.max(2 * modelConcurrency, availableParallelism()),
+      dispatcher.inProcess
+        ? Math.max(2 * modelConcurrency, availableParallelism())
+        : Math.max(1, chains.length),
     );
     const sheet = new ContactSheetBuilder(chains.length);
     const setReports = new SetReports({ campaign, store: workspace.store, ledger: workspace.ledger });
@@ -171,6 +178,8 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
     emit({ type: 'run-finished', runId, summary });
     return summary;
   } finally {
+    if (openedRunId) await dispatcher.closeRun(openedRunId).catch(() => {});
+    if (!options.dispatcher) await dispatcher.close();
     await Promise.allSettled([...models.values()].map((model) => disposeModel(model.instance)));
     if (!options.workspace) workspace.close();
   }

@@ -1,17 +1,16 @@
 import { join } from 'node:path';
 import type { Campaign } from '../config/campaign-schema.ts';
 import { describeError } from '../errors.ts';
-import type { StageJobDispatcher, StageJobRequest } from '../execution/stage-job-dispatcher.ts';
 import type { CachedResult, JobRecord, StoredOutput } from '../ledger/ledger.ts';
 import type { Lockfile } from '../lock/lockfile.ts';
 import type { Provenance } from '../manifest/provenance.ts';
-import type { BoundModel, StageDefinition, StageImage } from '../stages/stage.ts';
+import type { StageDefinition, StageImage } from '../stages/stage.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { hashOf } from '../util/canonical-json.ts';
-import { computeStageJob } from './compute-stage-job.ts';
 import { type Chain, rerollSeed } from './plan.ts';
 import type { JobSource, RunEvent } from './run-events.ts';
 import { chainDirectory, outputFileName } from './run-layout.ts';
+import type { StageJobDispatcher, StageJobRequest } from './stage-job-dispatcher.ts';
 import type { Workspace } from './workspace.ts';
 
 /** Bumped when the meaning of a cache key changes, so old entries stop matching. */
@@ -52,14 +51,13 @@ interface StageJobRunnerOptions {
   runId: string;
   runDir: string;
   lock: Lockfile;
-  models: Map<string, BoundModel>;
   stages: ReadonlyMap<string, StageDefinition<unknown>>;
   workspace: Workspace;
   useCache: boolean;
   emit: (event: RunEvent) => void;
   signal: AbortSignal | undefined;
-  /** Sends the costly part of each job elsewhere (a queue); computed in-process when absent. */
-  dispatcher?: StageJobDispatcher;
+  /** Where the costly part of each job is computed (this process, or a queue of workers). */
+  dispatcher: StageJobDispatcher;
   /** Told of every finished job's outputs (e.g. to make report previews while the run goes on). */
   onOutputs?: (outputs: readonly StoredOutput[]) => void;
 }
@@ -176,21 +174,18 @@ export class StageJobRunner {
     const { ledger } = workspace;
     const stage = campaign.pipeline.stages[stageIndex]!;
     const definition = this.definition(stage.name);
-    const model = definition.role ? this.options.models.get(definition.role) : undefined;
-    const extraModels = new Map<string, BoundModel>();
-    for (const role of definition.extraRoles?.(stage.params) ?? []) {
-      const bound = this.options.models.get(role);
-      if (bound) extraModels.set(role, bound);
-    }
+    const lockOf = (role: string) => this.options.lock.models[role];
+    const modelLock = definition.role ? lockOf(definition.role) : undefined;
+    const extraLocks = (definition.extraRoles?.(stage.params) ?? []).flatMap((role) => {
+      const pinned = lockOf(role);
+      return pinned ? [[role, pinned] as const] : [];
+    });
     const provenance: Provenance = {
       stage: stage.name,
       params: stage.params,
-      model: model?.lock ?? null,
+      model: modelLock ?? null,
       // Only present when the stage uses extra roles, so other stages' cache keys are unchanged.
-      extraModels:
-        extraModels.size > 0
-          ? Object.fromEntries([...extraModels].map(([role, bound]) => [role, bound.lock]))
-          : undefined,
+      extraModels: extraLocks.length > 0 ? Object.fromEntries(extraLocks) : undefined,
       seed,
       shot: definition.shotInputs(chain.shot, stage.params, campaign.brand),
       brand: campaign.brand,
@@ -244,32 +239,19 @@ export class StageJobRunner {
         cacheKey,
         useCache: this.options.useCache,
       };
-      const dispatcher = this.options.dispatcher;
-      record = dispatcher
-        ? await dispatcher.dispatch(request, this.options.signal)
-        : await computeStageJob({
-            campaign,
-            stageIndex,
-            definition,
-            shot: chain.shot,
-            seed,
-            input,
-            model,
-            extraModels,
-            provenance,
-            cacheKey,
-            store: workspace.store,
-            signal: this.options.signal ?? new AbortController().signal,
-            progress: (fraction, message) =>
-              this.options.emit({
-                type: 'job-progress',
-                shotId: chain.shot.id,
-                seedIndex: chain.seedIndex,
-                stage: stage.name,
-                fraction,
-                message,
-              }),
-          });
+      record = await this.options.dispatcher.dispatch(request, {
+        signal: this.options.signal,
+        input,
+        progress: (fraction, message) =>
+          this.options.emit({
+            type: 'job-progress',
+            shotId: chain.shot.id,
+            seedIndex: chain.seedIndex,
+            stage: stage.name,
+            fraction,
+            message,
+          }),
+      });
     } catch (error) {
       if (this.options.signal?.aborted) {
         // Stopped by the user, not failed: the job goes back to pending and a resume redoes it.

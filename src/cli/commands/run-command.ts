@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { executorFor } from '../../execution/executor.ts';
+import { runCampaign } from '../../pipeline/run-campaign.ts';
 import { openWorkspace } from '../../pipeline/workspace.ts';
 import { formatSeconds } from '../../providers/provider-failure.ts';
 import { assertModelsAvailable } from '../../providers/provider-registry.ts';
+import { dispatcherFor } from '../../runtime/dispatcher-for.ts';
 import { loadCampaignForCli, parsePositiveInteger } from '../campaign-context.ts';
 import { createProgressReporter, formatSummary } from '../run-progress.ts';
 import { storeFromOption } from './worker-command.ts';
@@ -67,25 +68,32 @@ export function registerRunCommand(program: Command): void {
         };
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
-        const executor = await executorFor(options.queue);
-        const remote = options.store ? await storeFromOption(options.store) : undefined;
-        const workspace = remote ? openWorkspace(loaded.projectDirectory, { remote }) : undefined;
-        const summary = await executor.run({
-          workspace,
-          loaded,
-          registry,
-          resume: options.resume,
-          fresh: options.fresh,
-          updateLock: options.updateLock,
-          useCache: options.cache,
-          concurrency: options.concurrency,
-          signal: controller.signal,
-          onEvent: options.json ? undefined : createProgressReporter(process.stderr),
-        });
-        await executor.close();
-        workspace?.close();
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        const dispatcher = await dispatcherFor(options.queue);
+        let workspace: ReturnType<typeof openWorkspace> | undefined;
+        let summary: Awaited<ReturnType<typeof runCampaign>>;
+        try {
+          const remote = options.store ? await storeFromOption(options.store) : undefined;
+          workspace = remote ? openWorkspace(loaded.projectDirectory, { remote }) : undefined;
+          summary = await runCampaign({
+            dispatcher,
+            workspace,
+            loaded,
+            registry,
+            resume: options.resume,
+            fresh: options.fresh,
+            updateLock: options.updateLock,
+            useCache: options.cache,
+            concurrency: options.concurrency,
+            signal: controller.signal,
+            onEvent: options.json ? undefined : createProgressReporter(process.stderr),
+          });
+        } finally {
+          // Open Redis connections would keep the process alive after an error.
+          await dispatcher.close();
+          workspace?.close();
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
         if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         else process.stdout.write(`${formatSummary(summary)}\n`);
         if (summary.status === 'interrupted') process.exitCode = 130;

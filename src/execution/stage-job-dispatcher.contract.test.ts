@@ -11,10 +11,12 @@ import {
   type TempProject,
 } from '../../test/helpers/temp-project.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
+import { InProcessDispatcher } from '../pipeline/in-process-dispatcher.ts';
+import { runCampaign } from '../pipeline/run-campaign.ts';
+import type { StageJobDispatcher } from '../pipeline/stage-job-dispatcher.ts';
 import { openWorkspace, type Workspace } from '../pipeline/workspace.ts';
 import { S3ArtifactStore } from '../store/s3-artifact-store.ts';
-import { BullmqExecutor } from './bullmq-executor.ts';
-import { EmbeddedExecutor, type Executor } from './executor.ts';
+import { BullmqDispatcher } from './bullmq-dispatcher.ts';
 import { startQueueWorker } from './queue-worker.ts';
 
 let redis: TestRedis;
@@ -28,33 +30,38 @@ afterAll(async () => {
 });
 
 interface Harness {
-  executor: Executor;
+  dispatcher: StageJobDispatcher;
   calls: () => number;
-  /** The registry whose calls are counted: where this executor computes. */
+  /** The registry whose calls are counted: where this dispatcher computes. */
   registry: ModelRegistry;
-  /** The run's workspace, when the executor needs more than the project's own. */
+  /** The run's workspace, when the dispatcher needs more than the project's own. */
   workspace?: (directory: string) => Workspace;
   close(): Promise<void>;
 }
 
-/** Each executor with what it needs to run: the queue one gets an in-process worker. */
+/** Each dispatcher with what it needs to run: the queue one gets an in-process worker. */
 const harnesses: Record<string, () => Promise<Harness>> = {
-  embedded: async () => {
+  'in-process': async () => {
     const counting = countingRegistry();
-    const executor = new EmbeddedExecutor();
-    return { executor, calls: counting.calls, registry: counting.registry, close: () => executor.close() };
+    const dispatcher = new InProcessDispatcher();
+    return {
+      dispatcher,
+      calls: counting.calls,
+      registry: counting.registry,
+      close: () => dispatcher.close(),
+    };
   },
   bullmq: async () => {
     const counting = countingRegistry();
     const worker = await startQueueWorker({ url: redis.url, concurrency: 2, registry: counting.registry });
-    const executor = new BullmqExecutor(redis.url);
+    const dispatcher = new BullmqDispatcher(redis.url);
     return {
-      executor,
+      dispatcher,
       calls: counting.calls,
       // The run's own process resolves models only to check the lock; the worker calls them.
       registry: countingRegistry().registry,
       close: async () => {
-        await executor.close();
+        await dispatcher.close();
         await worker.close();
       },
     };
@@ -71,10 +78,10 @@ const harnesses: Record<string, () => Promise<Harness>> = {
       registry: counting.registry,
       store: workerStore,
     });
-    const executor = new BullmqExecutor(redis.url);
+    const dispatcher = new BullmqDispatcher(redis.url);
     const runStores: S3ArtifactStore[] = [];
     return {
-      executor,
+      dispatcher,
       calls: counting.calls,
       registry: countingRegistry().registry,
       workspace: (directory) => {
@@ -83,7 +90,7 @@ const harnesses: Record<string, () => Promise<Harness>> = {
         return openWorkspace(directory, { remote });
       },
       close: async () => {
-        await executor.close();
+        await dispatcher.close();
         await worker.close();
         workerStore.close();
         for (const store of runStores) store.close();
@@ -100,7 +107,12 @@ async function renderWith(kind: string) {
   const workspace = harness.workspace?.(project.directory);
   try {
     const run = async () =>
-      harness.executor.run({ loaded: await project.load(), registry: harness.registry, workspace });
+      runCampaign({
+        dispatcher: harness.dispatcher,
+        loaded: await project.load(),
+        registry: harness.registry,
+        workspace,
+      });
     const first = await run();
     const callsAfterFirst = harness.calls();
     const second = await run();
@@ -111,7 +123,7 @@ async function renderWith(kind: string) {
   }
 }
 
-describe.each(Object.keys(harnesses))('executor: %s', (kind) => {
+describe.each(Object.keys(harnesses))('stage job dispatcher: %s', (kind) => {
   it('renders the campaign, records it in the ledger, and re-uses the cache on a second run', async () => {
     const { project, first, second, callsAfterFirst, callsAfterSecond } = await renderWith(kind);
     expect(first.status).toBe('completed');
@@ -133,9 +145,9 @@ describe.each(Object.keys(harnesses))('executor: %s', (kind) => {
   }, 60_000);
 });
 
-describe('executors', () => {
+describe('stage job dispatchers', () => {
   it('produce the same artifacts, byte for byte', async () => {
-    const embedded = await renderWith('embedded');
+    const embedded = await renderWith('in-process');
     const queued = await renderWith('bullmq');
     const overS3 = await renderWith('bullmq with an S3 store');
     const a = await hashTree(embedded.first.runDirectory, { artifactsOnly: true });
