@@ -16,13 +16,13 @@ import { stageCatalog } from '../stages/stage-catalog.ts';
 import { removeStaleTemporaryFiles, writeFileAtomic } from '../util/atomic-write.ts';
 import { canonicalJson, sha256 } from '../util/canonical-json.ts';
 import { ContactSheetBuilder } from './contact-sheet.ts';
+import { InProcessDispatcher } from './in-process-dispatcher.ts';
 import { type Chain, planChains } from './plan.ts';
 import type { RunEvent, RunEventListener, RunSummary, StageTiming } from './run-events.ts';
 import { runDirectory } from './run-layout.ts';
-import { InProcessDispatcher } from './in-process-dispatcher.ts';
 import { SetReports } from './run-reports.ts';
-import { type ChainOutcome, StageJobRunner } from './stage-job-runner.ts';
 import type { StageJobDispatcher } from './stage-job-dispatcher.ts';
+import { type ChainOutcome, StageJobRunner } from './stage-job-runner.ts';
 import { openWorkspace, type Workspace } from './workspace.ts';
 
 export interface RunCampaignOptions {
