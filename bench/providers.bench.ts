@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { generateImage } from 'ai';
 import sharp from 'sharp';
-import { requireModelReference } from '../src/models/model-reference.ts';
+import { requireModelReference } from '../src/config/model-reference.ts';
 import { createModelRegistry } from '../src/providers/provider-registry.ts';
 import { FakeComfyui, textToImageWorkflow } from '../test/fakes/fake-comfyui.ts';
 import { renderFakePng } from '../test/fakes/fake-png.ts';

@@ -1,9 +1,5 @@
 import { z } from 'zod';
 
-/** The roles a model can be bound to under `models`. */
-export const modelRoles = ['compose', 'typography', 'ocr', 'stylize', 'upscale'] as const;
-export type ModelRole = (typeof modelRoles)[number];
-
 const sizePattern = /^(\d+)x(\d+)$/;
 const aspectPattern = /^(\d+):(\d+)$/;
 export const minimumEdge = 16;
@@ -105,10 +101,6 @@ export const qaSchema = z.strictObject({
   colour: colourQaSchema.optional(),
 });
 export type Qa = z.infer<typeof qaSchema>;
-/** The remote providers Atelier can reach, each configurable under `providers`. */
-export const remoteProviderNames = ['openai', 'google', 'fal', 'replicate', 'comfyui'] as const;
-export type RemoteProviderName = (typeof remoteProviderNames)[number];
-
 const environmentVariableSchema = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name like OPENAI_API_KEY');
@@ -162,14 +154,14 @@ export const comfyuiSettingsSchema = z.strictObject({
 });
 export type ComfyuiSettings = z.infer<typeof comfyuiSettingsSchema>;
 
-export const providersSchema = z.strictObject({
-  openai: providerSettingsSchema.optional(),
-  google: providerSettingsSchema.optional(),
-  fal: providerSettingsSchema.optional(),
-  replicate: providerSettingsSchema.optional(),
-  comfyui: comfyuiSettingsSchema.optional(),
-});
-export type ProvidersConfig = z.infer<typeof providersSchema>;
+/**
+ * The `providers` section: one entry per remote provider, each with the settings schema its
+ * provider declares (the provider table decides which providers exist).
+ */
+export interface ProvidersConfig {
+  readonly [provider: string]: ProviderSettings | undefined;
+  readonly comfyui?: ComfyuiSettings;
+}
 
 export const aliasNamePattern = /^[a-z0-9][a-z0-9._-]*$/;
 
@@ -182,29 +174,58 @@ export const aliasesSchema = z.record(
 /** A stage entry before its params are checked against the stage's own schema. */
 const stageEntrySchema = z.looseObject({ stage: z.string() });
 
-export const campaignSchema = z.strictObject({
-  campaign: z.string().trim().min(1, 'expected a campaign name'),
-  models: z.strictObject(
-    Object.fromEntries(modelRoles.map((role) => [role, z.string().optional()])) as Record<
-      ModelRole,
-      z.ZodOptional<z.ZodString>
-    >,
-  ),
-  /** Model aliases (`sdxl: fal:fal-ai/fast-sdxl`) usable wherever a model reference is. */
-  aliases: aliasesSchema.optional(),
-  /** Per-provider base URLs, key variables, limits, retries and prices. */
-  providers: providersSchema.optional(),
-  brand: brandSchema,
-  /** Optional quality gates (e.g. `colour: { maxDeltaE: 12 }`). */
-  qa: qaSchema.optional(),
-  pipeline: z.strictObject({
-    seeds: seedsSchema.default(1),
-    concurrency: z.number().int().min(1).max(64).optional(),
-    stages: z.array(stageEntrySchema).min(1, 'expected at least one stage'),
-  }),
-  shots: z.array(shotSchema).min(1, 'expected at least one shot'),
-});
-export type CampaignInput = z.infer<typeof campaignSchema>;
+/** What the campaign schema is built from: the roles the stages use, the providers that exist. */
+export interface CampaignSchemaParts {
+  /** Every role a model can be bound to under `models`. */
+  readonly roles: readonly string[];
+  /** Each remote provider's settings schema, by name, for the `providers` section. */
+  readonly providerSettings: ReadonlyMap<string, z.ZodType>;
+}
+
+/**
+ * The campaign schema for a set of roles and providers. Built from the stage catalog and the
+ * provider table (through the validation context) so neither list is kept here by hand.
+ */
+export function campaignSchemaFor(parts: CampaignSchemaParts) {
+  return z.strictObject({
+    campaign: z.string().trim().min(1, 'expected a campaign name'),
+    models: z.strictObject(Object.fromEntries(parts.roles.map((role) => [role, z.string().optional()]))),
+    /** Model aliases (`sdxl: fal:fal-ai/fast-sdxl`) usable wherever a model reference is. */
+    aliases: aliasesSchema.optional(),
+    /** Per-provider base URLs, key variables, limits, retries and prices. */
+    providers: z
+      .strictObject(
+        Object.fromEntries([...parts.providerSettings].map(([name, schema]) => [name, schema.optional()])),
+      )
+      .optional(),
+    brand: brandSchema,
+    /** Optional quality gates (e.g. `colour: { maxDeltaE: 12 }`). */
+    qa: qaSchema.optional(),
+    pipeline: z.strictObject({
+      seeds: seedsSchema.default(1),
+      concurrency: z.number().int().min(1).max(64).optional(),
+      stages: z.array(stageEntrySchema).min(1, 'expected at least one stage'),
+    }),
+    shots: z.array(shotSchema).min(1, 'expected at least one shot'),
+  });
+}
+
+/** A campaign as written, once the schema accepts it (stage params not yet checked). */
+export interface CampaignInput {
+  campaign: string;
+  /** Role -> model reference. */
+  models: Readonly<Record<string, string | undefined>>;
+  aliases?: Record<string, string>;
+  providers?: ProvidersConfig;
+  brand: Brand;
+  qa?: Qa;
+  pipeline: {
+    seeds: number | number[];
+    concurrency?: number | undefined;
+    stages: Array<{ stage: string; [key: string]: unknown }>;
+  };
+  shots: Shot[];
+}
 
 export interface PipelineStage {
   readonly name: string;

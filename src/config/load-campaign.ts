@@ -3,17 +3,15 @@ import { dirname, resolve } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { AtelierError } from '../errors.ts';
-import { builtinModel } from '../models/builtin/builtin-catalog.ts';
-import { type ModelReference, parseModelReference } from '../models/model-reference.ts';
-import { defaultModelAliases } from '../providers/model-aliases.ts';
-import type { StageDefinition } from '../stages/stage.ts';
-import {
-  type Campaign,
-  type CampaignInput,
-  campaignSchema,
-  modelRoles,
-  type PipelineStage,
-} from './campaign-schema.ts';
+import { type Campaign, type CampaignInput, campaignSchemaFor, type PipelineStage } from './campaign-schema.ts';
+import { parseModelReference } from './model-reference.ts';
+import { type CampaignValidationContext, rolesOfStages } from './validation-context.ts';
+
+export type {
+  CampaignValidationContext,
+  ModelSettingsCheckInput,
+  ModelSettingsProblem,
+} from './validation-context.ts';
 
 export interface LoadedCampaign {
   readonly campaign: Campaign;
@@ -28,35 +26,6 @@ export interface LoadedCampaign {
    * the nearest aspect ratio...), each with file:line:col. Shown before a run starts.
    */
   readonly warnings: readonly string[];
-}
-
-export interface CampaignValidationContext {
-  readonly stages: ReadonlyMap<string, StageDefinition<unknown>>;
-  readonly providers: readonly string[];
-  /**
-   * Alias name -> `provider:modelId[@version]` (default: the seed aliases); the config's own
-   * `aliases` take precedence.
-   */
-  readonly aliases?: Readonly<Record<string, string>>;
-  /** Checks a stage's settings against the model bound to its role, before any call is made. */
-  readonly checkModelSettings?: (input: ModelSettingsCheckInput) => ModelSettingsProblem[];
-}
-
-export interface ModelSettingsCheckInput {
-  readonly role: string;
-  /** The resolved reference (aliases already followed). */
-  readonly reference: ModelReference;
-  readonly stage: PipelineStage;
-  readonly stageIndex: number;
-  readonly campaign: CampaignInput;
-  readonly projectDirectory: string;
-}
-
-export interface ModelSettingsProblem {
-  /** Where in the config, from the top, e.g. `['pipeline', 'stages', 0, 'size']`. */
-  readonly path: (string | number)[];
-  readonly message: string;
-  readonly severity: 'error' | 'warning';
 }
 
 type Path = (string | number)[];
@@ -126,10 +95,11 @@ export function parseCampaignWithWarnings(
   }
   const data: unknown = document.toJS();
   const problems: Problem[] = [];
+  const roles = rolesOfStages(context.stages.values());
   // reportInput: so an issue can say what it found, not only what it expected.
-  const parsed = campaignSchema.safeParse(data, { reportInput: true });
+  const parsed = campaignSchemaOf(context).safeParse(data, { reportInput: true });
   if (!parsed.success) {
-    problems.push(...parsed.error.issues.flatMap(describeIssue));
+    problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, roles)));
     // Still check the stages' own params, so one pass reports every problem it can.
     const rawStages = (data as { pipeline?: { stages?: unknown } } | null)?.pipeline?.stages;
     if (Array.isArray(rawStages) && rawStages.every((entry) => typeof entry?.stage === 'string')) {
@@ -137,7 +107,7 @@ export function parseCampaignWithWarnings(
     }
     reportProblems();
   }
-  const input = parsed.data!;
+  const input = parsed.data as CampaignInput;
   const warningProblems: Problem[] = [];
   const stages = checkStages(input.pipeline.stages, context, problems);
   checkAliases(input, context, problems);
@@ -204,7 +174,7 @@ function checkStages(
     const { stage: _name, ...params } = entry;
     const result = definition.paramsSchema.safeParse(params, { reportInput: true });
     if (!result.success) {
-      for (const problem of result.error.issues.flatMap(describeIssue)) {
+      for (const problem of result.error.issues.flatMap((issue) => describeIssue(issue, []))) {
         problems.push({ ...problem, path: [...path, ...problem.path] });
       }
       return;
@@ -247,7 +217,7 @@ function checkModels(
     const path: Path = ['models', role];
     let raw = written;
     if (!written.includes(':')) {
-      const known = { ...(context.aliases ?? defaultModelAliases), ...aliases };
+      const known = { ...context.aliases, ...aliases };
       const target = known[written.trim()];
       if (target === undefined) {
         const names = Object.keys(known);
@@ -272,16 +242,14 @@ function checkModels(
       });
       continue;
     }
-    if (reference.provider === 'builtin') {
-      const definition = builtinModel(reference.modelId);
-      if (!definition) {
-        problems.push({ path, message: `unknown built-in model "${raw}"` });
-      } else if (!definition.roles.includes(role)) {
-        problems.push({
-          path,
-          message: `built-in model "${raw}" cannot play role "${role}": it plays ${definition.roles.join(', ')}`,
-        });
-      }
+    const playable = context.rolesOfModel?.(reference) ?? 'any';
+    if (playable === undefined) {
+      problems.push({ path, message: `unknown ${reference.provider} model "${raw}"` });
+    } else if (playable !== 'any' && !playable.includes(role)) {
+      problems.push({
+        path,
+        message: `model "${raw}" cannot play role "${role}": it plays ${playable.join(', ')}`,
+      });
     }
   }
   const roles = resolved as Campaign['models'];
@@ -313,8 +281,9 @@ function checkModelSettings(
 ): void {
   const stageIndex = new Map(input.pipeline.stages.map((entry, index) => [entry.stage, index]));
   for (const stage of stages) {
-    const role = context.stages.get(stage.name)?.role;
-    const raw = role ? input.models[role as keyof typeof input.models] : undefined;
+    const definition = context.stages.get(stage.name);
+    const role = definition?.role;
+    const raw = role ? input.models[role] : undefined;
     if (!role || raw === undefined) continue;
     const reference = parseModelReference(raw);
     if ('error' in reference || !context.providers.includes(reference.provider)) continue;
@@ -323,6 +292,7 @@ function checkModelSettings(
       reference,
       stage,
       stageIndex: stageIndex.get(stage.name) ?? 0,
+      sendsInputImage: definition?.sendsInputImage ?? false,
       campaign: input,
       projectDirectory,
     });
@@ -354,7 +324,7 @@ function checkShots(
     }
     for (const stage of stages) {
       const definition = context.stages.get(stage.name);
-      for (const problem of definition?.checkShot?.(shot as never, stage.params) ?? []) {
+      for (const problem of definition?.checkShot?.(shot as never, stage.params as never) ?? []) {
         problems.push({ path: ['shots', index, ...problem.path], message: problem.message });
       }
     }
@@ -384,7 +354,7 @@ function checkQa(
   }
 }
 
-function describeIssue(issue: z.core.$ZodIssue): Problem[] {
+function describeIssue(issue: z.core.$ZodIssue, roles: readonly string[]): Problem[] {
   const path = issue.path.filter((key): key is string | number => typeof key !== 'symbol');
   switch (issue.code) {
     case 'unrecognized_keys': {
@@ -394,7 +364,7 @@ function describeIssue(issue: z.core.$ZodIssue): Problem[] {
         atKey: true,
         message:
           parent === 'models'
-            ? `unknown role "${key}": expected one of ${modelRoles.join(', ')}`
+            ? `unknown role "${key}": expected one of ${roles.join(', ')}`
             : `unknown field "${key}"`,
       }));
     }
@@ -455,4 +425,19 @@ function locate(root: Node | null, path: Path, atKey: boolean): number | undefin
 
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
+}
+
+const schemas = new WeakMap<CampaignValidationContext, ReturnType<typeof campaignSchemaFor>>();
+
+/** The campaign schema for a context's roles and providers, built once per context. */
+function campaignSchemaOf(context: CampaignValidationContext) {
+  let schema = schemas.get(context);
+  if (!schema) {
+    schema = campaignSchemaFor({
+      roles: rolesOfStages(context.stages.values()),
+      providerSettings: context.providerSettings ?? new Map(),
+    });
+    schemas.set(context, schema);
+  }
+  return schema;
 }

@@ -2,7 +2,7 @@ import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describeError } from '../errors.ts';
 import type { CachedResult } from '../ledger/ledger.ts';
-import { requireModelReference } from '../models/model-reference.ts';
+import { requireModelReference } from '../config/model-reference.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import { disposeModel, isImageModel } from '../models/ocr-model.ts';
 import { computeRequestedJob, rolesOfRequest } from '../pipeline/in-process-dispatcher.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Campaign } from '../config/campaign-schema.ts';
 import { AtelierError } from '../errors.ts';
 import type { LockEntry } from '../models/lock-entry.ts';
-import { requireModelReference } from '../models/model-reference.ts';
+import { requireModelReference } from '../config/model-reference.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { canonicalJson } from '../util/canonical-json.ts';

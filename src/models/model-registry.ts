@@ -2,7 +2,7 @@ import type { ImageModelV3 } from '@ai-sdk/provider';
 import { AtelierError } from '../errors.ts';
 import { builtinModel, builtinModels } from './builtin/builtin-catalog.ts';
 import type { LockEntry } from './lock-entry.ts';
-import { formatModelReference, type ModelReference } from './model-reference.ts';
+import { formatModelReference, type ModelReference } from '../config/model-reference.ts';
 import type { RoleModel } from './ocr-model.ts';
 import { isImageModel } from './ocr-model.ts';
 import { testingProvider, testingProviderEnabled } from './testing/testing-provider.ts';

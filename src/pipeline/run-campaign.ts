@@ -7,7 +7,7 @@ import type { LoadedCampaign } from '../config/load-campaign.ts';
 import { AtelierError } from '../errors.ts';
 import { checkLock, type Lockfile, lockPathFor } from '../lock/lockfile.ts';
 import { limitModelCalls } from '../models/limit-model-calls.ts';
-import { requireModelReference } from '../models/model-reference.ts';
+import { requireModelReference } from '../config/model-reference.ts';
 import { defaultModelRegistry, type ModelRegistry } from '../models/model-registry.ts';
 import { disposeModel, isImageModel } from '../models/ocr-model.ts';
 import { renderRunReport } from '../report/run-report.ts';

@@ -3,7 +3,7 @@ import { createGoogleGenerativeAI } from '@ai-sdk/google';
 import { createOpenAI } from '@ai-sdk/openai';
 import type { ImageModelV3, JSONValue } from '@ai-sdk/provider';
 import { createReplicate } from '@ai-sdk/replicate';
-import type { ModelReference } from '../models/model-reference.ts';
+import type { ModelReference } from '../config/model-reference.ts';
 import { looksLikeRefusal } from './provider-failure.ts';
 import type { CallInspection, ReadExchange, ResponseInspector } from './resilient-image-model.ts';
 

@@ -10,7 +10,7 @@ import type { FakeProvider } from '../../test/fakes/fake-provider.ts';
 import { FakeReplicate, fakeLatestVersion } from '../../test/fakes/fake-replicate.ts';
 import { fastSettings } from '../../test/fakes/provider-cases.ts';
 import type { ProvidersConfig } from '../config/campaign-schema.ts';
-import { requireModelReference } from '../models/model-reference.ts';
+import { requireModelReference } from '../config/model-reference.ts';
 import { generationRecord } from './generation-record.ts';
 import { createModelRegistry } from './provider-registry.ts';
 

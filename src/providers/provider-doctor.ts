@@ -1,5 +1,5 @@
 import type { Campaign, RemoteProviderName } from '../config/campaign-schema.ts';
-import { parseModelReference } from '../models/model-reference.ts';
+import { parseModelReference } from '../config/model-reference.ts';
 import { redactSecrets } from '../util/redact-secrets.ts';
 import { aiSdkProviders } from './ai-sdk-providers.ts';
 import { ComfyuiClient, type ComfyuiSystemStats } from './comfyui/comfyui-client.ts';

@@ -6,7 +6,7 @@ import type { FakeProvider } from '../../test/fakes/fake-provider.ts';
 import { fastSettings, type ProviderCase, providerCases } from '../../test/fakes/provider-cases.ts';
 import type { ProviderSettings } from '../config/campaign-schema.ts';
 import { AtelierError } from '../errors.ts';
-import { requireModelReference } from '../models/model-reference.ts';
+import { requireModelReference } from '../config/model-reference.ts';
 import { generationRecord } from './generation-record.ts';
 import { createModelRegistry } from './provider-registry.ts';
 

@@ -10,7 +10,7 @@ import {
 import type { LoadedCampaign } from '../config/load-campaign.ts';
 import { AtelierError } from '../errors.ts';
 import type { LockEntry } from '../models/lock-entry.ts';
-import { type ModelReference, requireModelReference } from '../models/model-reference.ts';
+import { type ModelReference, requireModelReference } from '../config/model-reference.ts';
 import { builtinProvider, type ModelProvider, ModelRegistry } from '../models/model-registry.ts';
 import { testingProvider, testingProviderEnabled } from '../models/testing/testing-provider.ts';
 import { registerSecret } from '../util/redact-secrets.ts';

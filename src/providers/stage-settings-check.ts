@@ -6,11 +6,8 @@ import { comfyuiCapabilities, readWorkflowFile } from './comfyui/comfyui-workflo
 import { capabilitiesOf, type ModelCapabilities } from './provider-capabilities.ts';
 import { comfyuiWorkflowPath } from './provider-registry.ts';
 
-/** Roles whose stage hands the model an input image. */
-const imageInputRoles = new Set(['stylize']);
 /** `providerOptions` keys every stage may pass whatever the model. */
 const neutralOptionKeys = new Set(['builtin', 'atelier']);
-const versionedProviders = new Set(['replicate']);
 
 /** The parts of a stage's params that concern the model, when the stage has them. */
 interface ModelFacingParams {
@@ -64,7 +61,7 @@ export function checkModelSettings(input: ModelSettingsCheckInput): ModelSetting
   }
   const { label } = capabilities;
 
-  if (reference.version && !versionedProviders.has(reference.provider)) {
+  if (reference.version && !remoteProvider(reference.provider)?.versioned) {
     error(
       modelPath,
       `${reference.provider} models have no @version: name a dated snapshot in the model id instead`,
@@ -82,7 +79,7 @@ export function checkModelSettings(input: ModelSettingsCheckInput): ModelSetting
       `Atelier does not know which settings ${label} honours: size, aspect ratio and seed are sent as given`,
     );
   }
-  if (imageInputRoles.has(role) && !capabilities.imageInput) {
+  if (input.sendsInputImage && !capabilities.imageInput) {
     error(
       modelPath,
       `${label} cannot take an input image, and the ${stage.name} stage sends one: bind a model that edits images (e.g. openai:gpt-image-1)`,

@@ -1,7 +1,8 @@
 import type { ImageModelV3 } from '@ai-sdk/provider';
 import type { Sharp } from 'sharp';
 import type { z } from 'zod';
-import type { Brand, Qa, Shot } from '../config/campaign-schema.ts';
+import type { Brand, Shot } from '../config/campaign-schema.ts';
+import type { StageRules } from '../config/validation-context.ts';
 import type { LockEntry } from '../models/lock-entry.ts';
 import type { RoleModel } from '../models/ocr-model.ts';
 
@@ -9,29 +10,11 @@ import type { RoleModel } from '../models/ocr-model.ts';
  * The contract every pipeline stage implements. The runner knows nothing about what a stage
  * does: it hands the stage its input image, its bound model and its params, and stores what
  * comes back. New stages (typography, stylize, upscale) drop in by adding a definition to
- * the stage catalog.
+ * the stage catalog. What config validation reads (name, roles, params schema, position, gate)
+ * is `StageRules`; a stage's model role arrives as `context.model`, of the kind `Model` names
+ * (an image model unless the stage says otherwise, e.g. a text recogniser for `ocr`).
  */
-export interface StageDefinition<Params = unknown, Model = ImageModelV3> {
-  /** The name used in `pipeline.stages[].stage`. */
-  readonly name: string;
-  /**
-   * The model role this stage needs bound under `models`, if any. Its model arrives as
-   * `context.model`; `Model` says which kind (an image model unless the stage says otherwise,
-   * e.g. a text recogniser for `ocr`), and the stage checks the kind it was handed.
-   */
-  readonly role?: string;
-  /**
-   * Roles this stage also uses with these params, beyond `role` (typography's `render` mode
-   * asks a `typography` model to draw the headline). Config validation requires them bound;
-   * their models arrive in `context.extraModels` and their lock entries join the cache key.
-   */
-  extraRoles?(params: Params): readonly string[];
-  /** Where the stage may stand: compose must come first, export last. */
-  readonly position?: 'first' | 'last';
-  /** Validates the stage's params (every key except `stage`). */
-  readonly paramsSchema: z.ZodType<Params>;
-  /** Config problems only visible with a shot in hand (e.g. a crop the export does not define). */
-  checkShot?(shot: Shot, params: Params): Array<{ path: (string | number)[]; message: string }>;
+export interface StageDefinition<Params = unknown, Model = ImageModelV3> extends StageRules<Params> {
   /**
    * The shot-specific inputs that determine this stage's output, beyond its params, input
    * image, model lock entry and seed (which the runner always includes). Goes into the
@@ -39,12 +22,6 @@ export interface StageDefinition<Params = unknown, Model = ImageModelV3> {
    * installed version of the font package it names).
    */
   shotInputs(shot: Shot, params: Params, brand: Brand): Record<string, unknown>;
-  /**
-   * The `qa` section this stage enforces (e.g. `colour`). Its settings reach `run` as
-   * `context.qa` and join this stage's cache key; config validation rejects a `qa` section no
-   * stage in the pipeline enforces.
-   */
-  readonly qaSection?: keyof Qa;
   /**
    * How many times a rejected shot may be re-rolled with a new seed (0 when absent). `qa` is
    * the stage's `qaSection` settings, when it has them.

@@ -60,6 +60,7 @@ export function providerOptionsKey(provider: string): string {
 export const stylizeStage: StageDefinition<StylizeParams> = {
   name: 'stylize',
   role: 'stylize',
+  sendsInputImage: true,
   qaSection: 'colour',
   paramsSchema: stylizeParamsSchema,
   shotInputs: (shot) => ({ prompt: shot.prompt }),

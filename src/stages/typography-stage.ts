@@ -66,6 +66,7 @@ export const typographyStage: StageDefinition<TypographyParams, OcrModelV1> = {
   name: 'typography',
   role: 'ocr',
   paramsSchema: typographyParamsSchema,
+  optionalRoles: ['typography'],
   extraRoles: (params) => (params.mode === 'render' ? ['typography'] : []),
   rerollBudget: (params) => params.retries,
   shotInputs(shot, params, brand) {

@@ -49,6 +49,7 @@ export type UpscaleParams = z.infer<typeof upscaleParamsSchema>;
 export const upscaleStage: StageDefinition<UpscaleParams> = {
   name: 'upscale',
   role: 'upscale',
+  sendsInputImage: true,
   paramsSchema: upscaleParamsSchema,
   shotInputs: () => ({}),
   async run(context) {

@@ -13,7 +13,7 @@ import {
 import { renderFakePng } from '../../../test/fakes/fake-png.ts';
 import type { ComfyuiSettings } from '../../config/campaign-schema.ts';
 import { AtelierError } from '../../errors.ts';
-import { requireModelReference } from '../../models/model-reference.ts';
+import { requireModelReference } from '../../config/model-reference.ts';
 import { sha256 } from '../../util/canonical-json.ts';
 import { generationRecord } from '../generation-record.ts';
 import { createModelRegistry } from '../provider-registry.ts';
