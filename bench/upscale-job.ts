@@ -51,7 +51,7 @@ async function runJob(job: UpscaleJob): Promise<UpscaleJobResult> {
   let close = async () => {};
   if (job.kind === 'esrgan') {
     const model = new EsrganImageModel(job.size ?? 'slim', { engine: job.engine, workers: job.workers });
-    close = () => model.close();
+    close = () => model.dispose();
     once = async () => {
       const result = await generateImage({
         model,

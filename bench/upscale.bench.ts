@@ -139,7 +139,7 @@ async function seams(): Promise<BenchSection> {
         });
       }
     } finally {
-      await model.close();
+      await model.dispose();
     }
   }
   return {
@@ -179,7 +179,7 @@ export async function sideBySide(): Promise<string> {
       prompt: { images: [crop] },
       providerOptions: { builtin: { scale: 2 } },
     });
-    await model.close();
+    await model.dispose();
     panels.push(Buffer.from(result.image.uint8Array));
   }
   const zoomed = await Promise.all(

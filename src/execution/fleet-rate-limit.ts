@@ -1,4 +1,4 @@
-import type { ImageModelV3 } from '@ai-sdk/provider';
+import type { ImageModelV3Middleware } from '@ai-sdk/provider';
 import type { Redis } from 'ioredis';
 import { AtelierError } from '../errors.ts';
 
@@ -90,23 +90,25 @@ export interface FleetLimits {
   inFlight?: number;
 }
 
-/** Wraps an image model so each call first takes fleet-wide slots (in-flight lease, then rate). */
-export function fleetLimited(
-  model: ImageModelV3,
+/**
+ * Image-model middleware: each call first takes fleet-wide slots named `name` (an in-flight
+ * lease, then a rate slot) and gives the lease back when it ends.
+ *
+ * @example
+ * const limited = withMiddleware(model, fleetLimitMiddleware(redis, 'compose', { inFlight: 4 }));
+ */
+export function fleetLimitMiddleware(
   redis: Redis,
   name: string,
   limits: FleetLimits,
-): ImageModelV3 {
+): ImageModelV3Middleware {
   return {
-    specificationVersion: model.specificationVersion,
-    provider: model.provider,
-    modelId: model.modelId,
-    maxImagesPerCall: model.maxImagesPerCall,
-    doGenerate: async (options) => {
+    specificationVersion: 'v3',
+    wrapGenerate: async ({ doGenerate }) => {
       const release = limits.inFlight ? await acquireFleetLease(redis, name, limits.inFlight) : undefined;
       try {
         if (limits.rate) await acquireFleetSlot(redis, name, limits.rate);
-        return await model.doGenerate(options);
+        return await doGenerate();
       } finally {
         await release?.();
       }

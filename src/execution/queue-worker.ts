@@ -5,6 +5,7 @@ import type { CachedResult } from '../ledger/ledger.ts';
 import { requireModelReference } from '../config/model-reference.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import { disposeModel, isImageModel } from '../models/ocr-model.ts';
+import { withMiddleware } from '../models/with-middleware.ts';
 import { computeRequestedJob, rolesOfRequest } from '../pipeline/in-process-dispatcher.ts';
 import type { StageJobRequest } from '../pipeline/stage-job-dispatcher.ts';
 import { modelRegistryForCampaign } from '../providers/provider-registry.ts';
@@ -13,7 +14,7 @@ import { stageCatalog } from '../stages/stage-catalog.ts';
 import { type ArtifactStore, FileArtifactStore } from '../store/artifact-store.ts';
 import { canonicalJson } from '../util/canonical-json.ts';
 import type { StageJobReply } from './bullmq-dispatcher.ts';
-import { fleetLimited, type RateLimit } from './fleet-rate-limit.ts';
+import { fleetLimitMiddleware, type RateLimit } from './fleet-rate-limit.ts';
 import {
   allQueueRoles,
   bullConnection,
@@ -122,7 +123,10 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
         const model = registry.resolve(reference).model;
         const limits = { rate: options.rateLimits?.get(role), inFlight: options.inFlightLimits?.get(role) };
         const limited = limits.rate !== undefined || limits.inFlight !== undefined;
-        const instance = isImageModel(model) && limited ? fleetLimited(model, redis, role, limits) : model;
+        const instance =
+          isImageModel(model) && limited
+            ? withMiddleware(model, fleetLimitMiddleware(redis, role, limits))
+            : model;
         return { instance, lock: pinned };
       })();
       bound.catch(() => models.delete(key));

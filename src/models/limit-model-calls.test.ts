@@ -1,10 +1,11 @@
 import { generateImage } from 'ai';
 import pLimit from 'p-limit';
 import { describe, expect, it } from 'vitest';
-import { limitModelCalls } from './limit-model-calls.ts';
+import { limitCallsMiddleware } from './limit-model-calls.ts';
 import { FixedLatencyModel } from './testing/fixed-latency-model.ts';
+import { withMiddleware } from './with-middleware.ts';
 
-describe('limitModelCalls', () => {
+describe('limitCallsMiddleware', () => {
   it('keeps at most N calls in flight and passes every call through', async () => {
     const model = new FixedLatencyModel(20);
     let inFlight = 0;
@@ -19,7 +20,7 @@ describe('limitModelCalls', () => {
         inFlight--;
       }
     };
-    const limited = limitModelCalls(model, pLimit(3));
+    const limited = withMiddleware(model, limitCallsMiddleware(pLimit(3)));
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, index) =>
         generateImage({ model: limited, prompt: `p${index}`, size: '8x8' }),

@@ -6,10 +6,11 @@ import type { Campaign } from '../config/campaign-schema.ts';
 import type { LoadedCampaign } from '../config/load-campaign.ts';
 import { AtelierError } from '../errors.ts';
 import { checkLock, type Lockfile, lockPathFor } from '../lock/lockfile.ts';
-import { limitModelCalls } from '../models/limit-model-calls.ts';
+import { limitCallsMiddleware } from '../models/limit-model-calls.ts';
 import { requireModelReference } from '../config/model-reference.ts';
 import { defaultModelRegistry, type ModelRegistry } from '../models/model-registry.ts';
 import { disposeModel, isImageModel } from '../models/ocr-model.ts';
+import { withMiddleware } from '../models/with-middleware.ts';
 import { renderRunReport } from '../report/run-report.ts';
 import type { BoundModel, StageDefinition } from '../stages/stage.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
@@ -235,7 +236,9 @@ function resolveModels(campaign: Campaign, registry: ModelRegistry, lock: Lockfi
     if (raw === undefined) continue;
     const model = registry.resolve(requireModelReference(raw)).model;
     // Image-model calls are limited per role; other models (OCR) pace themselves (worker pools).
-    const instance = isImageModel(model) ? limitModelCalls(model, pLimit(concurrency)) : model;
+    const instance = isImageModel(model)
+      ? withMiddleware(model, limitCallsMiddleware(pLimit(concurrency)))
+      : model;
     models.set(role, { instance, lock: lock.models[role]! });
   }
   return models;

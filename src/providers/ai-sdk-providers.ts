@@ -5,7 +5,7 @@ import type { ImageModelV3, JSONValue } from '@ai-sdk/provider';
 import { createReplicate } from '@ai-sdk/replicate';
 import type { ModelReference } from '../config/model-reference.ts';
 import { looksLikeRefusal } from './provider-failure.ts';
-import type { CallInspection, ReadExchange, ResponseInspector } from './resilient-image-model.ts';
+import type { CallInspection, ReadExchange, ResponseInspector } from './resilience-middleware.ts';
 
 export interface ProviderConnection {
   readonly apiKey: string;

@@ -13,6 +13,7 @@ import type { LockEntry } from '../models/lock-entry.ts';
 import { type ModelReference, requireModelReference } from '../config/model-reference.ts';
 import { builtinProvider, type ModelProvider, ModelRegistry } from '../models/model-registry.ts';
 import { testingProvider, testingProviderEnabled } from '../models/testing/testing-provider.ts';
+import { withMiddleware } from '../models/with-middleware.ts';
 import { registerSecret } from '../util/redact-secrets.ts';
 import { type AiSdkProviderDefinition, aiSdkProviders } from './ai-sdk-providers.ts';
 import { recordingFetch } from './call-recorder.ts';
@@ -21,7 +22,7 @@ import { ComfyuiImageModel } from './comfyui/comfyui-image-model.ts';
 import { comfyuiCapabilities, readWorkflowFile } from './comfyui/comfyui-workflow.ts';
 import { capabilitiesOf } from './provider-capabilities.ts';
 import { ProviderGate } from './provider-gate.ts';
-import { type AttemptEvent, ResilientImageModel, type ResponseInspector } from './resilient-image-model.ts';
+import { type AttemptEvent, type ResponseInspector, resilienceMiddleware } from './resilience-middleware.ts';
 import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.ts';
 
 /** Every provider name a config may use: the built-ins and the remote providers. */
@@ -130,15 +131,18 @@ function aiSdkModelProvider(
         { apiKey: key.value, baseURL: settings?.baseURL ?? definition.defaultBaseURL, fetch },
         definition.providerModelId(reference),
       );
-      return new ResilientImageModel(inner, {
-        capabilities: capabilitiesOf(definition.name, reference.modelId),
-        gate,
-        policy: retryPolicyFor(settings),
-        inspect: definition.inspect,
-        priceUsd: priceFor(settings, reference),
-        keyVariable: key.variable,
-        onAttempt: options.onAttempt,
-      });
+      return withMiddleware(
+        inner,
+        resilienceMiddleware({
+          capabilities: capabilitiesOf(definition.name, reference.modelId),
+          gate,
+          policy: retryPolicyFor(settings),
+          inspect: definition.inspect,
+          priceUsd: priceFor(settings, reference),
+          keyVariable: key.variable,
+          onAttempt: options.onAttempt,
+        }),
+      );
     },
   };
 }
@@ -208,15 +212,18 @@ function comfyuiModelProvider(options: ProviderRegistryOptions): ModelProvider {
         fetch: options.fetch,
         onProgress: options.onProgress,
       });
-      return new ResilientImageModel(inner, {
-        capabilities: comfyuiCapabilities(workflow, `comfyui:${reference.modelId}`),
-        gate,
-        policy: retryPolicyFor(settings, { ...defaultRetryPolicy, timeoutMs: comfyuiTimeoutMs }),
-        inspect: inspectComfyui,
-        priceUsd: priceFor(settings, reference),
-        keyVariable: settings?.apiKeyEnv,
-        onAttempt: options.onAttempt,
-      });
+      return withMiddleware(
+        inner,
+        resilienceMiddleware({
+          capabilities: comfyuiCapabilities(workflow, `comfyui:${reference.modelId}`),
+          gate,
+          policy: retryPolicyFor(settings, { ...defaultRetryPolicy, timeoutMs: comfyuiTimeoutMs }),
+          inspect: inspectComfyui,
+          priceUsd: priceFor(settings, reference),
+          keyVariable: settings?.apiKeyEnv,
+          onAttempt: options.onAttempt,
+        }),
+      );
     },
   };
 }

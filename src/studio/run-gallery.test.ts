@@ -1,7 +1,8 @@
-import type { ImageModelV3, ImageModelV3CallOptions } from '@ai-sdk/provider';
+import type { ImageModelV3, ImageModelV3Middleware } from '@ai-sdk/provider';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTempProject, smallCampaign, type TempProject } from '../../test/helpers/temp-project.ts';
 import { builtinProvider, ModelRegistry } from '../models/model-registry.ts';
+import { withMiddleware } from '../models/with-middleware.ts';
 import { runCampaign } from '../pipeline/run-campaign.ts';
 import { openWorkspace } from '../pipeline/workspace.ts';
 import { buildRunGallery } from './run-gallery.ts';
@@ -11,24 +12,20 @@ afterEach(async () => {
   await Promise.all(projects.splice(0).map((created) => created.cleanup()));
 });
 
-/** The draft model, except that it refuses prompts mentioning a bottle (like a content filter). */
-class RefusingModel implements ImageModelV3 {
-  readonly specificationVersion = 'v3';
-  readonly provider = 'builtin';
-  readonly modelId = 'draft';
-  readonly maxImagesPerCall = 1;
-  constructor(private readonly inner: ImageModelV3) {}
-  doGenerate(options: ImageModelV3CallOptions) {
-    if (options.prompt?.includes('bottle')) throw new Error('provider refused the prompt: bottle');
-    return this.inner.doGenerate(options);
-  }
-}
+/** Middleware that refuses prompts mentioning a bottle (like a content filter). */
+const refusingBottles: ImageModelV3Middleware = {
+  specificationVersion: 'v3',
+  wrapGenerate: async ({ doGenerate, params }) => {
+    if (params.prompt?.includes('bottle')) throw new Error('provider refused the prompt: bottle');
+    return doGenerate();
+  },
+};
 
 const refusing = new ModelRegistry([
   {
     name: 'builtin',
     lock: (reference) => builtinProvider.lock(reference),
-    create: (reference) => new RefusingModel(builtinProvider.create(reference) as ImageModelV3),
+    create: (reference) => withMiddleware(builtinProvider.create(reference) as ImageModelV3, refusingBottles),
   },
 ]);
 

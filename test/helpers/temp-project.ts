@@ -1,10 +1,11 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import type { ImageModelV3, ImageModelV3CallOptions } from '@ai-sdk/provider';
+import type { ImageModelV3, ImageModelV3CallOptions, ImageModelV3Middleware } from '@ai-sdk/provider';
 import { stringify } from 'yaml';
 import { type LoadedCampaign, loadCampaign } from '../../src/config/load-campaign.ts';
 import { builtinProvider, ModelRegistry } from '../../src/models/model-registry.ts';
+import { withMiddleware } from '../../src/models/with-middleware.ts';
 import { stageCatalog } from '../../src/stages/stage-catalog.ts';
 import { sha256 } from '../../src/util/canonical-json.ts';
 
@@ -84,38 +85,27 @@ export async function hashTree(
   return hashes;
 }
 
-/** Wraps every built-in model so a test can count the calls that reached a model. */
-export class CountingModel implements ImageModelV3 {
-  readonly specificationVersion = 'v3';
-  readonly calls: ImageModelV3CallOptions[] = [];
-  constructor(private readonly inner: ImageModelV3) {}
-  get provider() {
-    return this.inner.provider;
-  }
-  get modelId() {
-    return this.inner.modelId;
-  }
-  get maxImagesPerCall() {
-    return this.inner.maxImagesPerCall;
-  }
-  doGenerate(options: ImageModelV3CallOptions) {
-    this.calls.push(options);
-    return this.inner.doGenerate(options);
-  }
+/** Image-model middleware that records every call reaching the model beneath it in `calls`. */
+export function countingMiddleware(calls: ImageModelV3CallOptions[]): ImageModelV3Middleware {
+  return {
+    specificationVersion: 'v3',
+    wrapGenerate: async ({ doGenerate, params }) => {
+      calls.push(params);
+      return doGenerate();
+    },
+  };
 }
 
+/** Every built-in model, counting the calls that reached a model. */
 export function countingRegistry(): { registry: ModelRegistry; calls: () => number } {
-  const models: CountingModel[] = [];
+  const calls: ImageModelV3CallOptions[] = [];
   const registry = new ModelRegistry([
     {
       name: 'builtin',
       lock: (reference) => builtinProvider.lock(reference),
-      create: (reference) => {
-        const model = new CountingModel(builtinProvider.create(reference) as ImageModelV3);
-        models.push(model);
-        return model;
-      },
+      create: (reference) =>
+        withMiddleware(builtinProvider.create(reference) as ImageModelV3, countingMiddleware(calls)),
     },
   ]);
-  return { registry, calls: () => models.reduce((sum, model) => sum + model.calls.length, 0) };
+  return { registry, calls: () => calls.length };
 }

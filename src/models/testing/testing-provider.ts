@@ -1,7 +1,8 @@
 import { appendFileSync } from 'node:fs';
-import type { ImageModelV3 } from '@ai-sdk/provider';
+import type { ImageModelV3Middleware } from '@ai-sdk/provider';
 import { AtelierError } from '../../errors.ts';
 import type { ModelProvider } from '../model-registry.ts';
+import { withMiddleware } from '../with-middleware.ts';
 import { FixedLatencyModel } from './fixed-latency-model.ts';
 
 /** One paid call as the testing provider logged it (a JSON line). */
@@ -30,7 +31,7 @@ export const testingProvider: ModelProvider = {
   create(reference) {
     const model = new FixedLatencyModel(latencyOf(reference.modelId), reference.modelId);
     const log = process.env.ATELIER_TESTING_CALL_LOG;
-    return log ? loggingCalls(model, log) : model;
+    return log ? withMiddleware(model, callLogMiddleware(log)) : model;
   },
 };
 
@@ -49,25 +50,23 @@ function latencyOf(modelId: string): number {
   return Number(match[1]);
 }
 
-function loggingCalls(model: ImageModelV3, path: string): ImageModelV3 {
+/** Image-model middleware that appends a line to `path` when a call starts and when it is paid. */
+function callLogMiddleware(path: string): ImageModelV3Middleware {
   return {
-    specificationVersion: model.specificationVersion,
-    provider: model.provider,
-    modelId: model.modelId,
-    maxImagesPerCall: model.maxImagesPerCall,
-    async doGenerate(options) {
+    specificationVersion: 'v3',
+    wrapGenerate: async ({ doGenerate, params }) => {
       const log = (phase: LoggedCall['phase']) => {
         const call: LoggedCall = {
           phase,
           pid: process.pid,
           at: Date.now(),
-          seed: options.seed,
-          prompt: options.prompt,
+          seed: params.seed,
+          prompt: params.prompt,
         };
         appendFileSync(path, `${JSON.stringify(call)}\n`);
       };
       log('start');
-      const result = await model.doGenerate(options);
+      const result = await doGenerate();
       log('paid');
       return result;
     },

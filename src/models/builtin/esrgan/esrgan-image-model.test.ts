@@ -14,7 +14,7 @@ import { planTiles } from './tile-plan.ts';
 
 const models: EsrganImageModel[] = [];
 afterAll(async () => {
-  await Promise.all(models.map((model) => model.close()));
+  await Promise.all(models.map((model) => model.dispose()));
 });
 
 function model(size: EsrganSize, options: EsrganModelOptions = {}): EsrganImageModel {

@@ -146,8 +146,11 @@ export class EsrganImageModel implements ImageModelV3 {
     };
   }
 
-  /** Stops the worker threads. Idle workers never keep a process alive, so this is optional. */
-  async close(): Promise<void> {
+  /**
+   * Stops the worker threads (the runner calls it through `disposeModel` when a run ends). Idle
+   * workers never keep a process alive, so this is optional; the next call starts them anew.
+   */
+  async dispose(): Promise<void> {
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(pools.map((pool) => pool.close()));

@@ -8,7 +8,7 @@ import { esrganVariant } from './esrgan-variant.ts';
 
 // Slow (about 10 s on two idle cores): the thick network does ~32x slim's work per pixel.
 const upscaler = new EsrganImageModel('thick', { workers: 2 });
-afterAll(() => upscaler.close());
+afterAll(() => upscaler.dispose());
 
 async function upscale(image: Uint8Array, tile: number) {
   const result = await generateImage({
