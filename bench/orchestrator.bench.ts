@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadCampaign } from '../src/config/load-campaign.ts';
 import { builtinProvider, ModelRegistry } from '../src/models/model-registry.ts';
-import { FixedLatencyModel } from '../src/models/testing/fixed-latency-model.ts';
 import { runCampaign } from '../src/pipeline/run-campaign.ts';
 import { stageCatalog } from '../src/stages/stage-catalog.ts';
+import { FixedLatencyModel } from '../test/doubles/fixed-latency-model.ts';
 import { type BenchSection, median, round } from './bench-section.ts';
 
 const latencyMs = 50;

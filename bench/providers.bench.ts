@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { generateImage } from 'ai';
 import sharp from 'sharp';
 import { requireModelReference } from '../src/config/model-reference.ts';
-import { createModelRegistry } from '../src/providers/provider-registry.ts';
+import { createModelRegistry } from '../src/runtime/wiring.ts';
 import { FakeComfyui, textToImageWorkflow } from '../test/fakes/fake-comfyui.ts';
 import { renderFakePng } from '../test/fakes/fake-png.ts';
 import type { FakeProvider } from '../test/fakes/fake-provider.ts';

@@ -8,9 +8,9 @@ import { stringify } from 'yaml';
 import { loadCampaign } from '../src/config/load-campaign.ts';
 import { BullmqDispatcher } from '../src/execution/bullmq-dispatcher.ts';
 import { builtinProvider, ModelRegistry } from '../src/models/model-registry.ts';
-import { testingProvider } from '../src/models/testing/testing-provider.ts';
 import { runCampaign } from '../src/pipeline/run-campaign.ts';
 import { stageCatalog } from '../src/stages/stage-catalog.ts';
+import { testingProvider, testingProviderEnv } from '../test/doubles/testing-provider.ts';
 import { startTestRedis } from '../test/helpers/redis-server.ts';
 import { startWorkers, stopWorkers, type WorkerProcess } from '../test/helpers/worker-processes.ts';
 import { type BenchSection, median, round } from './bench-section.ts';
@@ -65,7 +65,7 @@ export async function run(): Promise<BenchSection> {
       await startWorkers(
         count,
         ['--queue', redis.url, '--concurrency', String(concurrency)],
-        { ATELIER_TESTING_PROVIDER: '1' },
+        testingProviderEnv(),
         workers,
       );
       await timedRun(redis.url); // warm-up: workers load their modules on their first job

@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { modelRoles } from '../config/campaign-schema.ts';
 import { type LoadedCampaign, loadCampaign } from '../config/load-campaign.ts';
+import { rolesOfStages } from '../config/validation-context.ts';
 import { AtelierError } from '../errors.ts';
 import type { JobRecord } from '../ledger/ledger.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
@@ -34,10 +34,11 @@ export function parseModelSetups(text: string): ModelSetup[] {
         const [role, reference] = binding.includes('=')
           ? (binding.split('=', 2) as [string, string])
           : ['compose', binding];
-        if (!(modelRoles as readonly string[]).includes(role)) {
+        const roles = rolesOfStages(stageCatalog().values());
+        if (!roles.includes(role)) {
           throw new AtelierError(
             'INVALID_ARGUMENT',
-            `--models: unknown role "${role}" in "${part}": expected one of ${modelRoles.join(', ')}`,
+            `--models: unknown role "${role}" in "${part}": expected one of ${roles.join(', ')}`,
           );
         }
         models[role] = reference;

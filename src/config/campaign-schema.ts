@@ -159,7 +159,7 @@ export type ComfyuiSettings = z.infer<typeof comfyuiSettingsSchema>;
  * provider declares (the provider table decides which providers exist).
  */
 export interface ProvidersConfig {
-  readonly [provider: string]: ProviderSettings | undefined;
+  readonly [provider: string]: ProviderSettings | ComfyuiSettings | undefined;
   readonly comfyui?: ComfyuiSettings;
 }
 

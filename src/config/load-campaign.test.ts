@@ -2,10 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { smallCampaign } from '../../test/helpers/temp-project.ts';
 import { AtelierError } from '../errors.ts';
-import { stageCatalog } from '../stages/stage-catalog.ts';
+import { campaignValidationContext } from '../runtime/wiring.ts';
 import { loadCampaign, parseCampaign } from './load-campaign.ts';
 
-const context = { stages: stageCatalog(), providers: ['builtin', 'openai'] };
+// The real wiring (stages, built-in models' roles), with fewer providers and no provider checks.
+const context = {
+  ...campaignValidationContext(),
+  providers: ['builtin', 'openai'],
+  checkModelSettings: undefined,
+};
 const file = '/campaigns/atelier.yaml';
 
 function problemsOf(source: string): string[] {
@@ -56,7 +61,7 @@ describe('campaign config validation', () => {
     const [problem] = problemsOf(source);
     const line = source.split('\n').findIndex((text) => text.includes('painter')) + 1;
     expect(problem).toBe(
-      `${file}:${line}:3: models.painter: unknown role "painter": expected one of compose, typography, ocr, stylize, upscale`,
+      `${file}:${line}:3: models.painter: unknown role "painter": expected one of compose, ocr, typography, stylize, upscale`,
     );
   });
 

@@ -3,7 +3,13 @@ import { dirname, resolve } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { AtelierError } from '../errors.ts';
-import { type Campaign, type CampaignInput, campaignSchemaFor, type PipelineStage } from './campaign-schema.ts';
+import {
+  type Campaign,
+  type CampaignInput,
+  campaignSchemaFor,
+  type PipelineStage,
+  type Shot,
+} from './campaign-schema.ts';
 import { parseModelReference } from './model-reference.ts';
 import { type CampaignValidationContext, rolesOfStages } from './validation-context.ts';
 
@@ -242,13 +248,14 @@ function checkModels(
       });
       continue;
     }
-    const playable = context.rolesOfModel?.(reference) ?? 'any';
+    const kind = reference.provider === 'builtin' ? 'built-in' : reference.provider;
+    const playable = context.rolesOfModel ? context.rolesOfModel(reference) : 'any';
     if (playable === undefined) {
-      problems.push({ path, message: `unknown ${reference.provider} model "${raw}"` });
+      problems.push({ path, message: `unknown ${kind} model "${raw}"` });
     } else if (playable !== 'any' && !playable.includes(role)) {
       problems.push({
         path,
-        message: `model "${raw}" cannot play role "${role}": it plays ${playable.join(', ')}`,
+        message: `${kind} model "${raw}" cannot play role "${role}": it plays ${playable.join(', ')}`,
       });
     }
   }
@@ -306,7 +313,7 @@ function checkModelSettings(
 }
 
 function checkShots(
-  input: { shots: Array<{ id: string }> },
+  input: { shots: Shot[] },
   stages: readonly PipelineStage[],
   context: CampaignValidationContext,
   problems: Problem[],
@@ -324,7 +331,7 @@ function checkShots(
     }
     for (const stage of stages) {
       const definition = context.stages.get(stage.name);
-      for (const problem of definition?.checkShot?.(shot as never, stage.params as never) ?? []) {
+      for (const problem of definition?.checkShot?.(shot, stage.params) ?? []) {
         problems.push({ path: ['shots', index, ...problem.path], message: problem.message });
       }
     }

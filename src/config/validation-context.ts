@@ -31,7 +31,7 @@ export interface StageRules<Params = unknown> {
 }
 
 /** Every role a set of stages can call: the keys `models` accepts, and the queues workers serve. */
-export function rolesOfStages(stages: Iterable<StageRules<never>>): string[] {
+export function rolesOfStages(stages: Iterable<StageRules<unknown>>): string[] {
   const roles = new Set<string>();
   for (const stage of stages) {
     if (stage.role) roles.add(stage.role);
@@ -64,7 +64,7 @@ export interface ModelSettingsProblem {
  * the stage catalog, the provider table and the built-in models, so config/ imports none of them.
  */
 export interface CampaignValidationContext {
-  readonly stages: ReadonlyMap<string, StageRules<never>>;
+  readonly stages: ReadonlyMap<string, StageRules<unknown>>;
   /** Every provider name a model reference may use (`builtin` included). */
   readonly providers: readonly string[];
   /** The settings schema of each provider configurable under `providers`. */

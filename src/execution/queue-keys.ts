@@ -1,4 +1,5 @@
 import type { Campaign } from '../config/campaign-schema.ts';
+import { rolesOfStages, type StageRules } from '../config/validation-context.ts';
 import type { Lockfile } from '../lock/lockfile.ts';
 
 /** What every job of a run shares, stored once in Redis instead of in each job. */
@@ -16,8 +17,13 @@ export function queueNameFor(role: string | undefined): string {
   return `atelier-${role ?? 'cpu'}`;
 }
 
-/** Roles a worker serves when `--roles` is not given: every role plus `cpu` (stages without a model). */
-export const allQueueRoles = ['compose', 'ocr', 'stylize', 'upscale', 'cpu'] as const;
+/**
+ * The queues a worker serves when `--roles` is not given: every role the stages can call, plus
+ * `cpu` (stages without a model). Derived from the stage catalog, so a new role is served.
+ */
+export function allQueueRoles(stages: ReadonlyMap<string, StageRules>): string[] {
+  return [...rolesOfStages(stages.values()), 'cpu'];
+}
 
 export const runContextKey = (runId: string) => `atelier:run:${runId}`;
 /** A computed job's result, kept by cache key so a retried job re-uses it instead of paying again. */

@@ -14,6 +14,7 @@ import {
 } from '../../test/helpers/temp-project.ts';
 import { runCampaign } from '../pipeline/run-campaign.ts';
 import { stateDirectoryOf } from '../pipeline/workspace.ts';
+import { stageCatalog } from '../stages/stage-catalog.ts';
 import { BullmqDispatcher } from './bullmq-dispatcher.ts';
 import { allQueueRoles, bullConnection, queueNameFor } from './queue-keys.ts';
 import { startQueueWorker } from './queue-worker.ts';
@@ -45,7 +46,7 @@ describe('queue worker', () => {
       expect(counting.calls()).toBe(5);
       // The queue forgets every job and the run's ledger is lost, as after a crash between a
       // worker's result and its job's completion: the same jobs are enqueued and run again.
-      for (const role of allQueueRoles) {
+      for (const role of allQueueRoles(stageCatalog())) {
         const queue = new Queue(queueNameFor(role === 'cpu' ? undefined : role), {
           connection: bullConnection(redis.url),
         });

@@ -1,14 +1,13 @@
 import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { requireModelReference } from '../config/model-reference.ts';
 import { describeError } from '../errors.ts';
 import type { CachedResult } from '../ledger/ledger.ts';
-import { requireModelReference } from '../config/model-reference.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import { disposeModel, isImageModel } from '../models/ocr-model.ts';
 import { withMiddleware } from '../models/with-middleware.ts';
 import { computeRequestedJob, rolesOfRequest } from '../pipeline/in-process-dispatcher.ts';
 import type { StageJobRequest } from '../pipeline/stage-job-dispatcher.ts';
-import { modelRegistryForCampaign } from '../providers/provider-registry.ts';
 import type { BoundModel, StageDefinition } from '../stages/stage.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import { type ArtifactStore, FileArtifactStore } from '../store/artifact-store.ts';
@@ -39,8 +38,11 @@ export interface QueueWorkerOptions {
   inFlightLimits?: ReadonlyMap<string, number>;
   /** The artifact store shared by the fleet; by default the run's own store root (a shared mount). */
   store?: ArtifactStore;
-  /** Resolves the runs' models; by default built from each run's own `providers` config section. */
-  registry?: ModelRegistry;
+  /**
+   * Resolves the runs' models: one registry, or one per run built from the run's own config (its
+   * `providers` section); the wiring module (runtime/) gives the latter.
+   */
+  registry: ModelRegistry | ((run: Pick<QueueRunContext, 'campaign' | 'projectDirectory'>) => ModelRegistry);
   stages?: ReadonlyMap<string, StageDefinition<unknown>>;
   /** Told about each job this worker finishes (logging). */
   onJob?: (event: {
@@ -64,11 +66,12 @@ export interface QueueWorker {
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
   const registries = new Map<string, ModelRegistry>();
   const registryOf = (context: QueueRunContext) => {
-    if (options.registry) return options.registry;
+    const { registry: source } = options;
+    if (typeof source !== 'function') return source;
     const key = canonicalJson([context.campaign.providers ?? null, context.projectDirectory]);
     let registry = registries.get(key);
     if (!registry) {
-      registry = modelRegistryForCampaign(context);
+      registry = source(context);
       registries.set(key, registry);
     }
     return registry;
@@ -189,7 +192,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   };
 
   const lockMs = options.lockMs ?? 30_000;
-  const workers = (options.roles ?? allQueueRoles).map(
+  const workers = (options.roles ?? allQueueRoles(stages)).map(
     (role) =>
       new Worker<StageJobRequest, StageJobReply>(
         queueNameFor(role === 'cpu' ? undefined : role),

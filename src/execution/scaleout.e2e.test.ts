@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type LoggedCall, testingProvider, testingProviderEnv } from '../../test/doubles/testing-provider.ts';
 import { startTestRedis, type TestRedis } from '../../test/helpers/redis-server.ts';
 import { runCli } from '../../test/helpers/run-cli.ts';
 import { createTempProject, hashTree, type TempProject } from '../../test/helpers/temp-project.ts';
 import { startWorkers, stopWorkers, type WorkerProcess } from '../../test/helpers/worker-processes.ts';
 import { loadCampaign } from '../config/load-campaign.ts';
 import { builtinProvider, ModelRegistry } from '../models/model-registry.ts';
-import { type LoggedCall, testingProvider } from '../models/testing/testing-provider.ts';
 import { runCampaign } from '../pipeline/run-campaign.ts';
 import { openWorkspace } from '../pipeline/workspace.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
@@ -71,7 +71,7 @@ const registry = () => new ModelRegistry([builtinProvider, testingProvider]);
 describe('BullMQ scale-out with worker processes', () => {
   it('completes with 3 workers when one is SIGKILLed mid-job: nothing lost, no paid call made twice', async () => {
     const created = await project(latencyCampaign(400, 6, 2));
-    const env = { ATELIER_TESTING_PROVIDER: '1', ATELIER_TESTING_CALL_LOG: created.callLog };
+    const env = { ...testingProviderEnv(), ATELIER_TESTING_CALL_LOG: created.callLog };
     const fleet = await startWorkers(
       3,
       ['--queue', redis.url, '--concurrency', '1', '--lock-ms', '1500'],
@@ -126,7 +126,7 @@ describe('BullMQ scale-out with worker processes', () => {
 
   it('holds a fleet-wide limit of 3 calls per 2 s across workers', async () => {
     const created = await project(latencyCampaign(50, 9, 1));
-    const env = { ATELIER_TESTING_PROVIDER: '1', ATELIER_TESTING_CALL_LOG: created.callLog };
+    const env = { ...testingProviderEnv(), ATELIER_TESTING_CALL_LOG: created.callLog };
     await startWorkers(
       2,
       ['--queue', redis.url, '--concurrency', '3', '--rate-limit', 'compose=3/2s'],
@@ -157,7 +157,7 @@ describe('BullMQ scale-out with worker processes', () => {
 
   it('holds a fleet-wide limit of 2 calls in flight across workers', async () => {
     const created = await project(latencyCampaign(200, 8, 1));
-    const env = { ATELIER_TESTING_PROVIDER: '1', ATELIER_TESTING_CALL_LOG: created.callLog };
+    const env = { ...testingProviderEnv(), ATELIER_TESTING_CALL_LOG: created.callLog };
     await startWorkers(
       2,
       ['--queue', redis.url, '--concurrency', '3', '--max-in-flight', 'compose=2'],
@@ -189,7 +189,7 @@ describe('BullMQ scale-out with worker processes', () => {
 
   it('runs from the command line: atelier run --queue, atelier worker, atelier status', async () => {
     const created = await project(latencyCampaign(50, 2, 2));
-    const env = { ATELIER_TESTING_PROVIDER: '1', ATELIER_TESTING_CALL_LOG: created.callLog };
+    const env = { ...testingProviderEnv(), ATELIER_TESTING_CALL_LOG: created.callLog };
     await startWorkers(
       1,
       ['--queue', redis.url, '--roles', 'compose,cpu', '--concurrency', '2'],

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Campaign } from '../config/campaign-schema.ts';
+import { requireModelReference } from '../config/model-reference.ts';
 import { AtelierError } from '../errors.ts';
 import type { LockEntry } from '../models/lock-entry.ts';
-import { requireModelReference } from '../config/model-reference.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { canonicalJson } from '../util/canonical-json.ts';

@@ -1,8 +1,8 @@
 import { generateImage } from 'ai';
 import pLimit from 'p-limit';
 import { describe, expect, it } from 'vitest';
+import { FixedLatencyModel } from '../../test/doubles/fixed-latency-model.ts';
 import { limitCallsMiddleware } from './limit-model-calls.ts';
-import { FixedLatencyModel } from './testing/fixed-latency-model.ts';
 import { withMiddleware } from './with-middleware.ts';
 
 describe('limitCallsMiddleware', () => {

@@ -1,11 +1,10 @@
 import type { ImageModelV3 } from '@ai-sdk/provider';
+import { formatModelReference, type ModelReference } from '../config/model-reference.ts';
 import { AtelierError } from '../errors.ts';
 import { builtinModel, builtinModels } from './builtin/builtin-catalog.ts';
 import type { LockEntry } from './lock-entry.ts';
-import { formatModelReference, type ModelReference } from '../config/model-reference.ts';
 import type { RoleModel } from './ocr-model.ts';
 import { isImageModel } from './ocr-model.ts';
-import { testingProvider, testingProviderEnabled } from './testing/testing-provider.ts';
 
 /**
  * A source of models: the built-ins, an AI SDK provider, or a ComfyUI server. Each turns a
@@ -112,9 +111,7 @@ export class ModelRegistry {
   }
 }
 
+/** A registry of the built-in models only: what a run uses when it is given none. */
 export function defaultModelRegistry(): ModelRegistry {
-  const registry = new ModelRegistry();
-  // Worker processes in tests and benchmarks resolve the fixed-latency model by reference.
-  if (testingProviderEnabled()) registry.register(testingProvider);
-  return registry;
+  return new ModelRegistry();
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ImageModelV3 } from '@ai-sdk/provider';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FixedLatencyModel } from '../../test/doubles/fixed-latency-model.ts';
 import {
   countingRegistry,
   createTempProject,
@@ -15,7 +16,6 @@ import { loadCampaign } from '../config/load-campaign.ts';
 import { lockPathFor } from '../lock/lockfile.ts';
 import { readEmbeddedProvenance } from '../manifest/provenance.ts';
 import { builtinProvider, ModelRegistry } from '../models/model-registry.ts';
-import { FixedLatencyModel } from '../models/testing/fixed-latency-model.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import { sha256 } from '../util/canonical-json.ts';
 import { runCampaign } from './run-campaign.ts';

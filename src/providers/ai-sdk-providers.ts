@@ -15,7 +15,8 @@ export interface ProviderConnection {
 
 /** One AI SDK provider package as Atelier uses it. */
 export interface AiSdkProviderDefinition {
-  readonly name: 'openai' | 'google' | 'fal' | 'replicate';
+  /** The provider name in model references (`openai:dall-e-3`) and under `providers`. */
+  readonly name: string;
   /** The environment variables the package documents for its key, in the order it reads them. */
   readonly keyVariables: readonly string[];
   readonly defaultBaseURL: string;
@@ -126,8 +127,9 @@ const inspectReplicate: ResponseInspector = ({ exchanges }) => {
   return { provenance } satisfies CallInspection;
 };
 
-export const aiSdkProviders: Readonly<Record<AiSdkProviderDefinition['name'], AiSdkProviderDefinition>> = {
-  openai: {
+/** The AI SDK provider packages Atelier reaches. A new one is an entry here (plus its package and a fake). */
+export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
+  {
     name: 'openai',
     keyVariables: ['OPENAI_API_KEY'],
     defaultBaseURL: 'https://api.openai.com/v1',
@@ -137,7 +139,7 @@ export const aiSdkProviders: Readonly<Record<AiSdkProviderDefinition['name'], Ai
       createOpenAI({ apiKey, baseURL, fetch }).image(modelId),
     inspect: inspectOpenai,
   },
-  google: {
+  {
     name: 'google',
     keyVariables: ['GOOGLE_GENERATIVE_AI_API_KEY'],
     defaultBaseURL: 'https://generativelanguage.googleapis.com/v1beta',
@@ -147,7 +149,7 @@ export const aiSdkProviders: Readonly<Record<AiSdkProviderDefinition['name'], Ai
       createGoogleGenerativeAI({ apiKey, baseURL, fetch }).image(modelId),
     inspect: inspectGoogle,
   },
-  fal: {
+  {
     name: 'fal',
     keyVariables: ['FAL_API_KEY', 'FAL_KEY'],
     defaultBaseURL: 'https://fal.run',
@@ -157,7 +159,7 @@ export const aiSdkProviders: Readonly<Record<AiSdkProviderDefinition['name'], Ai
       createFal({ apiKey, baseURL, fetch }).image(modelId),
     inspect: inspectFal,
   },
-  replicate: {
+  {
     name: 'replicate',
     keyVariables: ['REPLICATE_API_TOKEN'],
     defaultBaseURL: 'https://api.replicate.com/v1',
@@ -168,4 +170,4 @@ export const aiSdkProviders: Readonly<Record<AiSdkProviderDefinition['name'], Ai
       createReplicate({ apiToken: apiKey, baseURL, fetch }).image(modelId as `${string}/${string}`),
     inspect: inspectReplicate,
   },
-};
+];

@@ -53,7 +53,8 @@ const stabilityRatios = ['1:1', '16:9', '21:9', '3:2', '2:3', '4:5', '5:4', '3:4
 /** The aspect ratios @ai-sdk/fal turns into fal's `image_size` presets; it drops any other. */
 export const falAspectPresets = ['1:1', '16:9', '9:16', '4:3', '3:4', '16:10', '10:16', '21:9', '9:21'];
 
-const falImageInputPattern = /image-to-image|img2img|\/edit\b|\/edit\/|redux|inpaint|kontext|remix/;
+/** fal endpoints that take an image: edits, image-to-image, and upscalers (the upscale stage sends one). */
+const falImageInputPattern = /image-to-image|img2img|\/edit\b|\/edit\/|redux|inpaint|kontext|remix|upscale|esrgan|aura-sr|clarity/;
 const negativePromptOption = { option: 'negative_prompt' } as const;
 
 interface TableEntry {

@@ -5,10 +5,10 @@ import { FakeOpenai } from '../../test/fakes/fake-openai.ts';
 import type { FakeProvider } from '../../test/fakes/fake-provider.ts';
 import { fastSettings, type ProviderCase, providerCases } from '../../test/fakes/provider-cases.ts';
 import type { ProviderSettings } from '../config/campaign-schema.ts';
-import { AtelierError } from '../errors.ts';
 import { requireModelReference } from '../config/model-reference.ts';
+import { AtelierError } from '../errors.ts';
+import { createModelRegistry } from '../runtime/wiring.ts';
 import { generationRecord } from './generation-record.ts';
-import { createModelRegistry } from './provider-registry.ts';
 
 const fakes: FakeProvider[] = [];
 afterEach(async () => {

@@ -1,21 +1,18 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { JSONValue } from '@ai-sdk/provider';
-import {
-  type Campaign,
-  type ComfyuiSettings,
-  type ProviderSettings,
-  type ProvidersConfig,
-  remoteProviderNames,
+import type {
+  Campaign,
+  ComfyuiSettings,
+  ProviderSettings,
+  ProvidersConfig,
 } from '../config/campaign-schema.ts';
-import type { LoadedCampaign } from '../config/load-campaign.ts';
+import { type ModelReference, requireModelReference } from '../config/model-reference.ts';
 import { AtelierError } from '../errors.ts';
 import type { LockEntry } from '../models/lock-entry.ts';
-import { type ModelReference, requireModelReference } from '../config/model-reference.ts';
-import { builtinProvider, type ModelProvider, ModelRegistry } from '../models/model-registry.ts';
-import { testingProvider, testingProviderEnabled } from '../models/testing/testing-provider.ts';
+import type { ModelProvider, ModelRegistry } from '../models/model-registry.ts';
 import { withMiddleware } from '../models/with-middleware.ts';
 import { registerSecret } from '../util/redact-secrets.ts';
-import { type AiSdkProviderDefinition, aiSdkProviders } from './ai-sdk-providers.ts';
+import type { AiSdkProviderDefinition } from './ai-sdk-providers.ts';
 import { recordingFetch } from './call-recorder.ts';
 import type { ComfyuiProgress } from './comfyui/comfyui-client.ts';
 import { ComfyuiImageModel } from './comfyui/comfyui-image-model.ts';
@@ -24,14 +21,6 @@ import { capabilitiesOf } from './provider-capabilities.ts';
 import { ProviderGate } from './provider-gate.ts';
 import { type AttemptEvent, type ResponseInspector, resilienceMiddleware } from './resilience-middleware.ts';
 import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.ts';
-
-/** Every provider name a config may use: the built-ins and the remote providers. */
-export const providerNames: readonly string[] = [
-  'builtin',
-  ...remoteProviderNames,
-  // Worker processes in the scale-out tests and benchmark resolve the fixed-latency model by reference.
-  ...(testingProviderEnabled() ? ['testing'] : []),
-];
 
 export const defaultComfyuiBaseURL = 'http://127.0.0.1:8188';
 /** ComfyUI renders on the user's own GPU: a queue can be long, so a call may take minutes. */
@@ -96,7 +85,8 @@ function rejectVersion(reference: ModelReference, provider: string): void {
   }
 }
 
-function aiSdkModelProvider(
+/** The ModelProvider of one AI SDK provider package, configured from its `providers` section. */
+export function aiSdkModelProvider(
   definition: AiSdkProviderDefinition,
   options: ProviderRegistryOptions,
 ): ModelProvider {
@@ -178,7 +168,8 @@ const inspectComfyui: ResponseInspector = ({ result }) => {
   };
 };
 
-function comfyuiModelProvider(options: ProviderRegistryOptions): ModelProvider {
+/** The ModelProvider of a ComfyUI server, rendering the workflows the config names. */
+export function comfyuiModelProvider(options: ProviderRegistryOptions): ModelProvider {
   const settings = options.providers?.comfyui;
   const gate = new ProviderGate({
     concurrency: settings?.concurrency ?? 1,
@@ -229,28 +220,6 @@ function comfyuiModelProvider(options: ProviderRegistryOptions): ModelProvider {
 }
 
 /**
- * A model registry with the built-ins and every remote provider, configured from the config's
- * `providers` section: base URLs, key variables, concurrency and rate limits, retries,
- * timeouts and prices. Keys are read when a model is created (run start), never at import.
- *
- * @example
- * const registry = createModelRegistry({ providers: campaign.providers, projectDirectory });
- * const { model } = registry.resolve(requireModelReference('fal:fal-ai/fast-sdxl'));
- */
-export function createModelRegistry(options: ProviderRegistryOptions): ModelRegistry {
-  // Warnings go to each image's manifest and the run summary; the SDK's console copy is noise
-  // (and would tear the progress bar). A caller that set its own logger keeps it.
-  const global = globalThis as { AI_SDK_LOG_WARNINGS?: unknown };
-  global.AI_SDK_LOG_WARNINGS ??= false;
-  return new ModelRegistry([
-    builtinProvider,
-    ...Object.values(aiSdkProviders).map((definition) => aiSdkModelProvider(definition, options)),
-    comfyuiModelProvider(options),
-    ...(testingProviderEnabled() ? [testingProvider] : []),
-  ]);
-}
-
-/**
  * Creates every bound model once, so a missing key or workflow stops a command before it
  * records a run or calls anything.
  */
@@ -258,16 +227,4 @@ export function assertModelsAvailable(campaign: Pick<Campaign, 'models'>, regist
   for (const raw of Object.values(campaign.models)) {
     if (raw !== undefined) registry.resolve(requireModelReference(raw));
   }
-}
-
-/** The registry a loaded campaign's own config describes. */
-export function modelRegistryForCampaign(
-  loaded: Pick<LoadedCampaign, 'campaign' | 'projectDirectory'>,
-  options: Omit<ProviderRegistryOptions, 'providers' | 'projectDirectory'> = {},
-): ModelRegistry {
-  return createModelRegistry({
-    ...options,
-    providers: loaded.campaign.providers,
-    projectDirectory: loaded.projectDirectory,
-  });
 }

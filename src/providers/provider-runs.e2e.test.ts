@@ -10,11 +10,10 @@ import type { FakeProvider } from '../../test/fakes/fake-provider.ts';
 import { FakeReplicate } from '../../test/fakes/fake-replicate.ts';
 import { runCli } from '../../test/helpers/run-cli.ts';
 import { createTempProject, type TempProject } from '../../test/helpers/temp-project.ts';
-import { campaignValidationContext } from '../cli/campaign-context.ts';
 import { loadCampaign } from '../config/load-campaign.ts';
 import { readLockfile } from '../lock/lockfile.ts';
 import { runCampaign } from '../pipeline/run-campaign.ts';
-import { modelRegistryForCampaign } from './provider-registry.ts';
+import { campaignValidationContext, modelRegistryForCampaign } from '../runtime/wiring.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

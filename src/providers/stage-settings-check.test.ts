@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { smallCampaign } from '../../test/helpers/temp-project.ts';
-import { campaignValidationContext } from '../cli/campaign-context.ts';
 import { parseCampaignWithWarnings } from '../config/load-campaign.ts';
 import { AtelierError } from '../errors.ts';
+import { campaignValidationContext } from '../runtime/wiring.ts';
 import { checkModelSettings } from './stage-settings-check.ts';
 
 const file = '/campaigns/atelier.yaml';
@@ -191,6 +191,7 @@ describe('checkModelSettings for an image-to-image role', () => {
       reference: { raw: reference, provider, modelId, version: undefined },
       stage: { name: 'stylize', params: {} },
       stageIndex: 2,
+      sendsInputImage: true,
       campaign: smallCampaign() as never,
       projectDirectory: '/campaigns',
     };

@@ -5,6 +5,7 @@ import { planImageShape, seedIgnoredMessage } from './call-settings.ts';
 import { comfyuiCapabilities, readWorkflowFile } from './comfyui/comfyui-workflow.ts';
 import { capabilitiesOf, type ModelCapabilities } from './provider-capabilities.ts';
 import { comfyuiWorkflowPath } from './provider-registry.ts';
+import { remoteProvider } from './provider-table.ts';
 
 /** `providerOptions` keys every stage may pass whatever the model. */
 const neutralOptionKeys = new Set(['builtin', 'atelier']);

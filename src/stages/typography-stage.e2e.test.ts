@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LetteringImageModel } from '../../test/doubles/lettering-image-model.ts';
 import { loadCampaign } from '../config/load-campaign.ts';
 import { AtelierError } from '../errors.ts';
 import { TesseractOcrModel } from '../models/builtin/tesseract/tesseract-ocr-model.ts';
@@ -9,7 +10,6 @@ import { defaultModelRegistry, type ModelProvider, type ModelRegistry } from '..
 import { runCampaign } from '../pipeline/run-campaign.ts';
 import type { RunEvent } from '../pipeline/run-events.ts';
 import { openWorkspace } from '../pipeline/workspace.ts';
-import { LetteringImageModel } from '../typography/testing/lettering-image-model.ts';
 import { stageCatalog } from './stage-catalog.ts';
 
 const projects: string[] = [];

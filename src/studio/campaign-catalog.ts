@@ -4,7 +4,7 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import { configFileName, type LoadedCampaign, loadCampaign } from '../config/load-campaign.ts';
 import { AtelierError, describeError } from '../errors.ts';
 import { openWorkspace, stateDirectoryOf, type Workspace } from '../pipeline/workspace.ts';
-import { campaignValidationContext } from '../providers/load-campaign-with-providers.ts';
+import { campaignValidationContext } from '../runtime/wiring.ts';
 
 /** A campaign config found in the studio's workspace folder. */
 export interface CampaignEntry {

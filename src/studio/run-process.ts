@@ -5,7 +5,7 @@
 import { AtelierError, describeError } from '../errors.ts';
 import { runCampaign } from '../pipeline/run-campaign.ts';
 import { openWorkspace } from '../pipeline/workspace.ts';
-import { loadCampaignWithProviders } from '../providers/load-campaign-with-providers.ts';
+import { loadCampaignWithRegistry } from '../runtime/wiring.ts';
 import type { RunProcessMessage, RunProcessRequest } from './run-process-protocol.ts';
 
 const send = (message: RunProcessMessage) =>
@@ -23,7 +23,7 @@ async function render(request: Extract<RunProcessRequest, { type: 'start' }>): P
   let runId: string | undefined;
   let projectDirectory: string | undefined;
   try {
-    const { loaded, registry } = await loadCampaignWithProviders(request.configPath);
+    const { loaded, registry } = await loadCampaignWithRegistry(request.configPath);
     projectDirectory = loaded.projectDirectory;
     const summary = await runCampaign({
       loaded,

@@ -6,8 +6,9 @@ import { benchChartSvg, benchMarkdown } from '../../bench/bench-report.ts';
 import { benchResultSchema } from '../../bench/bench-schema.ts';
 import { benchModels, parseModelSetups, parseSeedList } from '../../bench/model-bench.ts';
 import { AtelierError } from '../../errors.ts';
+import { loadCampaignWithRegistry } from '../../runtime/wiring.ts';
 import { writeFileAtomic } from '../../util/atomic-write.ts';
-import { loadCampaignForCli, parsePositiveInteger } from '../campaign-context.ts';
+import { parsePositiveInteger } from '../option-parsers.ts';
 
 async function readBench(path: string) {
   let data: unknown;
@@ -52,7 +53,7 @@ export function registerBenchCommand(program: Command): void {
         config: string,
         options: { models: string; seeds: string; shots?: number; sweep: string; tiles: string; out: string },
       ) => {
-        const { loaded, registry } = await loadCampaignForCli(config);
+        const { loaded, registry } = await loadCampaignWithRegistry(config);
         const setups = options.models
           ? parseModelSetups(options.models)
           : [{ label: loaded.campaign.models.compose ?? 'config', models: {} }];

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Campaign } from '../../config/campaign-schema.ts';
 import { AtelierError } from '../../errors.ts';
 import { checkProviders, formatProviderChecks, hasBlockingProblem } from '../../providers/provider-doctor.ts';
-import { loadCampaignForCli } from '../campaign-context.ts';
+import { loadCampaignWithRegistry } from '../../runtime/wiring.ts';
 
 export function registerDoctorCommand(program: Command): void {
   program
@@ -15,7 +15,7 @@ export function registerDoctorCommand(program: Command): void {
     .action(async (config: string, options: { timeout: string }) => {
       let campaign: Campaign | undefined;
       try {
-        campaign = (await loadCampaignForCli(config)).loaded.campaign;
+        campaign = (await loadCampaignWithRegistry(config)).loaded.campaign;
       } catch (error) {
         if (!(AtelierError.isInstance(error) && error.code === 'CONFIG_NOT_FOUND')) throw error;
         process.stdout.write('no atelier.yaml here: checking every provider with its default settings\n');

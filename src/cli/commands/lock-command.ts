@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { diffLocks, lockPathFor, readLockfile, resolveLock, writeLockfile } from '../../lock/lockfile.ts';
-import { loadCampaignForCli } from '../campaign-context.ts';
+import { loadCampaignWithRegistry } from '../../runtime/wiring.ts';
 
 export function registerLockCommand(program: Command): void {
   program
@@ -11,7 +11,7 @@ export function registerLockCommand(program: Command): void {
     .argument('[config]', 'atelier.yaml or the folder holding it', '.')
     .option('--check', 'only report differences; exit 2 if the lock is missing or stale')
     .action(async (config: string, options: { check?: boolean }) => {
-      const { loaded, registry } = await loadCampaignForCli(config);
+      const { loaded, registry } = await loadCampaignWithRegistry(config);
       const path = lockPathFor(loaded.projectDirectory);
       const current = await resolveLock(loaded.campaign, registry);
       const locked = await readLockfile(path);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { builtinModels } from '../../models/builtin/builtin-catalog.ts';
 import { requireModelReference } from '../../config/model-reference.ts';
+import { builtinModels } from '../../models/builtin/builtin-catalog.ts';
 import { defaultModelAliases } from '../../providers/model-aliases.ts';
 import { capabilitiesOf, describeCapabilities } from '../../providers/provider-capabilities.ts';
 

@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { AtelierError } from '../../errors.ts';
 import { openWorkspace } from '../../pipeline/workspace.ts';
+import { loadCampaignWithRegistry } from '../../runtime/wiring.ts';
 import { collectApprovedSet, writeApprovedSetZip } from '../../studio/approved-set-export.ts';
-import { loadCampaignForCli } from '../campaign-context.ts';
 
 export function registerReviewCommand(program: Command): void {
   const review = program.command('review').description('work with the reviews recorded in the studio');
@@ -14,7 +14,7 @@ export function registerReviewCommand(program: Command): void {
     .option('--run <run-id>', 'the run to export (default: the newest run with approved images)')
     .option('--out <file>', 'zip to write (default: <campaign>-<run>-approved.zip)')
     .action(async (config: string, options: { run?: string; out?: string }) => {
-      const { loaded } = await loadCampaignForCli(config);
+      const { loaded } = await loadCampaignWithRegistry(config);
       const workspace = openWorkspace(loaded.projectDirectory);
       try {
         const runs = workspace.ledger.runs({ configPath: loaded.configPath });

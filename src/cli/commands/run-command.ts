@@ -4,7 +4,8 @@ import { openWorkspace } from '../../pipeline/workspace.ts';
 import { formatSeconds } from '../../providers/provider-failure.ts';
 import { assertModelsAvailable } from '../../providers/provider-registry.ts';
 import { dispatcherFor } from '../../runtime/dispatcher-for.ts';
-import { loadCampaignForCli, parsePositiveInteger } from '../campaign-context.ts';
+import { loadCampaignWithRegistry } from '../../runtime/wiring.ts';
+import { parsePositiveInteger } from '../option-parsers.ts';
 import { createProgressReporter, formatSummary } from '../run-progress.ts';
 import { storeFromOption } from './worker-command.ts';
 
@@ -47,7 +48,7 @@ export function registerRunCommand(program: Command): void {
           json?: boolean;
         },
       ) => {
-        const { loaded, registry } = await loadCampaignForCli(config, {
+        const { loaded, registry } = await loadCampaignWithRegistry(config, {
           // A retried provider call is worth a line in the log; the message is already redacted.
           onAttempt: options.json
             ? undefined

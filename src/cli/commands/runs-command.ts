@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { RunSummary } from '../../pipeline/run-events.ts';
 import { openWorkspace } from '../../pipeline/workspace.ts';
-import { loadCampaignForCli } from '../campaign-context.ts';
+import { loadCampaignWithRegistry } from '../../runtime/wiring.ts';
 
 export function registerRunsCommand(program: Command): void {
   program
@@ -9,7 +9,7 @@ export function registerRunsCommand(program: Command): void {
     .description("list a campaign's runs, newest first, with status and counts")
     .argument('[config]', 'atelier.yaml or the folder holding it', '.')
     .action(async (config: string) => {
-      const { loaded } = await loadCampaignForCli(config);
+      const { loaded } = await loadCampaignWithRegistry(config);
       const workspace = openWorkspace(loaded.projectDirectory);
       try {
         const runs = workspace.ledger.runs({ configPath: loaded.configPath });

@@ -3,7 +3,7 @@ import { AtelierError } from '../../errors.ts';
 import type { JobStatus } from '../../ledger/ledger.ts';
 import { chainViews } from '../../pipeline/chain-view.ts';
 import { openWorkspace } from '../../pipeline/workspace.ts';
-import { loadCampaignForCli } from '../campaign-context.ts';
+import { loadCampaignWithRegistry } from '../../runtime/wiring.ts';
 
 export function registerStatusCommand(program: Command): void {
   program
@@ -13,7 +13,7 @@ export function registerStatusCommand(program: Command): void {
     .argument('[config]', 'atelier.yaml or the folder holding it', '.')
     .option('--json', 'print as JSON')
     .action(async (runId: string, config: string, options: { json?: boolean }) => {
-      const { loaded } = await loadCampaignForCli(config);
+      const { loaded } = await loadCampaignWithRegistry(config);
       const workspace = openWorkspace(loaded.projectDirectory);
       try {
         const run = workspace.ledger.run(runId);

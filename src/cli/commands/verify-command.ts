@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
+import { loadCampaignWithRegistry } from '../../runtime/wiring.ts';
 import { verifyRun } from '../../verify/verify-run.ts';
-import { loadCampaignForCli } from '../campaign-context.ts';
 
 export function registerVerifyCommand(program: Command): void {
   program
@@ -11,7 +11,7 @@ export function registerVerifyCommand(program: Command): void {
     .option('--min-ssim <value>', 'similarity below which a remote stage counts as drifted', '0.98')
     .option('--json', 'print the drift report as JSON')
     .action(async (runId: string, config: string, options: { minSsim: string; json?: boolean }) => {
-      const { loaded, registry } = await loadCampaignForCli(config);
+      const { loaded, registry } = await loadCampaignWithRegistry(config);
       const minimumSimilarity = Number(options.minSsim);
       if (!(minimumSimilarity > 0 && minimumSimilarity <= 1)) {
         throw new Error(`Expected --min-ssim between 0 and 1 but received "${options.minSsim}"`);

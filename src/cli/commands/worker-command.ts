@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { parseInFlightLimits, parseRateLimits } from '../../execution/fleet-rate-limit.ts';
 import { allQueueRoles } from '../../execution/queue-keys.ts';
+import { modelRegistryForCampaign } from '../../runtime/wiring.ts';
+import { stageCatalog } from '../../stages/stage-catalog.ts';
 import { type ArtifactStore, FileArtifactStore } from '../../store/artifact-store.ts';
-import { parsePositiveInteger } from '../campaign-context.ts';
+import { parsePositiveInteger } from '../option-parsers.ts';
 
 export function registerWorkerCommand(program: Command): void {
   program
@@ -11,7 +13,7 @@ export function registerWorkerCommand(program: Command): void {
     .requiredOption('--queue <redis-url>', 'the Redis the runs enqueue on (redis://host:port)')
     .option(
       '--roles <roles>',
-      `roles to serve, comma-separated (${allQueueRoles.join(', ')}; cpu = stages without a model)`,
+      `roles to serve, comma-separated (${allQueueRoles(stageCatalog()).join(', ')}; cpu = stages without a model)`,
     )
     .option('--concurrency <n>', 'jobs computed at once per role', parsePositiveInteger('--concurrency'), 1)
     .option('--rate-limit <limits>', 'fleet-wide model call limits, e.g. compose=60/1m,upscale=10/2s')
@@ -52,12 +54,16 @@ export function registerWorkerCommand(program: Command): void {
           rateLimits: options.rateLimit ? parseRateLimits(options.rateLimit) : undefined,
           inFlightLimits: options.maxInFlight ? parseInFlightLimits(options.maxInFlight) : undefined,
           store: options.store ? await storeFromOption(options.store) : undefined,
+          // Each run's models come from the run's own config (its providers section).
+          registry: (run) => modelRegistryForCampaign(run),
           onJob: (event) =>
             process.stderr.write(
               `${event.queue} ${event.jobId.slice(0, 12)} ${event.outcome} ${Math.round(event.ms)} ms\n`,
             ),
         });
-        process.stderr.write(`worker ${process.pid} ready on ${(roles ?? allQueueRoles).join(', ')}\n`);
+        process.stderr.write(
+          `worker ${process.pid} ready on ${(roles ?? allQueueRoles(stageCatalog())).join(', ')}\n`,
+        );
         await new Promise<void>((resolve) => {
           const stop = () => resolve();
           process.once('SIGINT', stop);

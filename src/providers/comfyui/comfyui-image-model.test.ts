@@ -12,11 +12,11 @@ import {
 } from '../../../test/fakes/fake-comfyui.ts';
 import { renderFakePng } from '../../../test/fakes/fake-png.ts';
 import type { ComfyuiSettings } from '../../config/campaign-schema.ts';
-import { AtelierError } from '../../errors.ts';
 import { requireModelReference } from '../../config/model-reference.ts';
+import { AtelierError } from '../../errors.ts';
+import { createModelRegistry } from '../../runtime/wiring.ts';
 import { sha256 } from '../../util/canonical-json.ts';
 import { generationRecord } from '../generation-record.ts';
-import { createModelRegistry } from '../provider-registry.ts';
 import type { ComfyuiProgress } from './comfyui-client.ts';
 import { ComfyuiImageModel } from './comfyui-image-model.ts';
 import { parseWorkflow } from './comfyui-workflow.ts';

@@ -1,8 +1,9 @@
 import { appendFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { ImageModelV3Middleware } from '@ai-sdk/provider';
-import { AtelierError } from '../../errors.ts';
-import type { ModelProvider } from '../model-registry.ts';
-import { withMiddleware } from '../with-middleware.ts';
+import { AtelierError } from '../../src/errors.ts';
+import type { ModelProvider } from '../../src/models/model-registry.ts';
+import { withMiddleware } from '../../src/models/with-middleware.ts';
 import { FixedLatencyModel } from './fixed-latency-model.ts';
 
 /** One paid call as the testing provider logged it (a JSON line). */
@@ -17,7 +18,8 @@ export interface LoggedCall {
 
 /**
  * `testing:fixed-latency-<ms>ms`: the FixedLatencyModel, reachable by reference so worker
- * processes can resolve it. Registered only when ATELIER_TESTING_PROVIDER=1. When
+ * processes can resolve it: child processes load it through ATELIER_EXTRA_PROVIDERS
+ * (`testingProviderEnv`), in-process tests put it in their registry. When
  * ATELIER_TESTING_CALL_LOG names a file, every call appends a line there when it starts and when
  * it is paid (completed): a record that survives the processes that made the calls (small
  * O_APPEND writes do not interleave).
@@ -35,9 +37,12 @@ export const testingProvider: ModelProvider = {
   },
 };
 
-/** The testing provider is registered only in processes started with ATELIER_TESTING_PROVIDER=1. */
-export function testingProviderEnabled(): boolean {
-  return process.env.ATELIER_TESTING_PROVIDER === '1';
+/** Read by the wiring module in processes started with `testingProviderEnv()`. */
+export const modelProviders = [testingProvider];
+
+/** The environment that makes a child process (worker, CLI) resolve `testing:*` references. */
+export function testingProviderEnv(): Record<string, string> {
+  return { ATELIER_EXTRA_PROVIDERS: fileURLToPath(import.meta.url) };
 }
 
 function latencyOf(modelId: string): number {

@@ -1,7 +1,7 @@
 import type { ImageModelV3, ImageModelV3CallOptions } from '@ai-sdk/provider';
 import sharp from 'sharp';
-import { copyLayoutSchema } from '../copy-layout.ts';
-import { copyStyleSchema, overlayCopy } from '../overlay-copy.ts';
+import { copyLayoutSchema } from '../../src/typography/copy-layout.ts';
+import { copyStyleSchema, overlayCopy } from '../../src/typography/overlay-copy.ts';
 
 export interface LetteringImageModelOptions {
   /** Whether the lettering at this seed comes out wrong (two letters swapped, one dropped). */

@@ -1,9 +1,4 @@
 import { InvalidArgumentError } from 'commander';
-import { loadCampaignWithProviders } from '../providers/load-campaign-with-providers.ts';
-
-/** Loads a campaign with its provider registry, as every command does. */
-export const loadCampaignForCli = loadCampaignWithProviders;
-export { campaignValidationContext } from '../providers/load-campaign-with-providers.ts';
 
 export function parsePositiveInteger(name: string) {
   return (value: string): number => {

@@ -1,0 +1,125 @@
+import type { ComfyuiSettings, ProviderSettings } from '../config/campaign-schema.ts';
+import { redactSecrets } from '../util/redact-secrets.ts';
+import type { AiSdkProviderDefinition } from './ai-sdk-providers.ts';
+import { ComfyuiClient, type ComfyuiSystemStats } from './comfyui/comfyui-client.ts';
+import { formatSeconds } from './provider-failure.ts';
+import { defaultComfyuiBaseURL, providerKey } from './provider-registry.ts';
+
+/** What `atelier doctor` found about one provider. Never holds a key, only whether one is set. */
+export interface ProviderCheck {
+  readonly provider: string;
+  readonly baseURL: string;
+  /** Roles bound to this provider's models in the config. */
+  readonly usedBy: string[];
+  /** The variable the key is read from and whether it is set; undefined when none is needed. */
+  readonly key: { variable: string; present: boolean } | undefined;
+  readonly reachable: boolean;
+  /** `HTTP 404 in 85 ms`, or why it could not be reached. */
+  readonly detail: string;
+  /** ComfyUI only: server version and GPUs from `/system_stats`. */
+  readonly comfyui?: {
+    version: string | undefined;
+    devices: Array<{ name: string; vramTotal: number | undefined; vramFree: number | undefined }>;
+  };
+}
+
+/** How a provider is probed: its settings section, where keys come from, how long to wait. */
+export interface ProbeOptions {
+  readonly env: NodeJS.ProcessEnv;
+  readonly timeoutMs: number;
+  readonly fetch: typeof fetch;
+}
+
+export type ProbeResult = Omit<ProviderCheck, 'provider' | 'usedBy'>;
+
+const networkErrors: Record<string, string> = {
+  ENOTFOUND: 'host not found',
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ETIMEDOUT: 'connection timed out',
+  CERT_HAS_EXPIRED: 'TLS certificate expired',
+};
+
+async function probe(
+  url: string,
+  timeoutMs: number,
+  fetchImpl: typeof fetch,
+): Promise<{ reachable: boolean; detail: string }> {
+  const started = performance.now();
+  try {
+    const response = await fetchImpl(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await response.body?.cancel();
+    return {
+      reachable: true,
+      detail: `HTTP ${response.status} in ${Math.round(performance.now() - started)} ms`,
+    };
+  } catch (error) {
+    const failure = error as Error & { cause?: Error & { code?: string } };
+    const code = failure.cause?.code;
+    const reason =
+      failure.name === 'TimeoutError'
+        ? `no answer within ${formatSeconds(timeoutMs)}`
+        : code && networkErrors[code]
+          ? `${networkErrors[code]} (${code})`
+          : (code ?? failure.cause?.message ?? failure.message);
+    return { reachable: false, detail: redactSecrets(reason) };
+  }
+}
+
+/** An AI SDK provider: is its key set, does its base URL answer. */
+export async function probeAiSdkProvider(
+  definition: AiSdkProviderDefinition,
+  settings: ProviderSettings | undefined,
+  options: ProbeOptions,
+): Promise<ProbeResult> {
+  const baseURL = settings?.baseURL ?? definition.defaultBaseURL;
+  const key = providerKey(definition.keyVariables, settings, options.env);
+  const reached = await probe(baseURL, options.timeoutMs, options.fetch);
+  const variable = settings?.apiKeyEnv
+    ? key.variable
+    : key.value
+      ? key.variable
+      : definition.keyVariables.join(' or ');
+  return { baseURL, key: { variable, present: key.value !== undefined }, ...reached };
+}
+
+/** A ComfyUI server: its version and GPU memory from `/system_stats`, or why it did not answer. */
+export async function probeComfyui(
+  settings: ComfyuiSettings | undefined,
+  options: ProbeOptions,
+): Promise<ProbeResult> {
+  const { env, timeoutMs } = options;
+  const baseURL = settings?.baseURL ?? defaultComfyuiBaseURL;
+  const key = settings?.apiKeyEnv ? providerKey([settings.apiKeyEnv], settings, env) : undefined;
+  const client = new ComfyuiClient(baseURL, options.fetch, key?.value);
+  const started = performance.now();
+  const keyState = key && { variable: key.variable, present: key.value !== undefined };
+  try {
+    const stats: ComfyuiSystemStats = await client.systemStats(AbortSignal.timeout(timeoutMs));
+    return {
+      baseURL,
+      key: keyState,
+      reachable: true,
+      detail: `HTTP 200 in ${Math.round(performance.now() - started)} ms`,
+      comfyui: {
+        version: stats.system?.comfyui_version,
+        devices: (stats.devices ?? []).map((device) => ({
+          name: device.name ?? device.type ?? 'device',
+          vramTotal: device.vram_total,
+          vramFree: device.vram_free,
+        })),
+      },
+    };
+  } catch (error) {
+    const reached = await probe(baseURL, timeoutMs, options.fetch);
+    return {
+      baseURL,
+      key: keyState,
+      reachable: false,
+      detail: reached.reachable
+        ? `/system_stats failed: ${redactSecrets((error as Error).message)}`
+        : reached.detail,
+    };
+  }
+}

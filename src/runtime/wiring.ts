@@ -1,0 +1,88 @@
+import { type LoadedCampaign, loadCampaign } from '../config/load-campaign.ts';
+import type { CampaignValidationContext } from '../config/validation-context.ts';
+import { builtinModel } from '../models/builtin/builtin-catalog.ts';
+import { builtinProvider, type ModelProvider, ModelRegistry } from '../models/model-registry.ts';
+import { defaultModelAliases } from '../providers/model-aliases.ts';
+import type { ProviderRegistryOptions } from '../providers/provider-registry.ts';
+import { remoteProviders } from '../providers/provider-table.ts';
+import { checkModelSettings } from '../providers/stage-settings-check.ts';
+import { stageCatalog } from '../stages/stage-catalog.ts';
+import { extraProviders } from './extra-providers.ts';
+
+/**
+ * The one place Atelier is put together: the model registry (built-ins, the provider table,
+ * any extra providers) and what config validation is told (stages, roles, providers, aliases,
+ * model capabilities). The CLI, the studio, queue workers and bench all start here, so none of
+ * the lower layers import each other to find out what exists.
+ */
+
+// Warnings go to each image's manifest and the run summary; the SDK's console copy is noise
+// (and would tear the progress bar). A caller that set its own logger keeps it.
+(globalThis as { AI_SDK_LOG_WARNINGS?: unknown }).AI_SDK_LOG_WARNINGS ??= false;
+
+/** Every provider name a model reference may use: the built-ins, the table, any extras. */
+export function providerNames(): string[] {
+  return ['builtin', ...remoteProviders.map((provider) => provider.name), ...extraNames()];
+}
+
+function extraNames(): string[] {
+  return extraProviders.map((provider) => provider.name);
+}
+
+/**
+ * A model registry with the built-ins and every remote provider, configured from the config's
+ * `providers` section: base URLs, key variables, concurrency and rate limits, retries,
+ * timeouts and prices. Keys are read when a model is created (run start), never at import.
+ *
+ * @example
+ * const registry = createModelRegistry({ providers: campaign.providers, projectDirectory });
+ * const { model } = registry.resolve(requireModelReference('fal:fal-ai/fast-sdxl'));
+ */
+export function createModelRegistry(options: ProviderRegistryOptions): ModelRegistry {
+  const providers: ModelProvider[] = [
+    builtinProvider,
+    ...remoteProviders.map((provider) => provider.createModelProvider(options)),
+    ...extraProviders,
+  ];
+  return new ModelRegistry(providers);
+}
+
+/** The registry a loaded campaign's own config describes. */
+export function modelRegistryForCampaign(
+  loaded: Pick<LoadedCampaign, 'campaign' | 'projectDirectory'>,
+  options: Omit<ProviderRegistryOptions, 'providers' | 'projectDirectory'> = {},
+): ModelRegistry {
+  return createModelRegistry({
+    ...options,
+    providers: loaded.campaign.providers,
+    projectDirectory: loaded.projectDirectory,
+  });
+}
+
+let context: CampaignValidationContext | undefined;
+
+/** What config validation knows: every stage, provider and alias, and what models can do. */
+export function campaignValidationContext(): CampaignValidationContext {
+  context ??= {
+    stages: stageCatalog(),
+    providers: providerNames(),
+    providerSettings: new Map(remoteProviders.map((provider) => [provider.name, provider.settingsSchema])),
+    aliases: defaultModelAliases,
+    rolesOfModel: (reference) =>
+      reference.provider === 'builtin' ? builtinModel(reference.modelId)?.roles : 'any',
+    checkModelSettings,
+  };
+  return context;
+}
+
+/**
+ * Loads a campaign as every command does, with a model registry built from its own
+ * `providers` section (base URLs, limits, retries, prices).
+ */
+export async function loadCampaignWithRegistry(
+  path: string | undefined,
+  registryOptions: Pick<ProviderRegistryOptions, 'onAttempt' | 'onProgress'> = {},
+): Promise<{ loaded: LoadedCampaign; registry: ModelRegistry }> {
+  const loaded = await loadCampaign(path ?? '.', campaignValidationContext());
+  return { loaded, registry: modelRegistryForCampaign(loaded, registryOptions) };
+}
