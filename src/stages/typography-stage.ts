@@ -12,7 +12,8 @@ import { CopyDoesNotFitError, copyLayoutSchema, type Rectangle } from '../typogr
 import { textMatchingSchema } from '../typography/normalise-text.ts';
 import { copyStyleSchema, extract, overlayCopy } from '../typography/overlay-copy.ts';
 import { type CopyReading, type CopyRole, readCopy } from '../typography/read-copy.ts';
-import { sourceHash, typesetterVersions } from '../typography/render-copy-layer.ts';
+import { typesetterVersions } from '../typography/render-copy-layer.ts';
+import { implementationHash } from '../util/module-graph.ts';
 import type { BoundModel, StageContext, StageDefinition, StageResult } from './stage.ts';
 
 const typographyParamsSchema = z.strictObject({
@@ -50,10 +51,9 @@ export type TypographyParams = z.infer<typeof typographyParamsSchema>;
 
 const round = (value: number) => Math.round(value * 10_000) / 10_000;
 
-let scoring: string | undefined;
+/** How copy is read back, normalised and scored: `readCopy` and everything it imports. */
 function scoringImplementation(): string {
-  scoring ??= sourceHash(['normalise-text.ts', 'edit-distance.ts', 'score-copy.ts', 'read-copy.ts']);
-  return scoring;
+  return implementationHash([new URL('../typography/read-copy.ts', import.meta.url)]);
 }
 
 /**

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Resvg } from '@resvg/resvg-js';
 import satori from 'satori';
+import { implementationHash } from '../util/module-graph.ts';
 import type { FontSelection } from './brand-font.ts';
 import type { CopyFonts, CopyLayout, Rectangle, TextRun } from './copy-layout.ts';
 
@@ -12,29 +11,17 @@ let typesetter: { satori: string; resvg: string; implementation: string } | unde
 
 /**
  * What the overlay's bytes depend on besides its inputs: the typesetter and rasteriser versions,
- * and a sha256 of our own layout, contrast and rendering code (so changing it invalidates cached
- * overlays, as a built-in model's lock entry pins its source).
+ * and a sha256 of our own layout, contrast and rendering code — `overlayCopy` and everything it
+ * imports — so changing it invalidates cached overlays, as a built-in model's lock entry pins its
+ * source.
  */
 export function typesetterVersions(): { satori: string; resvg: string; implementation: string } {
   typesetter ??= {
     satori: (require('satori/package.json') as { version: string }).version,
     resvg: (require('@resvg/resvg-js/package.json') as { version: string }).version,
-    implementation: sourceHash([
-      'brand-font.ts',
-      'copy-layout.ts',
-      'contrast.ts',
-      'overlay-copy.ts',
-      'render-copy-layer.ts',
-    ]),
+    implementation: implementationHash([new URL('./overlay-copy.ts', import.meta.url)]),
   };
   return typesetter;
-}
-
-/** sha256 over source files of this folder, read once per process. */
-export function sourceHash(files: readonly string[]): string {
-  const hash = createHash('sha256');
-  for (const file of files) hash.update(readFileSync(new URL(`./${file}`, import.meta.url)));
-  return hash.digest('hex');
 }
 
 /** What is drawn behind the copy to lift its contrast. */

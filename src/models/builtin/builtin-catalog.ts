@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { sha256 } from '../../util/canonical-json.ts';
+import { implementationHash } from '../../util/module-graph.ts';
 import type { RoleModel } from '../ocr-model.ts';
 import { DraftImageModel } from './draft/draft-image-model.ts';
-import { esrganImplementationFiles, esrganWeightFiles } from './esrgan/esrgan-files.ts';
+import { esrganWeightFiles } from './esrgan/esrgan-files.ts';
 import { EsrganImageModel } from './esrgan/esrgan-image-model.ts';
 import { esrganPackageVersion, esrganSizes, esrganVariant } from './esrgan/esrgan-variant.ts';
 import { GradeImageModel } from './grade/grade-image-model.ts';
@@ -23,6 +24,11 @@ export interface BuiltinModelDefinition {
   readonly description: string;
   /** Roles this model can play; the config is checked against it. */
   readonly roles: readonly string[];
+  /**
+   * The module that implements the model: its transitive relative imports are the Atelier code
+   * the lock pins (`implementationHash`), so a change to any helper it reaches changes the lock.
+   */
+  readonly entry: URL;
   /** An AI SDK image model, or a text recogniser (OcrModelV1) for the `ocr` role. */
   create(): RoleModel;
   fingerprint(): Promise<{
@@ -43,7 +49,7 @@ export function npmPackageVersion(name: string): string {
   return (require(`${name}/package.json`) as { version: string }).version;
 }
 
-/** sha256 over the given files, in order: the implementation or weights a lock entry pins. */
+/** sha256 over the given files, in order: the weights a lock entry pins. */
 export async function hashFiles(files: readonly (string | URL)[]): Promise<string> {
   const digests: string[] = [];
   for (const file of files) digests.push(sha256(await readFile(file)));
@@ -70,14 +76,14 @@ registerBuiltinModel({
     'Seeded procedural composition renderer (brand-palette gradients, soft light, simple shapes, film grain). ' +
     'A deterministic layout stand-in for offline runs, demos and CI — not a generative model.',
   roles: ['compose'],
+  entry: new URL('./draft/draft-image-model.ts', import.meta.url),
   create: () => new DraftImageModel(),
-  fingerprint: async () => ({
-    package: { name: 'atelier', version: atelierPackageVersion() },
-    sha256: await hashFiles([
-      new URL('./draft/draft-composition.ts', import.meta.url),
-      new URL('./draft/draft-image-model.ts', import.meta.url),
-    ]),
-  }),
+  async fingerprint() {
+    return {
+      package: { name: 'atelier', version: atelierPackageVersion() },
+      sha256: implementationHash([this.entry]),
+    };
+  },
 });
 
 registerBuiltinModel({
@@ -86,21 +92,14 @@ registerBuiltinModel({
     'Deterministic colour grade toward the brand palette or a reference image, by a strength 0..1: ' +
     'OKLab statistics transfer (shared colour balance) or a dominant-colour pull (recolours). Not generative.',
   roles: ['stylize'],
+  entry: new URL('./grade/grade-image-model.ts', import.meta.url),
   create: () => new GradeImageModel(),
-  fingerprint: async () => ({
-    package: { name: 'atelier', version: atelierPackageVersion() },
-    sha256: await hashFiles([
-      new URL('./grade/grade-image-model.ts', import.meta.url),
-      new URL('./grade/statistics-transfer.ts', import.meta.url),
-      new URL('./grade/palette-transfer.ts', import.meta.url),
-      new URL('../../color/dominant-palette.ts', import.meta.url),
-      new URL('../../color/oklab.ts', import.meta.url),
-      new URL('../../color/cielab.ts', import.meta.url),
-      new URL('../../color/srgb.ts', import.meta.url),
-      new URL('../../color/raw-image.ts', import.meta.url),
-      new URL('../../util/seeded-random.ts', import.meta.url),
-    ]),
-  }),
+  async fingerprint() {
+    return {
+      package: { name: 'atelier', version: atelierPackageVersion() },
+      sha256: implementationHash([this.entry]),
+    };
+  },
 });
 
 registerBuiltinModel({
@@ -110,17 +109,17 @@ registerBuiltinModel({
     '@tesseract.js-data/eng; runs offline in a pool of worker threads. Reads text for the typography ' +
     'check — a text recogniser, not an image model.',
   roles: ['ocr'],
+  entry: new URL('./tesseract/tesseract-ocr-model.ts', import.meta.url),
   create: () => new TesseractOcrModel(),
-  fingerprint: async () => ({
-    package: { name: 'tesseract.js', version: npmPackageVersion('tesseract.js') },
-    // The language data, the engine build (its package.json pins the version) and our wrapper.
-    sha256: await hashFiles([
-      englishTrainedDataFile(),
-      tesseractCorePackageFile(),
-      new URL('./tesseract/tesseract-ocr-model.ts', import.meta.url),
-      new URL('./tesseract/worker-pool.ts', import.meta.url),
-    ]),
-  }),
+  async fingerprint() {
+    return {
+      package: { name: 'tesseract.js', version: npmPackageVersion('tesseract.js') },
+      // Our wrapper, the language data and the engine build (its package.json pins the version).
+      sha256: implementationHash([this.entry], {
+        dataFiles: [englishTrainedDataFile(), tesseractCorePackageFile()],
+      }),
+    };
+  },
 });
 
 const esrganDescriptions = {
@@ -136,13 +135,16 @@ for (const size of esrganSizes) {
       `${esrganDescriptions[size]}: the UpscalerJS DIV2K-trained network with its MIT weights from ` +
       `@upscalerjs/esrgan-${size}, x2 or x4, run tiled on worker threads (onnxruntime).`,
     roles: ['upscale'],
+    entry: new URL('./esrgan/esrgan-image-model.ts', import.meta.url),
     create: () => new EsrganImageModel(size),
-    fingerprint: async () => {
+    async fingerprint() {
       const packageName = esrganVariant(size, 2).packageName;
       return {
         package: { name: packageName, version: esrganPackageVersion(packageName) },
         sha256: await hashFiles(esrganWeightFiles(size)),
-        extra: { implementation: await hashFiles(esrganImplementationFiles()) },
+        // Atelier's upscaler code (conversion, engines, tiling, blending, the worker scripts)
+        // decides the output bytes as much as the weights do.
+        extra: { implementation: implementationHash([this.entry]) },
       };
     },
   });

@@ -1,6 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type EsrganSize, esrganModelDirectory, esrganScales, esrganVariant } from './esrgan-variant.ts';
 
 /**
@@ -16,16 +15,4 @@ export function esrganWeightFiles(size: EsrganSize): string[] {
     const shards = (manifest.weightsManifest ?? []).flatMap((group) => group.paths);
     return [join(directory, 'model.json'), ...shards.map((shard) => join(directory, shard))];
   });
-}
-
-/**
- * Atelier's own upscaler code (conversion, engines, tiling, blending), sorted: pinned in the
- * lock beside the weights because it decides the output bytes as much as they do.
- */
-export function esrganImplementationFiles(): string[] {
-  const directory = fileURLToPath(new URL('.', import.meta.url));
-  return readdirSync(directory)
-    .filter((name) => /\.(ts|mjs)$/.test(name) && !/\.test\.ts$/.test(name))
-    .sort()
-    .map((name) => join(directory, name));
 }
