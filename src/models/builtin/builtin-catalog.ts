@@ -1,10 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import {
-  englishTrainedDataFile,
-  TesseractOcrModel,
-  tesseractCorePackageFile,
-} from './tesseract/tesseract-ocr-model.ts';
 import { sha256 } from '../../util/canonical-json.ts';
 import type { RoleModel } from '../ocr-model.ts';
 import { DraftImageModel } from './draft/draft-image-model.ts';
@@ -12,6 +7,11 @@ import { esrganImplementationFiles, esrganWeightFiles } from './esrgan/esrgan-fi
 import { EsrganImageModel } from './esrgan/esrgan-image-model.ts';
 import { esrganPackageVersion, esrganSizes, esrganVariant } from './esrgan/esrgan-variant.ts';
 import { GradeImageModel } from './grade/grade-image-model.ts';
+import {
+  englishTrainedDataFile,
+  TesseractOcrModel,
+  tesseractCorePackageFile,
+} from './tesseract/tesseract-ocr-model.ts';
 
 /**
  * A model that ships with Atelier. `fingerprint` says exactly what the lockfile pins: the
@@ -94,11 +94,12 @@ registerBuiltinModel({
       new URL('./grade/statistics-transfer.ts', import.meta.url),
       new URL('./grade/palette-transfer.ts', import.meta.url),
       new URL('../../color/dominant-palette.ts', import.meta.url),
-      new URL('../../color/oklab.ts', import.meta.url),
-      new URL('../../color/cielab.ts', import.meta.url),
+      new URL('../../color/colour-spaces.ts', import.meta.url),
       new URL('../../color/srgb.ts', import.meta.url),
       new URL('../../color/raw-image.ts', import.meta.url),
       new URL('../../util/seeded-random.ts', import.meta.url),
+      // The colour maths is culori's: its package.json pins the version that computed the pixels.
+      require.resolve('culori/package.json'),
     ]),
   }),
 });

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '@ai-sdk/provider';
 import { generateImage } from 'ai';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { deltaE2000 } from '../../../color/delta-e-2000.ts';
+import { deltaE2000 } from '../../../color/colour-spaces.ts';
 import { describeOklab } from '../../../color/dominant-palette.ts';
 import { measureImageColour } from '../../../color/image-colour.ts';
 import { decodeRawImage, type RawImage } from '../../../color/raw-image.ts';
