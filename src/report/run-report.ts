@@ -2,7 +2,7 @@ import { raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import pLimit from 'p-limit';
 import sharp from 'sharp';
-import type { ColourReport } from '../color/colour-report.ts';
+import type { ColourReport } from '../colour/colour-report.ts';
 import type { JobRecord } from '../ledger/ledger.ts';
 import type { Lockfile } from '../lock/lockfile.ts';
 import { chainViews } from '../pipeline/chain-view.ts';

@@ -1,8 +1,8 @@
 import { convertLrgbToOklab } from 'culori';
-import { hexToOklab, oklabToLinearRgbInto } from '../../../color/colour-spaces.ts';
-import { dominantPalette } from '../../../color/dominant-palette.ts';
-import type { RawImage } from '../../../color/raw-image.ts';
-import { linearToSrgb8, srgb8ToLinear, type Triplet } from '../../../color/srgb.ts';
+import { hexToOklab, oklabToLinearRgbInto } from '../../../colour/colour-spaces.ts';
+import { dominantPalette } from '../../../colour/dominant-palette.ts';
+import type { RawImage } from '../../../colour/raw-image.ts';
+import { linearToSrgb8, srgb8ToLinear, type Triplet } from '../../../colour/srgb.ts';
 
 export interface PaletteTransferOptions {
   /** 0 leaves the image as it is, 1 moves each dominant colour onto its brand colour. */

@@ -1,7 +1,7 @@
 import { convertLrgbToOklab } from 'culori';
-import { hexToOklab, oklabToLinearRgbInto } from '../../../color/colour-spaces.ts';
-import type { RawImage } from '../../../color/raw-image.ts';
-import { linearToSrgb8, srgb8ToLinear, type Triplet } from '../../../color/srgb.ts';
+import { hexToOklab, oklabToLinearRgbInto } from '../../../colour/colour-spaces.ts';
+import type { RawImage } from '../../../colour/raw-image.ts';
+import { linearToSrgb8, srgb8ToLinear, type Triplet } from '../../../colour/srgb.ts';
 
 /** Mean and standard deviation of each OKLab channel (L, a, b). */
 export interface OklabStatistics {
