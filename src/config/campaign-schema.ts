@@ -105,6 +105,14 @@ export const qaSchema = z.strictObject({
   colour: colourQaSchema.optional(),
 });
 export type Qa = z.infer<typeof qaSchema>;
+
+/**
+ * Keys read under another name: the product spells it colour, but the American spelling is
+ * an easy slip. The loader renames them before validation and warns.
+ */
+export const fieldAliases: ReadonlyArray<{ parent: readonly string[]; written: string; readAs: string }> = [
+  { parent: ['qa'], written: 'color', readAs: 'colour' },
+];
 /** The remote providers Atelier can reach, each configurable under `providers`. */
 export const remoteProviderNames = ['openai', 'google', 'fal', 'replicate', 'comfyui'] as const;
 export type RemoteProviderName = (typeof remoteProviderNames)[number];
