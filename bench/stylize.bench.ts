@@ -2,9 +2,9 @@
 // the colour measurement every stylized image (and every final image of a run) goes through, and
 // what the grade does to a set's colour: distance to the brand palette and spread, by strength.
 import { generateImage } from 'ai';
-import { colourReport } from '../src/color/colour-report.ts';
-import { measureImageColour } from '../src/color/image-colour.ts';
-import { decodeRawImage, type RawImage } from '../src/color/raw-image.ts';
+import { colourReport } from '../src/colour/colour-report.ts';
+import { measureImageColour } from '../src/colour/image-colour.ts';
+import { decodeRawImage, type RawImage } from '../src/colour/raw-image.ts';
 import { renderDraft } from '../src/models/builtin/draft/draft-image-model.ts';
 import { GradeImageModel } from '../src/models/builtin/grade/grade-image-model.ts';
 import { paletteTargets, transferPalette } from '../src/models/builtin/grade/palette-transfer.ts';

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { ColourReport } from '../color/colour-report.ts';
+import type { ColourReport } from '../colour/colour-report.ts';
 import type { RunEvent, RunSummary } from '../pipeline/run-events.ts';
 
 export interface ProgressOutput {

@@ -101,6 +101,15 @@ export const qaSchema = z.strictObject({
   colour: colourQaSchema.optional(),
 });
 export type Qa = z.infer<typeof qaSchema>;
+
+/**
+ * Keys read under another name: the product spells it colour, but the American spelling is
+ * an easy slip. The loader renames them before validation and warns.
+ */
+export const fieldAliases: ReadonlyArray<{ parent: readonly string[]; written: string; readAs: string }> = [
+  { parent: ['qa'], written: 'color', readAs: 'colour' },
+];
+
 const environmentVariableSchema = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name like OPENAI_API_KEY');

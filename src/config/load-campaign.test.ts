@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { smallCampaign } from '../../test/helpers/temp-project.ts';
+import { createTempProject, smallCampaign } from '../../test/helpers/temp-project.ts';
 import { AtelierError } from '../errors.ts';
 import { campaignValidationContext } from '../runtime/wiring.ts';
 import { loadCampaign, parseCampaign } from './load-campaign.ts';
@@ -192,7 +192,7 @@ describe('stylize stage and qa config', () => {
     const line = (text: string) => source.split('\n').findIndex((entry) => entry.includes(text)) + 1;
     expect(problemsOf(source).sort()).toEqual(
       [
-        `${file}:${line('color:')}:3: qa.color: unknown field "color"`,
+        `${file}:${line('color:')}:3: qa.color: qa.color and qa.colour are the same setting: keep qa.colour only`,
         `${file}:${line('maxDelta:')}:5: qa.colour.maxDelta: unknown field "maxDelta"`,
         `${file}:${line('maxDeltaE:')}:16: qa.colour.maxDeltaE: expected number but found string "twelve"`,
         `${file}:${line('rerolls:')}:14: qa.colour.rerolls: expected a re-roll count from 0 to 16`,
@@ -202,6 +202,31 @@ describe('stylize stage and qa config', () => {
       expect.stringMatching(
         /qa\.colour\.maxDeltaE: expected a colour difference \(CIEDE2000\) from 0 to 100$/,
       ),
+    ]);
+  });
+
+  it('reads the American qa.color as qa.colour, with a warning at the key', async () => {
+    const source = stylized((config) => {
+      config.qa = { color: { maxDeltaE: 12 } };
+    });
+    const line = source.split('\n').findIndex((text) => text.trim() === 'color:') + 1;
+    const created = await createTempProject(source);
+    try {
+      const { campaign, warnings, configPath } = await created.load();
+      expect(campaign.qa).toEqual({ colour: { maxDeltaE: 12, rerolls: 0 } });
+      expect(warnings).toEqual([
+        `${configPath}:${line}:3: qa.color: qa.color is read as qa.colour; rename it`,
+      ]);
+    } finally {
+      await created.cleanup();
+    }
+    // A problem inside the aliased section points at what was written.
+    const malformed = stylized((config) => {
+      config.qa = { color: { maxDeltaE: 'twelve' } };
+    });
+    const maxLine = malformed.split('\n').findIndex((text) => text.includes('maxDeltaE:')) + 1;
+    expect(problemsOf(malformed)).toEqual([
+      `${file}:${maxLine}:16: qa.color.maxDeltaE: expected number but found string "twelve"`,
     ]);
   });
 

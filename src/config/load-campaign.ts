@@ -7,6 +7,7 @@ import {
   type Campaign,
   type CampaignInput,
   campaignSchemaFor,
+  fieldAliases,
   type PipelineStage,
   type Shot,
 } from './campaign-schema.ts';
@@ -102,6 +103,8 @@ export function parseCampaignWithWarnings(
   const data: unknown = document.toJS();
   const problems: Problem[] = [];
   const roles = rolesOfStages(context.stages.values());
+  const warningProblems: Problem[] = [];
+  const aliased = readAliases(data, problems, warningProblems);
   // reportInput: so an issue can say what it found, not only what it expected.
   const parsed = campaignSchemaOf(context).safeParse(data, { reportInput: true });
   if (!parsed.success) {
@@ -114,7 +117,6 @@ export function parseCampaignWithWarnings(
     reportProblems();
   }
   const input = parsed.data as CampaignInput;
-  const warningProblems: Problem[] = [];
   const stages = checkStages(input.pipeline.stages, context, problems);
   checkAliases(input, context, problems);
   const models = checkModels(input.models, stages, context, problems, input.aliases);
@@ -134,8 +136,10 @@ export function parseCampaignWithWarnings(
   };
 
   function describeProblem(problem: Problem): string {
-    const offset = locate(document.contents, problem.path, problem.atKey ?? false);
-    return `${offset === undefined ? configPath : where(offset)}: ${formatPath(problem.path)}: ${problem.message}`;
+    // A problem inside an aliased section points at the key as written.
+    const path = aliased.reduce((current, alias) => alias(current), problem.path);
+    const offset = locate(document.contents, path, problem.atKey ?? false);
+    return `${offset === undefined ? configPath : where(offset)}: ${formatPath(path)}: ${problem.message}`;
   }
 
   function reportProblems(): void {
@@ -147,6 +151,49 @@ export function parseCampaignWithWarnings(
       { details },
     );
   }
+}
+
+/**
+ * Renames aliased keys (`qa.color` -> `qa.colour`) in the parsed YAML before validation, with a
+ * warning each; both spellings at once is an error naming both. Returns, per rename applied,
+ * a map from a path under the new key back to the key as written.
+ */
+function readAliases(data: unknown, problems: Problem[], warnings: Problem[]): Array<(path: Path) => Path> {
+  const renames: Array<(path: Path) => Path> = [];
+  for (const { parent, written, readAs } of fieldAliases) {
+    let node: unknown = data;
+    for (const key of parent) node = isRecord(node) ? node[key] : undefined;
+    if (!isRecord(node) || !Object.hasOwn(node, written)) continue;
+    const writtenPath: Path = [...parent, written];
+    const readPath = [...parent, readAs];
+    if (Object.hasOwn(node, readAs)) {
+      problems.push({
+        path: writtenPath,
+        atKey: true,
+        message: `${formatPath(writtenPath)} and ${formatPath(readPath)} are the same setting: keep ${formatPath(readPath)} only`,
+      });
+      // Said once here, not again as an unknown field.
+      delete node[written];
+      continue;
+    }
+    node[readAs] = node[written];
+    delete node[written];
+    warnings.push({
+      path: writtenPath,
+      atKey: true,
+      message: `${formatPath(writtenPath)} is read as ${formatPath(readPath)}; rename it`,
+    });
+    renames.push((path) =>
+      readPath.every((key, index) => path[index] === key)
+        ? [...writtenPath, ...path.slice(readPath.length)]
+        : path,
+    );
+  }
+  return renames;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function checkStages(

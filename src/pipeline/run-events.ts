@@ -1,4 +1,4 @@
-import type { ColourReport } from '../color/colour-report.ts';
+import type { ColourReport } from '../colour/colour-report.ts';
 
 /** What a run tells its watchers (progress bar, studio, logs) as it goes. */
 export type RunEvent =

@@ -1,5 +1,5 @@
-import type { ImageColour } from '../color/image-colour.ts';
-import { measureSetColour } from '../color/set-colour.ts';
+import type { ImageColour } from '../colour/image-colour.ts';
+import { measureSetColour } from '../colour/set-colour.ts';
 import type { Campaign } from '../config/campaign-schema.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { ArtifactStore } from '../store/artifact-store.ts';

@@ -1,4 +1,5 @@
-import { escapeHtml } from './html.ts';
+import type { HtmlEscapedString } from 'hono/utils/html';
+import { htmlFragment } from './html.ts';
 
 export interface BarSeries {
   label: string;
@@ -10,8 +11,14 @@ const palette = ['#2E4057', '#E8A0BF', '#7FB77E', '#F6C85F', '#8C6BB1', '#D9734E
 /**
  * A grouped horizontal bar chart as standalone SVG: one group per category, one bar per
  * series. Hand-written because it is 50 lines and reports must open offline with no scripts.
+ * Titles, labels and units are escaped by the template.
  */
-export function barChartSvg(title: string, unit: string, categories: string[], series: BarSeries[]): string {
+export function barChartSvg(
+  title: string,
+  unit: string,
+  categories: string[],
+  series: BarSeries[],
+): HtmlEscapedString {
   const barHeight = 16;
   const groupGap = 14;
   const labelWidth = 150;
@@ -21,37 +28,23 @@ export function barChartSvg(title: string, unit: string, categories: string[], s
   const groupHeight = series.length * barHeight + groupGap;
   const height = 40 + legendHeight + categories.length * groupHeight;
   const width = labelWidth + chartWidth + 90;
-  const parts: string[] = [
-    `<text x="0" y="18" font-size="15" font-weight="600" fill="#1d1d1d">${escapeHtml(title)}</text>`,
-  ];
-  series.forEach((item, index) => {
+  const legend = series.map((item, index) => {
     const x = (index % 3) * 200;
     const y = 30 + Math.floor(index / 3) * 24;
-    parts.push(
-      `<rect x="${x}" y="${y}" width="12" height="12" rx="2" fill="${palette[index % palette.length]}"/>`,
-    );
-    parts.push(
-      `<text x="${x + 18}" y="${y + 11}" font-size="12" fill="#333">${escapeHtml(item.label)}</text>`,
-    );
+    return htmlFragment`<rect x="${x}" y="${y}" width="12" height="12" rx="2" fill="${palette[index % palette.length]}"/><text x="${x + 18}" y="${y + 11}" font-size="12" fill="#333">${item.label}</text>`;
   });
-  categories.forEach((category, categoryIndex) => {
+  const groups = categories.map((category, categoryIndex) => {
     const top = 40 + legendHeight + categoryIndex * groupHeight;
-    parts.push(
-      `<text x="${labelWidth - 8}" y="${top + (series.length * barHeight) / 2 + 4}" font-size="12" text-anchor="end" fill="#333">${escapeHtml(category)}</text>`,
-    );
-    series.forEach((item, seriesIndex) => {
+    const bars = series.map((item, seriesIndex) => {
       const value = item.values.find((entry) => entry.name === category)?.value ?? 0;
       const barWidth = Math.max(1, (value / max) * chartWidth);
       const y = top + seriesIndex * barHeight;
-      parts.push(
-        `<rect x="${labelWidth}" y="${y + 2}" width="${barWidth.toFixed(1)}" height="${barHeight - 4}" rx="2" fill="${palette[seriesIndex % palette.length]}"/>`,
-      );
-      parts.push(
-        `<text x="${(labelWidth + barWidth + 6).toFixed(1)}" y="${y + barHeight - 4}" font-size="11" fill="#555">${formatValue(value)} ${escapeHtml(unit)}</text>`,
-      );
+      const fill = palette[seriesIndex % palette.length];
+      return htmlFragment`<rect x="${labelWidth}" y="${y + 2}" width="${barWidth.toFixed(1)}" height="${barHeight - 4}" rx="2" fill="${fill}"/><text x="${(labelWidth + barWidth + 6).toFixed(1)}" y="${y + barHeight - 4}" font-size="11" fill="#555">${formatValue(value)} ${unit}</text>`;
     });
+    return htmlFragment`<text x="${labelWidth - 8}" y="${top + (series.length * barHeight) / 2 + 4}" font-size="12" text-anchor="end" fill="#333">${category}</text>${bars}`;
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif">${parts.join('')}</svg>`;
+  return htmlFragment`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif"><text x="0" y="18" font-size="15" font-weight="600" fill="#1d1d1d">${title}</text>${legend}${groups}</svg>`;
 }
 
 function formatValue(value: number): string {

@@ -1,15 +1,19 @@
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+import { html, raw } from 'hono/html';
+import type { HtmlEscapedString } from 'hono/utils/html';
+
+/**
+ * `html` from hono for templates with nothing asynchronous inside: every interpolated string is
+ * escaped for element content and attribute values; nested `html` fragments and `raw()` are not.
+ */
+export function htmlFragment(strings: TemplateStringsArray, ...values: unknown[]): HtmlEscapedString {
+  const fragment = html(strings, ...values);
+  if (fragment instanceof Promise) throw new TypeError('Expected an HTML template without promises');
+  return fragment;
 }
 
-export function dataUri(bytes: Uint8Array, mediaType: string): string {
-  return `data:${mediaType};base64,${Buffer.from(bytes).toString('base64')}`;
+/** A base64 `data:` URL, already safe in an attribute (base64 and a fixed media type). */
+export function dataUri(bytes: Uint8Array, mediaType: 'image/jpeg' | 'image/png'): HtmlEscapedString {
+  return raw(`data:${mediaType};base64,${Buffer.from(bytes).toString('base64')}`);
 }
 
 /**

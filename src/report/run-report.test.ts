@@ -2,7 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTempProject, smallCampaign, type TempProject } from '../../test/helpers/temp-project.ts';
+import type { JobRecord } from '../ledger/ledger.ts';
 import { runCampaign } from '../pipeline/run-campaign.ts';
+import type { RunSummary } from '../pipeline/run-events.ts';
+import { renderRunReport } from './run-report.ts';
 
 const projects: TempProject[] = [];
 afterEach(async () => {
@@ -26,5 +29,69 @@ describe('run report', () => {
     expect(html).toContain('Median time per job, by stage');
     expect(html).toContain('&quot;reference&quot;: &quot;builtin:draft&quot;');
     expect(html).toContain(`run ${summary.runId}`);
+  });
+
+  it('escapes text from the config: prompts, headlines, reasons and warnings', async () => {
+    const prompt = 'tulips <script>alert("prompt")</script>';
+    const headline = 'Spring "into" <script>colour</script>';
+    const job = (attempt: number, overrides: Partial<JobRecord>): JobRecord => ({
+      id: attempt + 1,
+      runId: 'run-1',
+      shotId: 'tulips',
+      seedIndex: 0,
+      attempt,
+      stageIndex: 0,
+      seed: 42 + attempt,
+      stage: 'typography',
+      status: 'done',
+      attempts: 1,
+      cacheKey: null,
+      cacheHit: false,
+      outputs: [],
+      details: { prompt, headline },
+      warnings: [`headline ${headline} was shortened`],
+      error: null,
+      startedAt: null,
+      finishedAt: null,
+      durationMs: 12,
+      costUsd: null,
+      ...overrides,
+    });
+    const summary = {
+      runId: 'run-1',
+      campaign: 'Spring <b>"launch"</b>',
+      status: 'failed',
+      failures: [{ shotId: 'tulips', seedIndex: 0, stage: 'typography', reason: `read "${headline}"` }],
+      warnings: [`prompt ${prompt} is long`],
+      chains: 1,
+      chainsSucceeded: 0,
+      outputs: 0,
+      computedJobs: 2,
+      cacheHits: 0,
+      rerolls: 1,
+      wallMs: 10,
+      costUsd: 0,
+    } as unknown as RunSummary;
+    const html = await renderRunReport({
+      summary,
+      stages: ['typography'],
+      shotOrder: ['tulips'],
+      lock: { lockfileVersion: 1, models: {} },
+      jobs: [job(0, { status: 'rejected', error: `headline read as "${headline}"` }), job(1, {})],
+      contactSheet: undefined,
+      thumbnail: async () => undefined,
+    });
+    expect(html).not.toContain('<script>');
+    expect(html).not.toContain('<b>"launch"');
+    expect(html).toContain('Spring &lt;b&gt;&quot;launch&quot;&lt;/b&gt;');
+    const escapedHeadline = 'Spring &quot;into&quot; &lt;script&gt;colour&lt;/script&gt;';
+    const escapedPrompt = 'tulips &lt;script&gt;alert(&quot;prompt&quot;)&lt;/script&gt;';
+    // Stage details, the re-roll reason, the job's and the run's warnings, the failure table.
+    expect(html).toContain(`<dt>headline</dt><dd>${escapedHeadline}</dd>`);
+    expect(html).toContain(`<dt>prompt</dt><dd>${escapedPrompt}</dd>`);
+    expect(html).toContain(`rejected at typography: headline read as &quot;${escapedHeadline}&quot;`);
+    expect(html).toContain(`<dd>headline ${escapedHeadline} was shortened</dd>`);
+    expect(html).toContain(`<li>prompt ${escapedPrompt} is long</li>`);
+    expect(html).toContain(`<td>read &quot;${escapedHeadline}&quot;</td>`);
   });
 });

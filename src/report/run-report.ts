@@ -1,13 +1,15 @@
+import { raw } from 'hono/html';
+import type { HtmlEscapedString } from 'hono/utils/html';
 import pLimit from 'p-limit';
 import sharp from 'sharp';
-import type { ColourReport } from '../color/colour-report.ts';
+import type { ColourReport } from '../colour/colour-report.ts';
 import type { JobRecord } from '../ledger/ledger.ts';
 import type { Lockfile } from '../lock/lockfile.ts';
 import { chainViews } from '../pipeline/chain-view.ts';
 import type { RunSummary } from '../pipeline/run-events.ts';
 import { percentile } from '../util/percentile.ts';
 import { barChartSvg } from './bar-chart.ts';
-import { dataUri, detailFacts, escapeHtml } from './html.ts';
+import { dataUri, detailFacts, htmlFragment } from './html.ts';
 
 export interface RunReportInput {
   summary: RunSummary;
@@ -54,43 +56,48 @@ export async function renderRunReport(input: RunReportInput): Promise<string> {
         limit(() => input.thumbnail(shown.sha256)),
       );
   }
-  const chainHtml: string[] = [];
+  const chainHtml: HtmlEscapedString[] = [];
   for (const chain of chains) {
-    const cells: string[] = [];
+    const cells: HtmlEscapedString[] = [];
     for (const job of chain.jobs) {
       const shown = job.outputs.find((output) => output.primary) ?? job.outputs[0];
       const preview = shown ? await previews.get(shown.sha256) : undefined;
-      const facts = detailFacts(job.details);
       const badge =
         job.status === 'done'
           ? job.cacheHit
-            ? '<span class="badge cache">cache</span>'
-            : '<span class="badge">done</span>'
-          : `<span class="badge bad">${escapeHtml(job.status)}</span>`;
+            ? htmlFragment`<span class="badge cache">cache</span>`
+            : htmlFragment`<span class="badge">done</span>`
+          : htmlFragment`<span class="badge bad">${job.status}</span>`;
+      const image = preview
+        ? htmlFragment`<img alt="${job.stage}" src="${dataUri(preview, 'image/jpeg')}">`
+        : htmlFragment`<img alt="">`;
+      const size = shown
+        ? htmlFragment`<dt>size</dt><dd>${shown.width}x${shown.height}${job.outputs.length > 1 ? ` (+${job.outputs.length - 1} files)` : ''}</dd>`
+        : '';
+      const facts = detailFacts(job.details).map(
+        ([key, value]) => htmlFragment`<dt>${key}</dt><dd>${value}</dd>`,
+      );
+      const time = job.cacheHit ? 'cached' : `${Math.round(job.durationMs ?? 0)} ms`;
+      const reason = job.error ? htmlFragment`<dt>reason</dt><dd>${job.error}</dd>` : '';
+      const warnings = job.warnings.length
+        ? htmlFragment`<dt>warnings</dt><dd>${job.warnings.join('; ')}</dd>`
+        : '';
       cells.push(
-        `<div class="stage">${preview ? `<img alt="${escapeHtml(job.stage)}" src="${dataUri(preview, 'image/jpeg')}">` : '<img alt="">'}` +
-          `<div class="name">${escapeHtml(job.stage)}${badge}</div><dl>` +
-          `<dt>time</dt><dd>${job.cacheHit ? 'cached' : `${Math.round(job.durationMs ?? 0)} ms`}</dd>` +
-          (shown
-            ? `<dt>size</dt><dd>${shown.width}x${shown.height}${job.outputs.length > 1 ? ` (+${job.outputs.length - 1} files)` : ''}</dd>`
-            : '') +
-          facts.map(([key, value]) => `<dt>${escapeHtml(key)}</dt><dd>${escapeHtml(value)}</dd>`).join('') +
-          (job.error ? `<dt>reason</dt><dd>${escapeHtml(job.error)}</dd>` : '') +
-          (job.warnings.length ? `<dt>warnings</dt><dd>${escapeHtml(job.warnings.join('; '))}</dd>` : '') +
-          '</dl></div>',
+        htmlFragment`<div class="stage">${image}<div class="name">${job.stage}${badge}</div><dl><dt>time</dt><dd>${time}</dd>${size}${facts}${reason}${warnings}</dl></div>`,
       );
     }
     const rerolls = chain.rejected.map(
-      (item) => `attempt ${item.attempt + 1} rejected at ${item.stage}: ${item.reason}`,
+      (item, index) =>
+        htmlFragment`${index ? htmlFragment`<br>` : ''}attempt ${item.attempt + 1} rejected at ${item.stage}: ${item.reason}`,
     );
+    const failed = chain.status === 'failed';
+    const attempt = chain.attempts > 1 ? ` · attempt ${chain.attempts}` : '';
+    const failure = failed ? htmlFragment`<span class="badge bad">failed — ${chain.reason ?? ''}</span>` : '';
+    const rejected = rerolls.length
+      ? htmlFragment`<p style="font-size:12px;color:#8a5a00">${rerolls}</p>`
+      : '';
     chainHtml.push(
-      `<div class="chain${chain.status === 'failed' ? ' failed' : ''}" id="${escapeHtml(`${chain.shotId}-${chain.seedIndex}`)}">` +
-        `<h3>${escapeHtml(chain.shotId)} · seed ${chain.seed}${chain.attempts > 1 ? ` · attempt ${chain.attempts}` : ''}` +
-        `${chain.status === 'failed' ? `<span class="badge bad">failed — ${escapeHtml(chain.reason ?? '')}</span>` : ''}</h3>` +
-        (rerolls.length
-          ? `<p style="font-size:12px;color:#8a5a00">${rerolls.map(escapeHtml).join('<br>')}</p>`
-          : '') +
-        `<div class="strip">${cells.join('')}</div></div>`,
+      htmlFragment`<div class="chain${failed ? ' failed' : ''}" id="${chain.shotId}-${chain.seedIndex}"><h3>${chain.shotId} · seed ${chain.seed}${attempt}${failure}</h3>${rejected}<div class="strip">${cells}</div></div>`,
     );
   }
 
@@ -113,9 +120,9 @@ export async function renderRunReport(input: RunReportInput): Promise<string> {
     ],
   );
   const sheet = input.contactSheet
-    ? `<img class="sheet" alt="contact sheet" src="${dataUri(await sharp(input.contactSheet).jpeg({ quality: 80 }).toBuffer(), 'image/jpeg')}">`
+    ? htmlFragment`<img class="sheet" alt="contact sheet" src="${dataUri(await sharp(input.contactSheet).jpeg({ quality: 80 }).toBuffer(), 'image/jpeg')}">`
     : '';
-  const facts = [
+  const facts: Array<[string, string]> = [
     ['status', summary.status],
     ['images', `${summary.chainsSucceeded}/${summary.chains}`],
     ['files', String(summary.outputs)],
@@ -126,54 +133,60 @@ export async function renderRunReport(input: RunReportInput): Promise<string> {
     ['cost', `$${summary.costUsd.toFixed(2)}`],
   ];
   const failures = summary.failures.length
-    ? `<table><tr><th>shot</th><th>seed #</th><th>stage</th><th>reason</th></tr>${summary.failures
-        .map(
-          (failure) =>
-            `<tr><td>${escapeHtml(failure.shotId)}</td><td>${failure.seedIndex}</td><td>${escapeHtml(failure.stage)}</td><td>${escapeHtml(failure.reason)}</td></tr>`,
-        )
-        .join('')}</table>`
-    : '<p>None.</p>';
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(summary.campaign)} — ${escapeHtml(summary.runId)}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"><style>${styles}</style></head><body>
-<header><h1>${escapeHtml(summary.campaign)}</h1><p>run ${escapeHtml(summary.runId)} · ${escapeHtml(input.stages.join(' → '))}</p></header>
+    ? htmlFragment`<table><tr><th>shot</th><th>seed #</th><th>stage</th><th>reason</th></tr>${summary.failures.map(
+        (failure) =>
+          htmlFragment`<tr><td>${failure.shotId}</td><td>${failure.seedIndex}</td><td>${failure.stage}</td><td>${failure.reason}</td></tr>`,
+      )}</table>`
+    : htmlFragment`<p>None.</p>`;
+  const colour =
+    summary.colour && summary.colour.images > 0
+      ? htmlFragment`<section><h2>Colour</h2>${colourSection(summary.colour)}</section>`
+      : '';
+  const warnings = summary.warnings.length
+    ? htmlFragment`<section><h2>Warnings</h2><ul>${summary.warnings.map((warning) => htmlFragment`<li>${warning}</li>`)}</ul></section>`
+    : '';
+  return htmlFragment`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${summary.campaign} — ${summary.runId}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>${raw(styles)}</style></head><body>
+<header><h1>${summary.campaign}</h1><p>run ${summary.runId} · ${input.stages.join(' → ')}</p></header>
 <main>
-<section><div class="facts">${facts.map(([label, value]) => `<div class="fact"><b>${escapeHtml(value!)}</b><span>${escapeHtml(label!)}</span></div>`).join('')}</div></section>
-${summary.colour && summary.colour.images > 0 ? `<section><h2>Colour</h2>${colourSection(summary.colour)}</section>` : ''}
+<section>${factCards(facts)}</section>
+${colour}
 <section><h2>Contact sheet</h2>${sheet}</section>
-<section><h2>Shots</h2>${chainHtml.join('\n')}</section>
+<section><h2>Shots</h2>${chainHtml}</section>
 <section><h2>Timings</h2>${timings}</section>
 <section><h2>Failures</h2>${failures}</section>
-${summary.warnings.length ? `<section><h2>Warnings</h2><ul>${summary.warnings.map((warning) => `<li>${escapeHtml(warning)}</li>`).join('')}</ul></section>` : ''}
-<section><h2>Lock</h2><pre>${escapeHtml(JSON.stringify(input.lock, null, 2))}</pre></section>
+${warnings}
+<section><h2>Lock</h2><pre>${JSON.stringify(input.lock, null, 2)}</pre></section>
 </main></body></html>
-`;
+`.toString();
+}
+
+function factCards(facts: ReadonlyArray<[string, string]>): HtmlEscapedString {
+  return htmlFragment`<div class="facts">${facts.map(
+    ([label, value]) => htmlFragment`<div class="fact"><b>${value}</b><span>${label}</span></div>`,
+  )}</div>`;
 }
 
 /** The set's colour consistency: headline figures, then each image's palette, outliers first. */
-function colourSection(colour: ColourReport): string {
-  const facts = [
+function colourSection(colour: ColourReport): HtmlEscapedString {
+  const facts: Array<[string, string]> = [
     ['mean ΔE00 to brand palette', colour.brandDeltaE.mean.toFixed(1)],
     ['max ΔE00 to brand palette', colour.brandDeltaE.max.toFixed(1)],
     ['set spread (ΔE00)', colour.spread.toFixed(1)],
     [`outliers (> ${colour.sigma} sd)`, String(colour.outliers.length)],
   ];
   const images = [...colour.perImage].sort((a, b) => b.outlier.length - a.outlier.length);
-  const rows = images.map(
-    (image) =>
-      `<tr><td><a href="#${escapeHtml(`${image.shotId}-${image.seedIndex}`)}">${escapeHtml(image.shotId)} #${image.seedIndex}</a></td>` +
-      `<td>${image.brandDeltaE.toFixed(1)}</td><td>${image.setDeltaE.toFixed(1)}</td><td>` +
-      image.palette
-        .map(
-          (hex) =>
-            `<span title="${escapeHtml(hex)}" style="display:inline-block;width:18px;height:18px;border-radius:4px;margin-right:3px;background:${escapeHtml(hex)}"></span>`,
-        )
-        .join('') +
-      `</td><td>${image.outlier.length ? `<span class="badge bad">outlier: ${escapeHtml(image.outlier.join(', '))}</span>` : ''}</td></tr>`,
-  );
-  return (
-    `<div class="facts">${facts.map(([label, value]) => `<div class="fact"><b>${escapeHtml(value!)}</b><span>${escapeHtml(label!)}</span></div>`).join('')}</div>` +
-    `<table style="margin-top:12px"><tr><th>image</th><th>ΔE00 to brand</th><th>ΔE00 to set</th><th>dominant palette</th><th></th></tr>${rows.join('')}</table>`
-  );
+  const rows = images.map((image) => {
+    const swatches = image.palette.map(
+      (hex) =>
+        htmlFragment`<span title="${hex}" style="display:inline-block;width:18px;height:18px;border-radius:4px;margin-right:3px;background:${hex}"></span>`,
+    );
+    const outlier = image.outlier.length
+      ? htmlFragment`<span class="badge bad">outlier: ${image.outlier.join(', ')}</span>`
+      : '';
+    return htmlFragment`<tr><td><a href="#${image.shotId}-${image.seedIndex}">${image.shotId} #${image.seedIndex}</a></td><td>${image.brandDeltaE.toFixed(1)}</td><td>${image.setDeltaE.toFixed(1)}</td><td>${swatches}</td><td>${outlier}</td></tr>`;
+  });
+  return htmlFragment`${factCards(facts)}<table style="margin-top:12px"><tr><th>image</th><th>ΔE00 to brand</th><th>ΔE00 to set</th><th>dominant palette</th><th></th></tr>${rows}</table>`;
 }
 
 function medianDuration(jobs: readonly JobRecord[], stage: string, fraction: number): number {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createTempProject, smallCampaign, type TempProject } from '../../test/helpers/temp-project.ts';
 import { formatSummary } from '../cli/run-progress.ts';
-import { decodeRawImage } from '../color/raw-image.ts';
+import { decodeRawImage } from '../colour/raw-image.ts';
 import { loadCampaign } from '../config/load-campaign.ts';
 import { DraftImageModel } from '../models/builtin/draft/draft-image-model.ts';
 import { builtinProvider, type ModelProvider, ModelRegistry } from '../models/model-registry.ts';

@@ -97,7 +97,8 @@ registerBuiltinModel({
   async fingerprint() {
     return {
       package: { name: 'atelier', version: atelierPackageVersion() },
-      sha256: implementationHash([this.entry]),
+      // The colour maths is culori's: its package.json pins the version that computed the pixels.
+      sha256: implementationHash([this.entry], { dataFiles: [require.resolve('culori/package.json')] }),
     };
   },
 });

@@ -7,8 +7,8 @@ import {
 } from '@ai-sdk/provider';
 import { convertBase64ToUint8Array, parseProviderOptions } from '@ai-sdk/provider-utils';
 import { z } from 'zod';
-import { dominantPalette } from '../../../color/dominant-palette.ts';
-import { decodeRawImage, encodeRawImagePng, type RawImage } from '../../../color/raw-image.ts';
+import { dominantPalette } from '../../../colour/dominant-palette.ts';
+import { decodeRawImage, encodeRawImagePng, type RawImage } from '../../../colour/raw-image.ts';
 import { paletteTargets, transferPalette } from './palette-transfer.ts';
 import { imageStatistics, paletteStatistics, transferStatistics } from './statistics-transfer.ts';
 

@@ -1,7 +1,8 @@
-import { dominantPalette } from '../../../color/dominant-palette.ts';
-import { linearRgbToOklab, linearRgbToOklabInto, oklabToLinearRgbInto } from '../../../color/oklab.ts';
-import type { RawImage } from '../../../color/raw-image.ts';
-import { linearToSrgb8, parseHexColour, srgb8ToLinear, type Triplet } from '../../../color/srgb.ts';
+import { convertLrgbToOklab } from 'culori';
+import { hexToOklab, oklabToLinearRgbInto } from '../../../colour/colour-spaces.ts';
+import { dominantPalette } from '../../../colour/dominant-palette.ts';
+import type { RawImage } from '../../../colour/raw-image.ts';
+import { linearToSrgb8, srgb8ToLinear, type Triplet } from '../../../colour/srgb.ts';
 
 export interface PaletteTransferOptions {
   /** 0 leaves the image as it is, 1 moves each dominant colour onto its brand colour. */
@@ -20,10 +21,7 @@ const softness = 0.1;
 
 /** OKLab of hex colours: the targets of a palette pull. */
 export function paletteTargets(palette: readonly string[]): Triplet[] {
-  return palette.map((hex) => {
-    const [red, green, blue] = parseHexColour(hex);
-    return linearRgbToOklab(srgb8ToLinear[red]!, srgb8ToLinear[green]!, srgb8ToLinear[blue]!);
-  });
+  return palette.map(hexToOklab);
 }
 
 /**
@@ -71,21 +69,20 @@ export function transferPalette(
 
   const { data, channels } = image;
   const output = new Uint8Array(data.length);
-  const colour = new Float64Array(3);
+  const graded = new Float64Array(3);
   const distances = new Float64Array(count);
   const spread = 2 * softness * softness;
   for (let index = 0; index < data.length; index += channels) {
-    linearRgbToOklabInto(
-      srgb8ToLinear[data[index]!]!,
-      srgb8ToLinear[data[index + 1]!]!,
-      srgb8ToLinear[data[index + 2]!]!,
-      colour,
-    );
+    const colour = convertLrgbToOklab({
+      r: srgb8ToLinear[data[index]!]!,
+      g: srgb8ToLinear[data[index + 1]!]!,
+      b: srgb8ToLinear[data[index + 2]!]!,
+    });
     let closest = Number.POSITIVE_INFINITY;
     for (let cluster = 0; cluster < count; cluster++) {
-      const dl = colour[0]! - centres[cluster * 3]!;
-      const da = colour[1]! - centres[cluster * 3 + 1]!;
-      const db = colour[2]! - centres[cluster * 3 + 2]!;
+      const dl = colour.l - centres[cluster * 3]!;
+      const da = colour.a - centres[cluster * 3 + 1]!;
+      const db = colour.b - centres[cluster * 3 + 2]!;
       const distance = dl * dl + da * da + db * db;
       distances[cluster] = distance;
       if (distance < closest) closest = distance;
@@ -103,14 +100,14 @@ export function transferPalette(
       shiftB += weight * shifts[cluster * 3 + 2]!;
     }
     oklabToLinearRgbInto(
-      colour[0]! + shiftL / total,
-      colour[1]! + shiftA / total,
-      colour[2]! + shiftB / total,
-      colour,
+      colour.l + shiftL / total,
+      colour.a + shiftA / total,
+      colour.b + shiftB / total,
+      graded,
     );
-    output[index] = linearToSrgb8(colour[0]!);
-    output[index + 1] = linearToSrgb8(colour[1]!);
-    output[index + 2] = linearToSrgb8(colour[2]!);
+    output[index] = linearToSrgb8(graded[0]!);
+    output[index + 1] = linearToSrgb8(graded[1]!);
+    output[index + 2] = linearToSrgb8(graded[2]!);
     if (channels === 4) output[index + 3] = data[index + 3]!;
   }
   return { ...image, data: output };

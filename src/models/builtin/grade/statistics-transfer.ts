@@ -1,6 +1,7 @@
-import { linearRgbToOklab, linearRgbToOklabInto, oklabToLinearRgbInto } from '../../../color/oklab.ts';
-import type { RawImage } from '../../../color/raw-image.ts';
-import { linearToSrgb8, parseHexColour, srgb8ToLinear, type Triplet } from '../../../color/srgb.ts';
+import { convertLrgbToOklab } from 'culori';
+import { hexToOklab, oklabToLinearRgbInto } from '../../../colour/colour-spaces.ts';
+import type { RawImage } from '../../../colour/raw-image.ts';
+import { linearToSrgb8, srgb8ToLinear, type Triplet } from '../../../colour/srgb.ts';
 
 /** Mean and standard deviation of each OKLab channel (L, a, b). */
 export interface OklabStatistics {
@@ -28,20 +29,20 @@ export function imageStatistics(image: RawImage): OklabStatistics {
   const { data, channels } = image;
   const sums = new Float64Array(3);
   const squares = new Float64Array(3);
-  const colour = new Float64Array(3);
   let count = 0;
   for (let offset = 0; offset < data.length; offset += channels) {
     if (channels === 4 && data[offset + 3] === 0) continue;
-    linearRgbToOklabInto(
-      srgb8ToLinear[data[offset]!]!,
-      srgb8ToLinear[data[offset + 1]!]!,
-      srgb8ToLinear[data[offset + 2]!]!,
-      colour,
-    );
-    for (let channel = 0; channel < 3; channel++) {
-      sums[channel]! += colour[channel]!;
-      squares[channel]! += colour[channel]! * colour[channel]!;
-    }
+    const { l, a, b } = convertLrgbToOklab({
+      r: srgb8ToLinear[data[offset]!]!,
+      g: srgb8ToLinear[data[offset + 1]!]!,
+      b: srgb8ToLinear[data[offset + 2]!]!,
+    });
+    sums[0]! += l;
+    sums[1]! += a;
+    sums[2]! += b;
+    squares[0]! += l * l;
+    squares[1]! += a * a;
+    squares[2]! += b * b;
     count++;
   }
   return statisticsFrom(sums, squares, count);
@@ -57,8 +58,7 @@ export function paletteStatistics(palette: readonly string[], weights?: readonly
   let total = 0;
   palette.forEach((hex, index) => {
     const weight = weights?.[index] ?? 1;
-    const [red, green, blue] = parseHexColour(hex);
-    const colour = linearRgbToOklab(srgb8ToLinear[red]!, srgb8ToLinear[green]!, srgb8ToLinear[blue]!);
+    const colour = hexToOklab(hex);
     for (let channel = 0; channel < 3; channel++) {
       sums[channel]! += colour[channel]! * weight;
       squares[channel]! += colour[channel]! * colour[channel]! * weight;
@@ -123,25 +123,19 @@ export function transferStatistics(
   const { scale, offset } = transferMap(imageStatistics(image), target, options);
   const { data, channels } = image;
   const output = new Uint8Array(data.length);
-  const colour = new Float64Array(3);
+  const graded = new Float64Array(3);
   const [scaleL, scaleA, scaleB] = scale;
   const [offsetL, offsetA, offsetB] = offset;
   for (let index = 0; index < data.length; index += channels) {
-    linearRgbToOklabInto(
-      srgb8ToLinear[data[index]!]!,
-      srgb8ToLinear[data[index + 1]!]!,
-      srgb8ToLinear[data[index + 2]!]!,
-      colour,
-    );
-    oklabToLinearRgbInto(
-      colour[0]! * scaleL + offsetL,
-      colour[1]! * scaleA + offsetA,
-      colour[2]! * scaleB + offsetB,
-      colour,
-    );
-    output[index] = linearToSrgb8(colour[0]!);
-    output[index + 1] = linearToSrgb8(colour[1]!);
-    output[index + 2] = linearToSrgb8(colour[2]!);
+    const { l, a, b } = convertLrgbToOklab({
+      r: srgb8ToLinear[data[index]!]!,
+      g: srgb8ToLinear[data[index + 1]!]!,
+      b: srgb8ToLinear[data[index + 2]!]!,
+    });
+    oklabToLinearRgbInto(l * scaleL + offsetL, a * scaleA + offsetA, b * scaleB + offsetB, graded);
+    output[index] = linearToSrgb8(graded[0]!);
+    output[index + 1] = linearToSrgb8(graded[1]!);
+    output[index + 2] = linearToSrgb8(graded[2]!);
     if (channels === 4) output[index + 3] = data[index + 3]!;
   }
   return { ...image, data: output };

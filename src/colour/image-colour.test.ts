@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deltaE2000 } from './delta-e-2000.ts';
-import { hexToCielab, measureImageColour, paletteDifference, paletteDistance } from './image-colour.ts';
+import { deltaE2000, hexToCielab } from './colour-spaces.ts';
+import { measureImageColour, paletteDifference, paletteDistance } from './image-colour.ts';
 import type { RawImage } from './raw-image.ts';
 import { parseHexColour } from './srgb.ts';
 

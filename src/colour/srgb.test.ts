@@ -1,13 +1,11 @@
+import { convertLrgbToRgb, convertRgbToLrgb } from 'culori';
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../util/seeded-random.ts';
-import {
-  formatHexColour,
-  linearToSrgb,
-  linearToSrgb8,
-  parseHexColour,
-  srgb8ToLinear,
-  srgbToLinear,
-} from './srgb.ts';
+import { formatHexColour, linearToSrgb8, parseHexColour, srgb8ToLinear } from './srgb.ts';
+
+/** culori's sRGB curve, one channel at a time. */
+const linearToSrgb = (linear: number) => convertLrgbToRgb({ r: linear, g: 0, b: 0 }).r;
+const srgbToLinear = (encoded: number) => convertRgbToLrgb({ r: encoded, g: 0, b: 0 }).r;
 
 describe('sRGB transfer functions', () => {
   it('round-trips every 8-bit code exactly through linear light', () => {
@@ -27,8 +25,10 @@ describe('sRGB transfer functions', () => {
   });
 
   it('follows the sRGB curve (linear segment near black, 2.4 power above)', () => {
-    expect(srgbToLinear(0.04)).toBeCloseTo(0.04 / 12.92, 12);
-    expect(srgbToLinear(0.5)).toBeCloseTo(0.214041, 6);
+    expect(srgb8ToLinear[10]).toBeCloseTo(10 / 255 / 12.92, 12);
+    expect(srgb8ToLinear[128]).toBeCloseTo(0.215861, 6);
+    expect(srgb8ToLinear[255]).toBe(1);
+    for (let code = 0; code < 256; code++) expect(srgb8ToLinear[code]).toBe(srgbToLinear(code / 255));
     expect(linearToSrgb(srgbToLinear(0.73))).toBeCloseTo(0.73, 12);
   });
 });

@@ -1,8 +1,8 @@
+import { convertRgbToLrgb } from 'culori';
 import { SeededRandom } from '../util/seeded-random.ts';
-import { linearRgbToCielab } from './cielab.ts';
-import { linearRgbToOklab, oklabToLinearRgb } from './oklab.ts';
+import { linearRgbToCielab, linearRgbToOklab, oklabToLinearRgb } from './colour-spaces.ts';
 import type { RawImage } from './raw-image.ts';
-import { formatHexColour, linearToSrgb8, srgb8ToLinear, type Triplet } from './srgb.ts';
+import { formatHexColour, linearToSrgb8, type Triplet } from './srgb.ts';
 
 /** One colour of an image's dominant palette. */
 export interface PaletteColour {
@@ -68,11 +68,13 @@ export function colourHistogram(image: RawImage): ColourHistogram {
   for (let bin = 0; bin < bins; bin++) {
     const count = counts[bin]!;
     if (count === 0) continue;
-    const colour = linearRgbToOklab(
-      meanLinear(sums[bin * 3]!, count),
-      meanLinear(sums[bin * 3 + 1]!, count),
-      meanLinear(sums[bin * 3 + 2]!, count),
-    );
+    // Linear light of the bin's mean code (fractional, so decoded by culori rather than a table).
+    const linear = convertRgbToLrgb({
+      r: sums[bin * 3]! / count / 255,
+      g: sums[bin * 3 + 1]! / count / 255,
+      b: sums[bin * 3 + 2]! / count / 255,
+    });
+    const colour = linearRgbToOklab(linear.r, linear.g, linear.b);
     oklab.set(colour, index * 3);
     occupied[index] = count;
     for (let channel = 0; channel < 3; channel++) mean[channel]! += colour[channel]! * count;
@@ -81,15 +83,6 @@ export function colourHistogram(image: RawImage): ColourHistogram {
   }
   if (total > 0) for (let channel = 0; channel < 3; channel++) mean[channel]! /= total;
   return { size, oklab, counts: occupied, total, mean };
-}
-
-/** Linear light of the mean 8-bit code of a bin (interpolating the table between codes). */
-function meanLinear(sum: number, count: number): number {
-  const code = sum / count;
-  const low = Math.floor(code);
-  const fraction = code - low;
-  const base = srgb8ToLinear[low]!;
-  return fraction === 0 ? base : base + (srgb8ToLinear[Math.min(255, low + 1)]! - base) * fraction;
 }
 
 /**

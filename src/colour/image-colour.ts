@@ -1,5 +1,4 @@
-import { linearRgbToCielab } from './cielab.ts';
-import { deltaE2000 } from './delta-e-2000.ts';
+import { deltaE2000, hexToCielab } from './colour-spaces.ts';
 import {
   colourHistogram,
   type DominantPaletteOptions,
@@ -7,7 +6,7 @@ import {
   dominantPalette,
 } from './dominant-palette.ts';
 import type { RawImage } from './raw-image.ts';
-import { parseHexColour, srgb8ToLinear, type Triplet } from './srgb.ts';
+import type { Triplet } from './srgb.ts';
 
 /** A palette colour as stored in manifests: rounded, so records read well and compare exactly. */
 export interface MeasuredColour {
@@ -86,12 +85,6 @@ export function paletteDifference(
   const firstLabs = first.map((colour) => colour.lab);
   const secondLabs = second.map((colour) => colour.lab);
   return (paletteDistance(first, secondLabs) + paletteDistance(second, firstLabs)) / 2;
-}
-
-/** CIELAB of a `#RRGGBB` colour. */
-export function hexToCielab(hex: string): Triplet {
-  const [red, green, blue] = parseHexColour(hex);
-  return linearRgbToCielab(srgb8ToLinear[red]!, srgb8ToLinear[green]!, srgb8ToLinear[blue]!);
 }
 
 export function round(value: number, decimals: number): number {
