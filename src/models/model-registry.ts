@@ -45,6 +45,12 @@ export const builtinProvider: ModelProvider = {
 };
 
 function requireBuiltin(reference: ModelReference) {
+  if (reference.version) {
+    throw new AtelierError(
+      'MODEL_UNAVAILABLE',
+      `"${reference.raw}": built-in models have no @version; the lockfile pins their package and sha256`,
+    );
+  }
   const definition = builtinModel(reference.modelId);
   if (!definition) {
     const known = builtinModels()
@@ -77,6 +83,11 @@ export class ModelRegistry {
 
   has(providerName: string): boolean {
     return this.providers.has(providerName);
+  }
+
+  /** The provider registered under a name, as configured. */
+  providerNamed(providerName: string): ModelProvider | undefined {
+    return this.providers.get(providerName);
   }
 
   async lock(reference: ModelReference): Promise<LockEntry> {

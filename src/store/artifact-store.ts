@@ -27,7 +27,8 @@ export class FileArtifactStore implements ArtifactStore {
 
   async put(bytes: Uint8Array): Promise<string> {
     const address = sha256(bytes);
-    if (!(await this.has(address))) await writeFileAtomic(this.pathOf(address), bytes);
+    // Its own file, not `this.has`: a subclass's has may answer for other stores too.
+    if (!(await this.isStoredFile(address))) await writeFileAtomic(this.pathOf(address), bytes);
     return address;
   }
 
@@ -44,6 +45,10 @@ export class FileArtifactStore implements ArtifactStore {
   }
 
   async has(address: string): Promise<boolean> {
+    return this.isStoredFile(address);
+  }
+
+  private async isStoredFile(address: string): Promise<boolean> {
     try {
       return (await stat(this.pathOf(address))).isFile();
     } catch {
