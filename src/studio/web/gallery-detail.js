@@ -32,6 +32,9 @@ export function galleryDetail({ campaign, run, context, grid, stages, disposed, 
   const element = h('div', { class: 'detail-layer' });
   /** @type {{ shotId: string, seedIndex: number, comment: HTMLTextAreaElement } | null} */
   let shown = null;
+  // Bumped by every open and close, so an answer that arrives after a newer open or a close
+  // (a reload's refresh racing Esc, fast arrows) is dropped instead of showing a stale panel.
+  let generation = 0;
 
   /**
    * Opens (or refreshes) the panel on one image and selects its card.
@@ -40,6 +43,7 @@ export function galleryDetail({ campaign, run, context, grid, stages, disposed, 
    * @param {OpenOptions} [options]
    */
   async function open(shotId, seedIndex, options = {}) {
+    const ticket = ++generation;
     const target = `#/c/${encodeURIComponent(campaign)}/r/${encodeURIComponent(run)}/s/${encodeURIComponent(shotId)}/${seedIndex}`;
     if (location.hash !== target && !options.fromRoute) history.replaceState(null, '', target);
     grid.select(`${shotId}#${seedIndex}`, false);
@@ -52,7 +56,7 @@ export function galleryDetail({ campaign, run, context, grid, stages, disposed, 
       context.toast(messageOf(error), 'bad');
       return;
     }
-    if (disposed()) return;
+    if (disposed() || ticket !== generation) return;
     const { chain } = response;
     const rendered = shotDetail({
       campaign,
@@ -71,6 +75,7 @@ export function galleryDetail({ campaign, run, context, grid, stages, disposed, 
 
   /** Closes the panel and goes back to the grid, its card still selected. */
   function close() {
+    generation++;
     shown = null;
     element.replaceChildren();
     document.body.classList.remove('has-detail');
