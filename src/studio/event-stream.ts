@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import type { EventSnapshot, StudioEvent as StudioEventMessage } from './api-types.ts';
 import type { RunManager, StudioEvent } from './run-manager.ts';
 
 const keepAliveMs = 20_000;
@@ -14,8 +15,11 @@ export function openEventStream(context: Context, runs: RunManager, shutdown?: A
     let id = 0;
     const send = (event: string, data: unknown) =>
       stream.writeSSE({ event, data: JSON.stringify(data), id: String(++id) }).catch(() => undefined);
-    await send('snapshot', { active: runs.active() });
-    const unsubscribe = runs.subscribe((event: StudioEvent) => void send('studio', event));
+    await send('snapshot', { active: runs.active() } satisfies EventSnapshot);
+    // The browser reads the event as api-types.ts describes it; the run's own type must fit.
+    const unsubscribe = runs.subscribe(
+      (event: StudioEvent) => void send('studio', event satisfies StudioEventMessage),
+    );
     const keepAlive = setInterval(
       () => void stream.write(': keep-alive\n\n').catch(() => undefined),
       keepAliveMs,

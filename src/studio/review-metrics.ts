@@ -1,52 +1,10 @@
 import { chainKey, type Ledger, type ReviewRecord } from '../ledger/ledger.ts';
 import type { Lockfile } from '../lock/lockfile.ts';
 import type { StageDefinition } from '../stages/stage.ts';
+import type { CampaignMetrics, ModelApproval, ShotApproval } from './api-types.ts';
 import { buildRunGallery } from './run-gallery.ts';
 
-/** How long one shot took from its first image being ready to its approval. */
-export interface ShotApproval {
-  shotId: string;
-  /** When the first image of the shot (any seed, any run) was ready for review. */
-  firstReadyAt: string | null;
-  /** The first approval that still stands (the image was not rejected afterwards). */
-  approvedAt: string | null;
-  approvedBy: string | null;
-  timeToApprovalMs: number | null;
-  /** Reject decisions on the shot's images, in every run. */
-  rejections: number;
-  /** Distinct images rendered for the shot across runs. */
-  renders: number;
-}
-
-/** How the images a model took part in fared in review. */
-export interface ModelApproval {
-  role: string;
-  /** The model reference as locked, e.g. `builtin:draft`. */
-  model: string;
-  /** Images with a standing decision that this model helped make. */
-  reviewed: number;
-  approved: number;
-  rejected: number;
-  /** approved / reviewed, or null before any review. */
-  approvalRate: number | null;
-  /** Rework: rejected images plus automatic re-rolls by a quality gate at this role's stage. */
-  rework: number;
-  rerolls: number;
-}
-
-export interface CampaignMetrics {
-  campaign: string;
-  configPath: string;
-  shots: ShotApproval[];
-  totalShots: number;
-  approvedShots: number;
-  medianTimeToApprovalMs: number | null;
-  meanTimeToApprovalMs: number | null;
-  reviewed: number;
-  approved: number;
-  approvalRate: number | null;
-  models: ModelApproval[];
-}
+export type { CampaignMetrics, ModelApproval, ShotApproval } from './api-types.ts';
 
 /**
  * Review metrics of one campaign (every run of one config file) from its ledger. The headline

@@ -1,61 +1,10 @@
 import type { Campaign } from '../config/campaign-schema.ts';
-import {
-  chainKey,
-  type JobRecord,
-  type JobStatus,
-  type Ledger,
-  type ReviewRecord,
-  type RunRecord,
-  type StoredOutput,
-} from '../ledger/ledger.ts';
+import { chainKey, type JobRecord, type Ledger, type RunRecord } from '../ledger/ledger.ts';
 import { planChains } from '../pipeline/plan.ts';
 import type { RunSummary } from '../pipeline/run-events.ts';
+import type { ChainStatus, GalleryChain, StageCell } from './api-types.ts';
 
-/** What a chain (one shot at one seed) looks like to a reviewer right now. */
-export type ChainStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'stopped';
-
-/** One stage of a chain's final attempt: what the stage strip shows. */
-export interface StageCell {
-  stageIndex: number;
-  stage: string;
-  status: JobStatus;
-  /** The image to show for the stage: its primary output, else its first output. */
-  thumbnail: StoredOutput | null;
-  outputs: StoredOutput[];
-  /** `details.score` when the stage reports one (e.g. the typography OCR score). */
-  score: number | null;
-  details: Record<string, unknown> | null;
-  durationMs: number | null;
-  cacheHit: boolean;
-  costUsd: number | null;
-  error: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface GalleryChain {
-  shotId: string;
-  seedIndex: number;
-  /** The chain's seed (attempt 0), which names its folder. */
-  seed: number;
-  /** The attempt shown: re-rolls by a quality gate make later attempts with new seeds. */
-  attempt: number;
-  /** The seed the shown attempt rendered with. */
-  renderSeed: number;
-  prompt: string | null;
-  headline: string | null;
-  status: ChainStatus;
-  reason: string | null;
-  /** The reviewed image: the last primary output (the master crops are cut from). */
-  image: StoredOutput | null;
-  /** When the chain's last stage finished: the image was ready for review. */
-  readyAt: string | null;
-  stages: StageCell[];
-  /** Reasons earlier attempts were re-rolled. */
-  rerolls: Array<{ attempt: number; stage: string; reason: string }>;
-  decision: ReviewRecord | null;
-  comments: number;
-}
+export type { ChainStatus, GalleryChain, StageCell } from './api-types.ts';
 
 export interface RunGallery {
   run: Omit<RunRecord, 'summary'> & { summary: RunSummary | null };

@@ -4,21 +4,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AtelierError, type AtelierErrorCode } from '../errors.ts';
 import type { ReviewRecord } from '../ledger/ledger.ts';
 import type { RunEvent, RunSummary } from '../pipeline/run-events.ts';
+import type { ActiveRun } from './api-types.ts';
 import type { CampaignEntry } from './campaign-catalog.ts';
 import type { RunProcessMessage, RunProcessRequest } from './run-process-protocol.ts';
 
-/** A run the studio started and is watching. */
-export interface ActiveRun {
-  campaignId: string;
-  runId: string;
-  state: 'running' | 'stopping';
-  resumed: boolean;
-  startedAt: string;
-  stages: string[];
-  totalJobs: number;
-  finishedJobs: number;
-  failedChains: number;
-}
+export type { ActiveRun } from './api-types.ts';
 
 /** What the studio pushes to browsers (Server-Sent Events). */
 export type StudioEvent =

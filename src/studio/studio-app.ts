@@ -7,6 +7,14 @@ import { AtelierError, type AtelierErrorCode, describeError } from '../errors.ts
 import type { RunRecord } from '../ledger/ledger.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import { sha256 } from '../util/canonical-json.ts';
+import type {
+  ActiveRunResponse,
+  ApiErrorBody,
+  CampaignListResponse,
+  MetricsResponse,
+  ReviewResponse,
+  RunGalleryResponse,
+} from './api-types.ts';
 import { approvedSetZip, collectApprovedSet } from './approved-set-export.ts';
 import { serveArtifact } from './artifact-route.ts';
 import type { CampaignCatalog, CampaignEntry } from './campaign-catalog.ts';
@@ -84,7 +92,7 @@ export function createStudioApp(options: StudioAppOptions): Hono {
     }
     if (AtelierError.isInstance(error)) {
       return context.json(
-        { error: error.message, code: error.code, details: error.details },
+        { error: error.message, code: error.code, details: error.details } satisfies ApiErrorBody,
         statusByCode[error.code] ?? 500,
       );
     }
@@ -118,7 +126,7 @@ export function createStudioApp(options: StudioAppOptions): Hono {
     const entries = await catalog.list();
     return context.json({
       campaigns: await Promise.all(entries.map((entry) => describeCampaign(entry, catalog, runs))),
-    });
+    } satisfies CampaignListResponse);
   });
 
   app.get('/api/campaigns/:campaign', async (context) => {
@@ -137,7 +145,7 @@ export function createStudioApp(options: StudioAppOptions): Hono {
       return badRequest(context, ['body: expected {"fresh"?: boolean}']);
     await requireValidConfig(entry);
     const active = await runs.start(entry, { fresh });
-    return context.json({ run: active }, 202);
+    return context.json({ run: active } satisfies ActiveRunResponse, 202);
   });
 
   app.post('/api/campaigns/:campaign/runs/:run/resume', async (context) => {
@@ -145,7 +153,7 @@ export function createStudioApp(options: StudioAppOptions): Hono {
     const run = requireRun(entry, context.req.param('run'));
     await requireValidConfig(entry);
     const active = await runs.start(entry, { resume: run.id });
-    return context.json({ run: active }, 202);
+    return context.json({ run: active } satisfies ActiveRunResponse, 202);
   });
 
   app.post('/api/campaigns/:campaign/runs/:run/stop', async (context) => {
@@ -153,7 +161,7 @@ export function createStudioApp(options: StudioAppOptions): Hono {
     const stopping = runs.stop(entry.id, context.req.param('run'));
     if (!stopping)
       return context.json({ error: `Run ${context.req.param('run')} is not running in this studio` }, 404);
-    return context.json({ run: stopping }, 202);
+    return context.json({ run: stopping } satisfies ActiveRunResponse, 202);
   });
 
   app.get('/api/campaigns/:campaign/runs/:run', async (context) => {
@@ -161,12 +169,13 @@ export function createStudioApp(options: StudioAppOptions): Hono {
     const run = requireRun(entry, context.req.param('run'));
     const loaded = await loadedMatching(entry, run);
     const workspace = catalog.workspace(entry)!;
+    const active = runs.activeFor(entry.id);
     return context.json({
       campaign: { id: entry.id, name: run.campaign, relativePath: entry.relativePath },
       current: loaded !== undefined,
-      active: runs.activeFor(entry.id)?.runId === run.id ? runs.activeFor(entry.id) : null,
+      active: active?.runId === run.id ? active : null,
       ...buildRunGallery(workspace.ledger, run, loaded?.campaign),
-    });
+    } satisfies RunGalleryResponse);
   });
 
   app.get('/api/campaigns/:campaign/runs/:run/chains/:shot/:seedIndex{[0-9]+}', async (context) => {
@@ -224,7 +233,7 @@ export function createStudioApp(options: StudioAppOptions): Hono {
         createdAt: now().toISOString(),
       });
       runs.publish({ type: 'review', campaignId: entry.id, runId: run.id, review });
-      return context.json({ review }, 201);
+      return context.json({ review } satisfies ReviewResponse, 201);
     },
   );
 
@@ -274,7 +283,7 @@ export function createStudioApp(options: StudioAppOptions): Hono {
     return context.json({
       campaigns,
       models: mergeModelApprovals(campaigns.flatMap((entry) => entry.models)),
-    });
+    } satisfies MetricsResponse);
   });
 
   return app;
@@ -329,5 +338,5 @@ async function jsonBody(context: Context): Promise<unknown> {
 }
 
 function badRequest(context: Context, details: string[]): Response {
-  return context.json({ error: `Invalid request: ${details[0]}`, details }, 400);
+  return context.json({ error: `Invalid request: ${details[0]}`, details } satisfies ApiErrorBody, 400);
 }

@@ -3,13 +3,18 @@ import { seedsFor } from '../pipeline/plan.ts';
 import type { RunSummary } from '../pipeline/run-events.ts';
 import type { Workspace } from '../pipeline/workspace.ts';
 import { sha256 } from '../util/canonical-json.ts';
+import type { CampaignDescription, ChainDetailResponse, RunListEntry, RunLock } from './api-types.ts';
 import type { CampaignCatalog, CampaignEntry } from './campaign-catalog.ts';
 import { chainOutputs, readManifest } from './chain-outputs.ts';
 import { buildRunGallery, finalAttemptJobs, type GalleryChain } from './run-gallery.ts';
 import type { RunManager } from './run-manager.ts';
 
 /** A campaign as the Briefs page shows it: config summary (or its error), runs, active run. */
-export async function describeCampaign(entry: CampaignEntry, catalog: CampaignCatalog, runs: RunManager) {
+export async function describeCampaign(
+  entry: CampaignEntry,
+  catalog: CampaignCatalog,
+  runs: RunManager,
+): Promise<CampaignDescription> {
   const { loaded, error } = await catalog.load(entry);
   const workspace = catalog.workspace(entry);
   const configSha256 = loaded ? sha256(loaded.source) : undefined;
@@ -39,7 +44,11 @@ export async function describeCampaign(entry: CampaignEntry, catalog: CampaignCa
 }
 
 /** One row of a campaign's run list; `current` when the config has not changed since. */
-export function describeRun(workspace: Workspace, run: RunRecord, configSha256: string | undefined) {
+export function describeRun(
+  workspace: Workspace,
+  run: RunRecord,
+  configSha256: string | undefined,
+): RunListEntry {
   const summary = run.summary as RunSummary | null;
   const decisions = [...workspace.ledger.decisions(run.id).values()];
   return {
@@ -67,7 +76,7 @@ export async function chainDetail(
   entry: CampaignEntry,
   run: RunRecord,
   chain: GalleryChain,
-) {
+): Promise<ChainDetailResponse> {
   const { shotId, seedIndex } = chain;
   const jobs = finalAttemptJobs(workspace.ledger, run.id, shotId, seedIndex);
   const outputs = await Promise.all(
@@ -90,7 +99,7 @@ export async function chainDetail(
     .filter((other) => other.image !== null);
   return {
     campaign: { id: entry.id, name: run.campaign },
-    run: { id: run.id, status: run.status, createdAt: run.createdAt, lock: run.lock },
+    run: { id: run.id, status: run.status, createdAt: run.createdAt, lock: run.lock as RunLock | null },
     chain,
     outputs,
     history: workspace.ledger.reviews({ configPath: run.configPath, shotId, seedIndex }),

@@ -1,3 +1,4 @@
+// @ts-check
 // The studio's shell: routing, the reviewer's name, live events and toasts. Each page is a
 // module exporting a function that renders into the main element and returns a disposer.
 import { briefsView } from './briefs-view.js';
@@ -6,10 +7,49 @@ import { h } from './dom.js';
 import { galleryView } from './gallery-view.js';
 import { metricsView } from './metrics-view.js';
 
-const view = document.getElementById('view');
-const reviewerInput = document.getElementById('reviewer');
-const toasts = document.getElementById('toasts');
-const connection = document.getElementById('connection');
+/** @typedef {import('../api-types.ts').ActiveRun} ActiveRun */
+/** @typedef {import('../api-types.ts').EventSnapshot} EventSnapshot */
+/** @typedef {import('../api-types.ts').StudioEvent} StudioEvent */
+
+/**
+ * A run in progress as the pages see it: from the server's snapshot, or followed from run
+ * events since (`current` is the job last started).
+ * @typedef {Omit<ActiveRun, 'resumed' | 'startedAt'> & { current?: string }} LiveRun
+ */
+
+/** @typedef {StudioEvent | { type: 'snapshot', active: ActiveRun[] }} StudioMessage */
+
+/** @typedef {'info' | 'good' | 'warn' | 'bad'} ToastKind */
+
+/**
+ * What every page gets: the reviewer's name, toasts, live events and navigation.
+ * @typedef {object} StudioContext
+ * @property {() => string} reviewer  the reviewer's name; empty (and a prompt to type it) when unset
+ * @property {(message: string, kind?: ToastKind) => void} toast
+ * @property {(listener: (message: StudioMessage) => void) => () => void} on
+ *   subscribes to studio events (run progress, run state, reviews); returns the unsubscriber
+ * @property {(hash: string) => void} navigate
+ * @property {Map<string, LiveRun>} active  runs in progress by campaign id
+ */
+
+/**
+ * An element of index.html the app cannot run without.
+ * @template {HTMLElement} E
+ * @param {string} id
+ * @param {new () => E} type
+ * @returns {E}
+ */
+function required(id, type) {
+  const element = document.getElementById(id);
+  if (!(element instanceof type)) throw new Error(`index.html has no #${id}`);
+  return element;
+}
+
+const view = required('view', HTMLElement);
+const reviewerInput = required('reviewer', HTMLInputElement);
+const toasts = required('toasts', HTMLElement);
+const connection = required('connection', HTMLElement);
+/** @type {Set<(message: StudioMessage) => void>} */
 const listeners = new Set();
 
 reviewerInput.value = localStorage.getItem('atelier.reviewer') ?? '';
@@ -20,7 +60,7 @@ reviewerInput.addEventListener('keydown', (event) => {
   if (event.key === 'Enter' || event.key === 'Escape') reviewerInput.blur();
 });
 
-/** What every page gets: the reviewer's name, toasts, live events and navigation. */
+/** @type {StudioContext} */
 const context = {
   reviewer() {
     const name = reviewerInput.value.trim();
@@ -53,17 +93,20 @@ function connect() {
   events.addEventListener('open', () => connection.classList.remove('connection-lost'));
   events.addEventListener('error', () => connection.classList.add('connection-lost'));
   events.addEventListener('snapshot', (message) => {
+    /** @type {EventSnapshot} */
     const { active } = JSON.parse(message.data);
     context.active = new Map(active.map((run) => [run.campaignId, run]));
     for (const listener of listeners) listener({ type: 'snapshot', active });
   });
   events.addEventListener('studio', (message) => {
+    /** @type {StudioEvent} */
     const event = JSON.parse(message.data);
     trackActive(event);
     for (const listener of listeners) listener(event);
   });
 }
 
+/** @param {StudioEvent} event */
 function trackActive(event) {
   if (event.type === 'run' && event.event.type === 'run-started') {
     context.active.set(event.campaignId, {
@@ -89,6 +132,39 @@ function trackActive(event) {
   }
 }
 
+/**
+ * A page of the studio, chosen by the location hash. Routes with the same `key` (by default
+ * the hash) are the same page: it gets `update(match)` instead of being rendered again.
+ * @typedef {object} Route
+ * @property {RegExp} pattern
+ * @property {'briefs' | 'metrics' | 'gallery' | 'compare'} page  lights up its nav link
+ * @property {(match: RegExpExecArray) => string} [key]
+ * @property {(root: HTMLElement, match: RegExpExecArray) => Page} render
+ */
+
+/** @typedef {{ update?: (match: RegExpExecArray) => void, dispose?: () => void }} Page */
+
+/**
+ * A decoded route segment (capture groups that always match are never undefined).
+ * @param {string | undefined} segment
+ */
+const decoded = (segment) => decodeURIComponent(segment ?? '');
+
+/**
+ * @param {RegExpExecArray} match
+ * @returns {import('./gallery-view.js').GalleryParams}
+ */
+const galleryParams = (match) => ({
+  campaign: decoded(match[1]),
+  run: decoded(match[2]),
+  // The shot and its seed index come together or not at all.
+  ...(match[3] && match[4]
+    ? { shot: decoded(match[3]), seedIndex: Number(match[4]) }
+    : { shot: null, seedIndex: null }),
+  query: new URLSearchParams(match[5] ?? ''),
+});
+
+/** @type {Route[]} */
 const routes = [
   { pattern: /^#?\/?$/, page: 'briefs', render: (root) => briefsView(root, context) },
   { pattern: /^#\/metrics$/, page: 'metrics', render: (root) => metricsView(root, context) },
@@ -96,28 +172,29 @@ const routes = [
     pattern: /^#\/c\/([^/]+)\/r\/([^/?]+)(?:\/s\/([^/?]+)\/(\d+))?(?:\?(.*))?$/,
     page: 'gallery',
     key: (match) => `gallery:${match[1]}:${match[2]}`,
-    params: (match) => ({
-      campaign: decodeURIComponent(match[1]),
-      run: decodeURIComponent(match[2]),
-      shot: match[3] ? decodeURIComponent(match[3]) : null,
-      seedIndex: match[4] ? Number(match[4]) : null,
-      query: new URLSearchParams(match[5] ?? ''),
-    }),
-    render: (root, params) => galleryView(root, params, context),
+    render: (root, match) => {
+      const gallery = galleryView(root, galleryParams(match), context);
+      return { update: (next) => gallery.update(galleryParams(next)), dispose: gallery.dispose };
+    },
   },
   {
     pattern: /^#\/c\/([^/]+)\/compare\/([^/?]+)\/(\d+)(?:\?(.*))?$/,
     page: 'compare',
-    params: (match) => ({
-      campaign: decodeURIComponent(match[1]),
-      shot: decodeURIComponent(match[2]),
-      seedIndex: Number(match[3]),
-      query: new URLSearchParams(match[4] ?? ''),
-    }),
-    render: (root, params) => compareView(root, params, context),
+    render: (root, match) =>
+      compareView(
+        root,
+        {
+          campaign: decoded(match[1]),
+          shot: decoded(match[2]),
+          seedIndex: Number(match[3]),
+          query: new URLSearchParams(match[4] ?? ''),
+        },
+        context,
+      ),
   },
 ];
 
+/** @type {{ key: string, instance: Page } | null} */
 let current = null;
 
 function route() {
@@ -125,9 +202,8 @@ function route() {
   for (const candidate of routes) {
     const match = candidate.pattern.exec(hash);
     if (!match) continue;
-    const params = candidate.params?.(match) ?? {};
     const key = candidate.key?.(match) ?? hash;
-    for (const link of document.querySelectorAll('[data-nav]'))
+    for (const link of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-nav]')))
       link.classList.toggle(
         'active',
         link.dataset.nav === candidate.page ||
@@ -135,12 +211,12 @@ function route() {
       );
     // Same page, new detail (e.g. opening one image of the gallery): let the page update itself.
     if (current && current.key === key && current.instance.update) {
-      current.instance.update(params);
+      current.instance.update(match);
       return;
     }
     current?.instance.dispose?.();
     view.replaceChildren();
-    current = { key, instance: candidate.render(view, params) ?? {} };
+    current = { key, instance: candidate.render(view, match) ?? {} };
     return;
   }
   view.replaceChildren(

@@ -1,12 +1,23 @@
+// @ts-check
 // Briefs: every campaign config in the workspace, its shots, a one-click Run, live progress
 // and its runs (open the gallery, resume a stopped run, retry failed shots).
-import { api, paths } from './api.js';
+import { ApiError, api, messageOf, paths } from './api.js';
 import { h } from './dom.js';
 import { formatAgo, formatDuration, plural } from './format.js';
 
+/** @typedef {import('../api-types.ts').CampaignDescription} CampaignDescription */
+/** @typedef {import('./app.js').LiveRun} LiveRun */
+/** @typedef {import('./app.js').StudioContext} StudioContext */
+
+/**
+ * @param {HTMLElement} root
+ * @param {StudioContext} context
+ */
 export function briefsView(root, context) {
+  /** @type {CampaignDescription[]} */
   let campaigns = [];
-  let reloadTimer = null;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let reloadTimer;
   const list = h('div', { class: 'briefs' });
   root.append(
     h(
@@ -31,7 +42,7 @@ export function briefsView(root, context) {
       ({ campaigns } = await api(paths.campaigns()));
       render();
     } catch (error) {
-      list.replaceChildren(h('div', { class: 'empty error' }, error.message));
+      list.replaceChildren(h('div', { class: 'empty error' }, messageOf(error)));
     }
   }
 
@@ -55,8 +66,10 @@ export function briefsView(root, context) {
     list.replaceChildren(...campaigns.map(card));
   }
 
+  /** @param {CampaignDescription} campaign */
   function card(campaign) {
-    const active = context.active.get(campaign.id) ?? campaign.active;
+    /** @type {LiveRun | undefined} */
+    const active = context.active.get(campaign.id) ?? campaign.active ?? undefined;
     const seeds = campaign.shots.reduce((sum, shot) => sum + shot.seeds, 0);
     const resumable = campaign.runs.find(
       (run) =>
@@ -126,10 +139,18 @@ export function briefsView(root, context) {
     );
   }
 
+  /**
+   * @param {string} text
+   * @param {string} [extra]  more classes
+   */
   function fact(text, extra = '') {
     return h('span', { class: `chip ${extra}` }, text);
   }
 
+  /**
+   * @param {CampaignDescription} campaign
+   * @param {LiveRun} active
+   */
   function progress(campaign, active) {
     const fraction = active.totalJobs > 0 ? active.finishedJobs / active.totalJobs : 0;
     const bar = h('div', { class: 'progress-bar' });
@@ -159,6 +180,10 @@ export function briefsView(root, context) {
     );
   }
 
+  /**
+   * @param {CampaignDescription} campaign
+   * @param {LiveRun | undefined} active
+   */
   function runsTable(campaign, active) {
     if (campaign.runs.length === 0) return h('p', { class: 'muted runs-empty' }, 'No runs yet.');
     return h(
@@ -212,7 +237,7 @@ export function briefsView(root, context) {
               'td',
               {},
               run.chains === null ? '—' : `${run.succeeded}/${run.chains}`,
-              run.failed > 0 &&
+              (run.failed ?? 0) > 0 &&
                 h(
                   'span',
                   {
@@ -242,7 +267,7 @@ export function briefsView(root, context) {
               ),
               !live &&
                 run.current &&
-                run.failed > 0 &&
+                (run.failed ?? 0) > 0 &&
                 h(
                   'button',
                   {
@@ -258,36 +283,44 @@ export function briefsView(root, context) {
     );
   }
 
+  /** @param {CampaignDescription} campaign */
   async function run(campaign) {
     try {
       const { run: started } = await api(paths.runs(campaign.id), { method: 'POST', body: { fresh: true } });
       context.toast(`Run ${started.runId} started`, 'good');
       context.navigate(`#/c/${encodeURIComponent(campaign.id)}/r/${encodeURIComponent(started.runId)}`);
     } catch (error) {
-      context.toast(
-        `Could not start: ${error.message}${error.details.length ? ` — ${error.details[0]}` : ''}`,
-        'bad',
-      );
+      const details = error instanceof ApiError ? error.details : [];
+      context.toast(`Could not start: ${messageOf(error)}${details.length ? ` — ${details[0]}` : ''}`, 'bad');
       scheduleReload();
     }
   }
 
+  /**
+   * @param {CampaignDescription} campaign
+   * @param {string} runId
+   * @param {string} [label]  what the toast calls it
+   */
   async function resume(campaign, runId, label = 'Resuming') {
     try {
       await api(paths.resume(campaign.id, runId), { method: 'POST' });
       context.toast(`${label}: run ${runId}`, 'good');
       context.navigate(`#/c/${encodeURIComponent(campaign.id)}/r/${encodeURIComponent(runId)}`);
     } catch (error) {
-      context.toast(`Could not resume: ${error.message}`, 'bad');
+      context.toast(`Could not resume: ${messageOf(error)}`, 'bad');
     }
   }
 
+  /**
+   * @param {CampaignDescription} campaign
+   * @param {string} runId
+   */
   async function stop(campaign, runId) {
     try {
       await api(paths.stop(campaign.id, runId), { method: 'POST' });
       context.toast('Stopping after the images in progress; resume it any time', 'info');
     } catch (error) {
-      context.toast(error.message, 'bad');
+      context.toast(messageOf(error), 'bad');
     }
   }
 

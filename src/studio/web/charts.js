@@ -1,9 +1,10 @@
+// @ts-check
 // Small inline-SVG charts: no chart library, nothing fetched, crisp at any zoom.
 import { h, s } from './dom.js';
 
 /**
  * A horizontal bar chart.
- * @param {{ label: string, value: number | null, text: string, tone?: string, data?: object }[]} rows
+ * @param {{ label: string, value: number | null, text: string, tone?: string }[]} rows
  * @param {{ max?: number, title: string, empty?: string }} options
  */
 export function barChart(rows, options) {
@@ -79,6 +80,10 @@ export function barChart(rows, options) {
   );
 }
 
+/**
+ * @param {string} text
+ * @param {number} length
+ */
 function truncate(text, length) {
   return text.length > length ? `${text.slice(0, length - 1)}…` : text;
 }

@@ -1,14 +1,36 @@
+// @ts-check
 // Two runs side by side for the same shot and seed: what changed between renders (model,
 // params, seeds) and how the reviewers saw each.
-import { api, paths } from './api.js';
+import { api, messageOf, paths } from './api.js';
 import { h } from './dom.js';
 import { formatDuration, formatTime, shortSha } from './format.js';
 import { stageStrip } from './stage-strip.js';
 
+/** @typedef {import('../api-types.ts').ChainDetailResponse} ChainDetailResponse */
+/** @typedef {import('../api-types.ts').RunListEntry} RunListEntry */
+/** @typedef {import('./app.js').StudioContext} StudioContext */
+
+/**
+ * The compare route: `#/c/<campaign>/compare/<shot>/<seedIndex>?a=<run>&b=<run>`.
+ * @typedef {object} CompareParams
+ * @property {string} campaign
+ * @property {string} shot
+ * @property {number} seedIndex
+ * @property {URLSearchParams} query  `a` and `b` name the runs (default: the latest two)
+ */
+
+/**
+ * @param {HTMLElement} root
+ * @param {CompareParams} params
+ * @param {StudioContext} context
+ */
 export function compareView(root, params, context) {
   const { campaign, shot, seedIndex } = params;
+  /** @type {RunListEntry[]} */
   let runs = [];
+  /** @type {string | null | undefined} the left run, once known */
   let left = params.query.get('a');
+  /** @type {string | null | undefined} the right run, once known */
   let right = params.query.get('b');
   const head = h('section', { class: 'page-head' });
   const columns = h('div', { class: 'compare' });
@@ -50,16 +72,26 @@ export function compareView(root, params, context) {
       if (same)
         columns.prepend(h('div', { class: 'compare-note' }, 'Identical image in both runs (same sha256).'));
     } catch (error) {
-      columns.replaceChildren(h('div', { class: 'empty error' }, error.message));
+      columns.replaceChildren(h('div', { class: 'empty error' }, messageOf(error)));
     }
   }
 
+  /**
+   * Shows another pair of runs (both are set once the campaign has a run to pick).
+   * @param {string | null | undefined} a
+   * @param {string | null | undefined} b
+   */
   function update(a, b) {
     context.navigate(
-      `#/c/${encodeURIComponent(campaign)}/compare/${encodeURIComponent(shot)}/${seedIndex}?a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}`,
+      `#/c/${encodeURIComponent(campaign)}/compare/${encodeURIComponent(shot)}/${seedIndex}?a=${encodeURIComponent(a ?? '')}&b=${encodeURIComponent(b ?? '')}`,
     );
   }
 
+  /**
+   * The image in one run, or null when that run has none.
+   * @param {string | null | undefined} runId
+   * @returns {Promise<ChainDetailResponse | null>}
+   */
   async function detailOf(runId) {
     if (!runId) return null;
     try {
@@ -69,10 +101,15 @@ export function compareView(root, params, context) {
     }
   }
 
+  /**
+   * @param {ChainDetailResponse | null} detail
+   * @param {string | null | undefined} runId
+   * @param {(runId: string) => void} choose
+   */
   function column(detail, runId, choose) {
     const select = h(
       'select',
-      { class: 'select', 'aria-label': 'Run', onchange: (event) => choose(event.target.value) },
+      { class: 'select', 'aria-label': 'Run', onchange: (event) => choose(event.currentTarget.value) },
       runs.map((run) =>
         h('option', { value: run.id, selected: run.id === runId }, `run ${run.id} · ${run.status}`),
       ),

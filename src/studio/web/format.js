@@ -1,6 +1,10 @@
+// @ts-check
 // How numbers read in the studio: short, unambiguous, the same on every page.
 
-/** `0.4 s`, `12.3 s`, `4 min 05 s`, `2 h 03 min`, `3 d 4 h`. */
+/**
+ * `0.4 s`, `12.3 s`, `4 min 05 s`, `2 h 03 min`, `3 d 4 h`.
+ * @param {number | null | undefined} ms
+ */
 export function formatDuration(ms) {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
@@ -12,7 +16,10 @@ export function formatDuration(ms) {
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
-/** A timestamp as local date and time, e.g. `26 Nov, 14:05`. */
+/**
+ * A timestamp as local date and time, e.g. `26 Nov, 14:05`.
+ * @param {string | null | undefined} iso
+ */
 export function formatTime(iso) {
   if (!iso) return '—';
   const date = new Date(iso);
@@ -23,7 +30,10 @@ export function formatTime(iso) {
     : `${date.toLocaleDateString(undefined, { day: 'numeric', month: 'short' })}, ${time}`;
 }
 
-/** `just now`, `5 min ago`, `3 h ago`, or the date. */
+/**
+ * `just now`, `5 min ago`, `3 h ago`, or the date.
+ * @param {string | null | undefined} iso
+ */
 export function formatAgo(iso) {
   if (!iso) return '—';
   const elapsed = Date.now() - Date.parse(iso);
@@ -33,23 +43,31 @@ export function formatAgo(iso) {
   return formatTime(iso);
 }
 
+/** @param {number | null | undefined} fraction */
 export function formatPercent(fraction) {
   return fraction === null || fraction === undefined ? '—' : `${Math.round(fraction * 100)}%`;
 }
 
+/** @param {number | null | undefined} score */
 export function formatScore(score) {
   return score === null || score === undefined ? '' : score.toFixed(2);
 }
 
+/** @param {number | null | undefined} usd */
 export function formatCost(usd) {
   if (!usd) return '$0';
   return usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
 }
 
+/** @param {string | null | undefined} sha */
 export function shortSha(sha) {
   return sha ? sha.slice(0, 10) : '—';
 }
 
+/**
+ * @param {number} count
+ * @param {string} word
+ */
 export function plural(count, word) {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }

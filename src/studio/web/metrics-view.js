@@ -1,10 +1,26 @@
+// @ts-check
 // Metrics: time-to-approval per shot and per campaign, approval rate and rework per model and
 // role. Time-to-approval runs from the moment a shot's first image was ready to its approval.
-import { api, paths } from './api.js';
+import { api, messageOf, paths } from './api.js';
 import { barChart } from './charts.js';
 import { h } from './dom.js';
 import { formatDuration, formatPercent, formatTime } from './format.js';
 
+/** @typedef {import('../api-types.ts').MetricsResponse} MetricsResponse */
+/** @typedef {import('../api-types.ts').ModelApproval} ModelApproval */
+/** @typedef {import('../api-types.ts').ShotApproval} ShotApproval */
+/** @typedef {import('./app.js').StudioContext} StudioContext */
+
+/**
+ * @param {ShotApproval} shot
+ * @returns {shot is ShotApproval & { timeToApprovalMs: number }}
+ */
+const hasApproval = (shot) => shot.timeToApprovalMs !== null;
+
+/**
+ * @param {HTMLElement} root
+ * @param {StudioContext} context
+ */
 export function metricsView(root, context) {
   const body = h('div', { class: 'metrics' });
   root.append(
@@ -29,10 +45,11 @@ export function metricsView(root, context) {
     try {
       render(await api(paths.metrics()));
     } catch (error) {
-      body.replaceChildren(h('div', { class: 'empty error' }, error.message));
+      body.replaceChildren(h('div', { class: 'empty error' }, messageOf(error)));
     }
   }
 
+  /** @param {MetricsResponse} metrics */
   function render(metrics) {
     if (metrics.campaigns.length === 0) {
       body.replaceChildren(
@@ -48,9 +65,10 @@ export function metricsView(root, context) {
     body.replaceChildren(...metrics.campaigns.map(campaignSection), modelsSection(metrics.models));
   }
 
+  /** @param {MetricsResponse['campaigns'][number]} campaign */
   function campaignSection(campaign) {
     const approved = campaign.shots
-      .filter((shot) => shot.timeToApprovalMs !== null)
+      .filter(hasApproval)
       .sort((a, b) => a.timeToApprovalMs - b.timeToApprovalMs);
     return h(
       'section',
@@ -124,6 +142,7 @@ export function metricsView(root, context) {
     );
   }
 
+  /** @param {ModelApproval[]} models */
   function modelsSection(models) {
     return h(
       'section',
@@ -192,6 +211,11 @@ export function metricsView(root, context) {
     );
   }
 
+  /**
+   * @param {string} label
+   * @param {string} value
+   * @param {Record<string, string | number>} dataset
+   */
   function stat(label, value, dataset) {
     return h(
       'div',

@@ -1,3 +1,4 @@
+// @ts-check
 // One image in full: large preview, its stage strip, review actions and history, and the
 // manifest (prompt, seeds, models as locked, timings, cost, files).
 import { paths } from './api.js';
@@ -5,12 +6,23 @@ import { h } from './dom.js';
 import { formatCost, formatDuration, formatTime, shortSha } from './format.js';
 import { stageStrip } from './stage-strip.js';
 
+/** @typedef {import('../api-types.ts').ChainDetailResponse} ChainDetailResponse */
+/** @typedef {import('../api-types.ts').GalleryChain} GalleryChain */
+/** @typedef {import('../api-types.ts').ReviewDecision} ReviewDecision */
+/** @typedef {import('../api-types.ts').StoredOutput} StoredOutput */
+
 /**
  * @param {object} options
  * @param {string} options.campaign  campaign id
- * @param {object} options.detail    GET .../chains/:shot/:seedIndex
+ * @param {ChainDetailResponse} options.detail    GET .../chains/:shot/:seedIndex
  * @param {string[]} options.stages  the run's stage names
- * @param {(decision: string, comment?: string) => Promise<boolean>} options.onReview
+ * @param {(decision: ReviewDecision, comment?: string) => Promise<boolean>} options.onReview
+ *   records a review; true once saved
+ * @param {() => void} options.onClose
+ * @param {() => void} options.onPrevious
+ * @param {() => void} options.onNext
+ * @param {boolean} [options.focusComment]  put the caret in the comment box
+ * @returns {{ element: HTMLElement, comment: HTMLTextAreaElement }}
  */
 export function shotDetail({
   campaign,
@@ -36,8 +48,9 @@ export function shotDetail({
   const strip = stageStrip(campaign, stages, chain.stages, { size: 'large' });
   // Clicking a stage shows its output in the large preview.
   strip.addEventListener('click', (event) => {
-    const tile = event.target.closest('[data-stage]');
-    const cell = chain.stages.find((candidate) => candidate.stage === tile?.dataset.stage);
+    const tile = event.target instanceof Element ? event.target.closest('[data-stage]') : null;
+    const stage = tile instanceof HTMLElement ? tile.dataset.stage : undefined;
+    const cell = chain.stages.find((candidate) => candidate.stage === stage);
     if (!cell?.thumbnail) return;
     image.src = paths.artifact(campaign, cell.thumbnail.sha256, 1280);
     caption.textContent = captionFor(cell.thumbnail, cell.stage);
@@ -133,7 +146,7 @@ export function shotDetail({
             h('kbd', {}, 'C'),
           ),
         ),
-        section('Brief', h('p', { class: 'prompt' }, chain.prompt ?? manifestOf(detail)?.prompt ?? '—')),
+        section('Brief', h('p', { class: 'prompt' }, chain.prompt ?? manifestPrompt(detail) ?? '—')),
         section('History', history(detail)),
         section('Manifest', manifest(detail, campaign)),
         detail.otherRuns.length > 1 &&
@@ -181,14 +194,23 @@ export function shotDetail({
   };
 }
 
+/**
+ * @param {StoredOutput} output
+ * @param {string} label
+ */
 function captionFor(output, label) {
   return `${label} · ${output.width}×${output.height} · ${output.mediaType.replace('image/', '')} · ${shortSha(output.sha256)}`;
 }
 
+/**
+ * @param {string} title
+ * @param {...import('./dom.js').Child} content
+ */
 function section(title, ...content) {
   return h('section', { class: 'detail-section' }, h('h3', {}, title), ...content);
 }
 
+/** @param {GalleryChain} chain */
 function decisionBanner(chain) {
   if (chain.status !== 'succeeded')
     return h(
@@ -206,6 +228,7 @@ function decisionBanner(chain) {
   );
 }
 
+/** @param {ChainDetailResponse} detail */
 function history(detail) {
   if (detail.history.length === 0) return h('p', { class: 'muted' }, 'No reviews yet.');
   const current = detail.chain.image?.sha256;
@@ -229,11 +252,28 @@ function history(detail) {
   );
 }
 
+/**
+ * The manifest of the chain's image, as the run folder keeps it.
+ * @param {ChainDetailResponse} detail
+ */
 function manifestOf(detail) {
   const master = detail.outputs.find((output) => output.output.sha256 === detail.chain.image?.sha256);
   return master?.manifest ?? null;
 }
 
+/**
+ * The prompt the image's manifest records (for chains the current config no longer lists).
+ * @param {ChainDetailResponse} detail
+ */
+function manifestPrompt(detail) {
+  const prompt = manifestOf(detail)?.prompt;
+  return typeof prompt === 'string' ? prompt : undefined;
+}
+
+/**
+ * @param {ChainDetailResponse} detail
+ * @param {string} campaign
+ */
 function manifest(detail, campaign) {
   const { chain, run } = detail;
   const models = Object.entries(run.lock?.models ?? {});

@@ -1,3 +1,4 @@
+// @ts-check
 // The stage strip: one tile per pipeline stage of a chain (compose → typography → stylize →
 // upscale → export...), each with its output, status and any score the stage reported. Stages
 // are taken from the run itself, so new stages appear without changes here.
@@ -5,11 +6,13 @@ import { paths } from './api.js';
 import { h } from './dom.js';
 import { formatDuration, formatScore } from './format.js';
 
+/** @typedef {import('../api-types.ts').StageCell} StageCell */
+
 /**
  * @param {string} campaign
  * @param {string[]} stages  stage names of the run, in order
- * @param {object[]} cells   the chain's stage cells (by stageIndex)
- * @param {{ size?: 'compact' | 'large', onSelect?: (cell) => void }} options
+ * @param {StageCell[]} cells   the chain's stage cells (by stageIndex)
+ * @param {{ size?: 'compact' | 'large' }} [options]
  */
 export function stageStrip(campaign, stages, cells, options = {}) {
   const size = options.size ?? 'compact';
