@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRedis, type TestRedis } from '../../test/helpers/redis-server.ts';
+import { redisServerRequirement, startTestRedis, type TestRedis } from '../../test/helpers/redis-server.ts';
 import { runCli } from '../../test/helpers/run-cli.ts';
+import { requireSystemBinary } from '../../test/helpers/system-requirement.ts';
 import { createTempProject, hashTree, type TempProject } from '../../test/helpers/temp-project.ts';
 import { startWorkers, stopWorkers, type WorkerProcess } from '../../test/helpers/worker-processes.ts';
 import { loadCampaign } from '../config/load-campaign.ts';
@@ -13,11 +14,12 @@ import { openWorkspace } from '../pipeline/workspace.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import { BullmqExecutor } from './bullmq-executor.ts';
 
+const hasRedis = requireSystemBinary(redisServerRequirement);
 let redis: TestRedis;
 const workers: WorkerProcess[] = [];
 const projects: TempProject[] = [];
 beforeAll(async () => {
-  redis = await startTestRedis();
+  if (hasRedis) redis = await startTestRedis();
 });
 afterEach(async () => {
   await stopWorkers(workers);
@@ -67,7 +69,7 @@ async function readCalls(path: string): Promise<LoggedCall[]> {
 
 const registry = () => new ModelRegistry([builtinProvider, testingProvider]);
 
-describe('BullMQ scale-out with worker processes', () => {
+describe.skipIf(!hasRedis)('BullMQ scale-out with worker processes', () => {
   it('completes with 3 workers when one is SIGKILLed mid-job: nothing lost, no paid call made twice', async () => {
     const created = await project(latencyCampaign(400, 6, 2));
     const env = { ATELIER_TESTING_PROVIDER: '1', ATELIER_TESTING_CALL_LOG: created.callLog };

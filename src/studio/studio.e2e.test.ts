@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { hasChromium, launchBrowser, startStudioProcess } from '../../test/helpers/studio-browser.ts';
+import { chromiumRequirement, launchBrowser, startStudioProcess } from '../../test/helpers/studio-browser.ts';
+import { requireSystemBinary } from '../../test/helpers/system-requirement.ts';
 import { openWorkspace } from '../pipeline/workspace.ts';
 import { sha256 } from '../util/canonical-json.ts';
 
@@ -57,8 +58,10 @@ afterAll(async () => {
   await rm(workspace, { recursive: true, force: true });
 });
 
-// CI installs chromium (.ci/run), so there the test must run; elsewhere it needs the package.
-describe.skipIf(!hasChromium && !process.env.CI)('studio in a browser', () => {
+// CI installs chromium (.ci/run), so there the test must run; elsewhere it skips without it.
+const hasChromium = requireSystemBinary(chromiumRequirement);
+
+describe.skipIf(!hasChromium)('studio in a browser', () => {
   it('runs a brief, reviews it with the keyboard, exports the approved set and shows time-to-approval', async () => {
     studio = await startStudioProcess(workspace);
     browser = await launchBrowser();
