@@ -2,10 +2,10 @@ import { availableParallelism, cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { renderDraft } from '../src/models/builtin/draft/draft-image-model.ts';
+import { TesseractOcrModel } from '../src/models/builtin/tesseract/tesseract-ocr-model.ts';
 import { copyLayoutSchema } from '../src/typography/copy-layout.ts';
 import { copyStyleSchema, extract, overlayCopy } from '../src/typography/overlay-copy.ts';
 import { readCopy } from '../src/typography/read-copy.ts';
-import { TesseractOcrModel } from '../src/models/builtin/tesseract/tesseract-ocr-model.ts';
 import { type BenchSection, formatSection, median, percentile } from './bench-section.ts';
 
 const palette = ['#F4E9DA', '#E8A0BF', '#7FB77E', '#2E4057', '#F6C85F'];

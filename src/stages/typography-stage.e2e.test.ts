@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCampaign } from '../config/load-campaign.ts';
 import { AtelierError } from '../errors.ts';
+import { TesseractOcrModel } from '../models/builtin/tesseract/tesseract-ocr-model.ts';
 import { defaultModelRegistry, type ModelProvider, type ModelRegistry } from '../models/model-registry.ts';
 import { runCampaign } from '../pipeline/run-campaign.ts';
 import type { RunEvent } from '../pipeline/run-events.ts';
 import { openWorkspace } from '../pipeline/workspace.ts';
-import { TesseractOcrModel } from '../models/builtin/tesseract/tesseract-ocr-model.ts';
 import { LetteringImageModel } from '../typography/testing/lettering-image-model.ts';
 import { stageCatalog } from './stage-catalog.ts';
 

@@ -1,10 +1,10 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderDraft } from '../models/builtin/draft/draft-image-model.ts';
+import { TesseractOcrModel } from '../models/builtin/tesseract/tesseract-ocr-model.ts';
 import { copyLayoutSchema } from './copy-layout.ts';
 import { copyStyleSchema, overlayCopy } from './overlay-copy.ts';
 import { scoreCopy } from './score-copy.ts';
-import { TesseractOcrModel } from '../models/builtin/tesseract/tesseract-ocr-model.ts';
 import { garble } from './testing/lettering-image-model.ts';
 
 const palette = ['#F4E9DA', '#E8A0BF', '#7FB77E', '#2E4057', '#F6C85F'];

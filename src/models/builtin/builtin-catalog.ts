@@ -1,10 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import {
-  englishTrainedDataFile,
-  TesseractOcrModel,
-  tesseractCorePackageFile,
-} from './tesseract/tesseract-ocr-model.ts';
 import { sha256 } from '../../util/canonical-json.ts';
 import type { RoleModel } from '../ocr-model.ts';
 import { DraftImageModel } from './draft/draft-image-model.ts';
@@ -12,6 +7,11 @@ import { esrganImplementationFiles, esrganWeightFiles } from './esrgan/esrgan-fi
 import { EsrganImageModel } from './esrgan/esrgan-image-model.ts';
 import { esrganPackageVersion, esrganSizes, esrganVariant } from './esrgan/esrgan-variant.ts';
 import { GradeImageModel } from './grade/grade-image-model.ts';
+import {
+  englishTrainedDataFile,
+  TesseractOcrModel,
+  tesseractCorePackageFile,
+} from './tesseract/tesseract-ocr-model.ts';
 
 /**
  * A model that ships with Atelier. `fingerprint` says exactly what the lockfile pins: the
