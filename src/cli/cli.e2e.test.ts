@@ -45,6 +45,7 @@ describe('atelier CLI', () => {
     );
   });
 
+  // Seven CLI processes, two of them rendering: about 18 s on a loaded 2-core machine.
   it('runs a campaign, then refuses a stale lock with a readable diff', async () => {
     const created = await project();
     const first = await runCli(['run', created.directory]);
@@ -82,7 +83,7 @@ describe('atelier CLI', () => {
       ],
     });
     expect((await runCli(['status', 'nope', created.directory])).stderr).toContain('No run "nope"');
-  });
+  }, 75_000);
 
   it('rejects bad arguments with exit 2', async () => {
     const created = await project();

@@ -3,8 +3,9 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRedis, type TestRedis } from '../../test/helpers/redis-server.ts';
+import { redisServerRequirement, startTestRedis, type TestRedis } from '../../test/helpers/redis-server.ts';
 import { runCli } from '../../test/helpers/run-cli.ts';
+import { requireSystemBinary } from '../../test/helpers/system-requirement.ts';
 import {
   countingRegistry,
   createTempProject,
@@ -19,17 +20,18 @@ import { BullmqDispatcher } from './bullmq-dispatcher.ts';
 import { allQueueRoles, bullConnection, queueNameFor } from './queue-keys.ts';
 import { startQueueWorker } from './queue-worker.ts';
 
+const hasRedis = requireSystemBinary(redisServerRequirement);
 let redis: TestRedis;
 const projects: TempProject[] = [];
 beforeAll(async () => {
-  redis = await startTestRedis();
+  if (hasRedis) redis = await startTestRedis();
 });
 afterAll(async () => {
   await Promise.all(projects.splice(0).map((project) => project.cleanup()));
   await redis?.stop();
 });
 
-describe('queue worker', () => {
+describe.skipIf(!hasRedis)('queue worker', () => {
   it('re-uses a computed result when a job comes back, instead of calling the model again', async () => {
     const project = await createTempProject(smallCampaign());
     projects.push(project);

@@ -3,8 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LoggedCall, testingProvider, testingProviderEnv } from '../../test/doubles/testing-provider.ts';
-import { startTestRedis, type TestRedis } from '../../test/helpers/redis-server.ts';
+import { redisServerRequirement, startTestRedis, type TestRedis } from '../../test/helpers/redis-server.ts';
 import { runCli } from '../../test/helpers/run-cli.ts';
+import { requireSystemBinary } from '../../test/helpers/system-requirement.ts';
 import { createTempProject, hashTree, type TempProject } from '../../test/helpers/temp-project.ts';
 import { startWorkers, stopWorkers, type WorkerProcess } from '../../test/helpers/worker-processes.ts';
 import { loadCampaign } from '../config/load-campaign.ts';
@@ -14,11 +15,12 @@ import { openWorkspace } from '../pipeline/workspace.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import { BullmqDispatcher } from './bullmq-dispatcher.ts';
 
+const hasRedis = requireSystemBinary(redisServerRequirement);
 let redis: TestRedis;
 const workers: WorkerProcess[] = [];
 const projects: TempProject[] = [];
 beforeAll(async () => {
-  redis = await startTestRedis();
+  if (hasRedis) redis = await startTestRedis();
 });
 afterEach(async () => {
   await stopWorkers(workers);
@@ -68,7 +70,9 @@ async function readCalls(path: string): Promise<LoggedCall[]> {
 
 const registry = () => new ModelRegistry([builtinProvider, testingProvider]);
 
-describe('BullMQ scale-out with worker processes', () => {
+// Worker processes, a fixed-latency model and a real redis: 20-23 s a test on a loaded 2-core
+// machine; each test may take 4x that.
+describe.skipIf(!hasRedis)('BullMQ scale-out with worker processes', { timeout: 90_000 }, () => {
   it('completes with 3 workers when one is SIGKILLed mid-job: nothing lost, no paid call made twice', async () => {
     const created = await project(latencyCampaign(400, 6, 2));
     const env = { ...testingProviderEnv(), ATELIER_TESTING_CALL_LOG: created.callLog };
@@ -122,7 +126,7 @@ describe('BullMQ scale-out with worker processes', () => {
     } finally {
       await dispatcher.close();
     }
-  }, 60_000);
+  });
 
   it('holds a fleet-wide limit of 3 calls per 2 s across workers', async () => {
     const created = await project(latencyCampaign(50, 9, 1));
@@ -153,7 +157,7 @@ describe('BullMQ scale-out with worker processes', () => {
     }
     // 9 calls at 3 per 2 s need at least two full windows.
     expect(starts.at(-1)!.at - starts[0]!.at).toBeGreaterThanOrEqual(3900);
-  }, 60_000);
+  });
 
   it('holds a fleet-wide limit of 2 calls in flight across workers', async () => {
     const created = await project(latencyCampaign(200, 8, 1));
@@ -185,7 +189,7 @@ describe('BullMQ scale-out with worker processes', () => {
       peak = Math.max(peak, open);
     }
     expect(peak).toBe(2);
-  }, 60_000);
+  });
 
   it('runs from the command line: atelier run --queue, atelier worker, atelier status', async () => {
     const created = await project(latencyCampaign(50, 2, 2));
@@ -206,5 +210,5 @@ describe('BullMQ scale-out with worker processes', () => {
     expect(status.code).toBe(0);
     expect(status.stdout).toContain(summary.runId);
     expect(status.stdout).toMatch(/completed/);
-  }, 60_000);
+  });
 });

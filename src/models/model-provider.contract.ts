@@ -2,8 +2,8 @@ import type { ImageModelV3 } from '@ai-sdk/provider';
 import { generateImage } from 'ai';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireModelReference } from '../config/model-reference.ts';
 import { AtelierError } from '../errors.ts';
-import { requireModelReference } from './model-reference.ts';
 import type { ModelProvider } from './model-registry.ts';
 import { disposeModel, isImageModel, isOcrModel } from './ocr-model.ts';
 

@@ -6,7 +6,7 @@ import { renderFakePng } from '../../test/fakes/fake-png.ts';
 import { fastSettings, providerCases } from '../../test/fakes/provider-cases.ts';
 import { describeModelProviderContract } from '../models/model-provider.contract.ts';
 import { builtinProvider, type ModelRegistry } from '../models/model-registry.ts';
-import { createModelRegistry } from './provider-registry.ts';
+import { createModelRegistry } from '../runtime/wiring.ts';
 
 function registered(registry: ModelRegistry, name: string) {
   const provider = registry.providerNamed(name);

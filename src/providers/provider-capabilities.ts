@@ -54,7 +54,8 @@ const stabilityRatios = ['1:1', '16:9', '21:9', '3:2', '2:3', '4:5', '5:4', '3:4
 export const falAspectPresets = ['1:1', '16:9', '9:16', '4:3', '3:4', '16:10', '10:16', '21:9', '9:21'];
 
 /** fal endpoints that take an image: edits, image-to-image, and upscalers (the upscale stage sends one). */
-const falImageInputPattern = /image-to-image|img2img|\/edit\b|\/edit\/|redux|inpaint|kontext|remix|upscale|esrgan|aura-sr|clarity/;
+const falImageInputPattern =
+  /image-to-image|img2img|\/edit\b|\/edit\/|redux|inpaint|kontext|remix|upscale|esrgan|aura-sr|clarity/;
 const negativePromptOption = { option: 'negative_prompt' } as const;
 
 interface TableEntry {

@@ -1,5 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import type { SystemRequirement } from './system-requirement.ts';
+
+/** For requireSystemBinary: the suites that start their own redis-server. */
+export const redisServerRequirement: SystemRequirement = {
+  binary: 'redis-server',
+  suites: 'scale-out suites',
+  install: 'apt-get install redis-server',
+};
 
 export interface TestRedis {
   url: string;
@@ -21,7 +29,8 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts a throw-away redis-server on a free loopback port, without persistence, for one test
- * file. CI installs Debian's redis-server; the tests start and stop their own.
+ * file. CI installs Debian's redis-server; the tests start and stop their own (and skip, outside
+ * CI, where it is missing: see redisServerRequirement).
  */
 export async function startTestRedis(): Promise<TestRedis> {
   const port = await freePort();
@@ -35,7 +44,7 @@ export async function startTestRedis(): Promise<TestRedis> {
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output}`)), 10_000);
     child.once('error', (error) => {
       clearTimeout(timer);
-      reject(new Error(`redis-server could not be started (is it installed?): ${error.message}`));
+      reject(new Error(`redis-server could not be started (apt-get install redis-server): ${error.message}`));
     });
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();

@@ -1,15 +1,22 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
+import type { SystemRequirement } from './system-requirement.ts';
 
 const bin = new URL('../../bin/atelier.js', import.meta.url).pathname;
 
-/** Debian's chromium; browsers are never downloaded. */
-export const chromiumPath = '/usr/bin/chromium';
-export const hasChromium = existsSync(chromiumPath);
+/** Debian's chromium (browsers are never downloaded); ATELIER_CHROMIUM points elsewhere. */
+export const chromiumPath = process.env.ATELIER_CHROMIUM || '/usr/bin/chromium';
+
+/** For requireSystemBinary: the suites that drive the studio in chromium. */
+export const chromiumRequirement: SystemRequirement = {
+  binary: 'chromium',
+  path: chromiumPath,
+  suites: 'studio browser suite',
+  install: 'apt-get install chromium',
+};
 
 /** `atelier studio` as a user starts it, on a free loopback port. */
 export async function startStudioProcess(
