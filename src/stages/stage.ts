@@ -1,6 +1,5 @@
 import type { ImageModelV3 } from '@ai-sdk/provider';
 import type { Sharp } from 'sharp';
-import type { z } from 'zod';
 import type { Brand, Shot } from '../config/campaign-schema.ts';
 import type { StageRules } from '../config/validation-context.ts';
 import type { LockEntry } from '../models/lock-entry.ts';
