@@ -7,7 +7,7 @@ import type { Chain } from './plan.ts';
 import type { RunSummary } from './run-events.ts';
 import type { ChainOutcome } from './stage-job-runner.ts';
 
-export interface RunReportInput {
+export interface SetReportInput {
   readonly campaign: Campaign;
   readonly chains: readonly Chain[];
   readonly outcomes: readonly ChainOutcome[];
@@ -29,7 +29,7 @@ function colourCache(ledger: Ledger) {
 }
 
 function finalImage(
-  input: Pick<RunReportInput, 'store'>,
+  input: Pick<SetReportInput, 'store'>,
   chain: Chain,
   outcome: ChainOutcome,
 ): SetImageOf | undefined {
@@ -53,7 +53,7 @@ function finalImage(
 export class SetReports {
   private readonly pending: Promise<unknown>[] = [];
 
-  constructor(private readonly input: Omit<RunReportInput, 'chains' | 'outcomes'>) {}
+  constructor(private readonly input: Omit<SetReportInput, 'chains' | 'outcomes'>) {}
 
   chainFinished(chain: Chain, outcome: ChainOutcome): void {
     const image = finalImage(this.input, chain, outcome);
@@ -74,7 +74,7 @@ export class SetReports {
 }
 
 /** The set reports of a finished run (measurements already made are reused from the cache). */
-export async function reportOnRun(input: RunReportInput): Promise<Pick<RunSummary, 'colour'>> {
+export async function reportOnRun(input: SetReportInput): Promise<Pick<RunSummary, 'colour'>> {
   const images = input.outcomes.flatMap(
     (outcome, index) => finalImage(input, input.chains[index]!, outcome) ?? [],
   );

@@ -11,8 +11,8 @@ import { FakeReplicate, fakeLatestVersion } from '../../test/fakes/fake-replicat
 import { fastSettings } from '../../test/fakes/provider-cases.ts';
 import type { ProvidersConfig } from '../config/campaign-schema.ts';
 import { requireModelReference } from '../config/model-reference.ts';
+import { generationRecord } from '../models/generation-record.ts';
 import { createModelRegistry } from '../runtime/wiring.ts';
-import { generationRecord } from './generation-record.ts';
 
 const keys = {
   OPENAI_API_KEY: 'sk-proj-FAKEtest0123456789abcdefghijklmnop',

@@ -7,8 +7,8 @@ import { fastSettings, type ProviderCase, providerCases } from '../../test/fakes
 import type { ProviderSettings } from '../config/campaign-schema.ts';
 import { requireModelReference } from '../config/model-reference.ts';
 import { AtelierError } from '../errors.ts';
+import { generationRecord } from '../models/generation-record.ts';
 import { createModelRegistry } from '../runtime/wiring.ts';
-import { generationRecord } from './generation-record.ts';
 
 const fakes: FakeProvider[] = [];
 afterEach(async () => {

@@ -3,16 +3,33 @@ import type { HtmlEscapedString } from 'hono/utils/html';
 import pLimit from 'p-limit';
 import sharp from 'sharp';
 import type { ColourReport } from '../colour/colour-report.ts';
+import { chainViews } from '../ledger/chain-view.ts';
 import type { JobRecord } from '../ledger/ledger.ts';
 import type { Lockfile } from '../lock/lockfile.ts';
-import { chainViews } from '../pipeline/chain-view.ts';
-import type { RunSummary } from '../pipeline/run-events.ts';
 import { percentile } from '../util/percentile.ts';
 import { barChartSvg } from './bar-chart.ts';
 import { dataUri, detailFacts, htmlFragment } from './html.ts';
 
+/** What the report reads of a run's summary (the pipeline's RunSummary has it and more). */
+export interface ReportedRunSummary {
+  runId: string;
+  campaign: string;
+  status: string;
+  chains: number;
+  chainsSucceeded: number;
+  outputs: number;
+  computedJobs: number;
+  cacheHits: number;
+  rerolls: number;
+  wallMs: number;
+  costUsd: number;
+  failures: ReadonlyArray<{ shotId: string; seedIndex: number; stage: string; reason: string }>;
+  warnings: readonly string[];
+  colour?: ColourReport;
+}
+
 export interface RunReportInput {
-  summary: RunSummary;
+  summary: ReportedRunSummary;
   stages: readonly string[];
   /** Shot ids in campaign order: the report follows the brief. */
   shotOrder: readonly string[];

@@ -3,7 +3,7 @@ import { generateImage } from 'ai';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { aspectSchema, sizeSchema } from '../config/campaign-schema.ts';
-import { generationRecord } from '../providers/generation-record.ts';
+import { generationRecord } from '../models/generation-record.ts';
 import type { StageDefinition } from './stage.ts';
 
 const composeParamsSchema = z

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { AtelierError } from '../../errors.ts';
+import { chainViews } from '../../ledger/chain-view.ts';
 import type { JobStatus } from '../../ledger/ledger.ts';
-import { chainViews } from '../../pipeline/chain-view.ts';
 import { openWorkspace } from '../../pipeline/workspace.ts';
 import { loadCampaignWithRegistry } from '../../runtime/wiring.ts';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { createTileEngine } from './create-tile-engine.ts';
 import { esrganModelDirectory, esrganVariant } from './esrgan-variant.ts';
 import { type KerasLayer, type LayersModel, readLayersModel, type WeightTensor } from './layers-model.ts';
-import { createTileEngine, tileEngineNames } from './tile-engine.ts';
+import { tileEngineNames } from './tile-engine.ts';
 
 function seededFloats(count: number, seed: number): Float32Array {
   let state = seed;

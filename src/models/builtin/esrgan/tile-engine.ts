@@ -1,5 +1,3 @@
-import type { LayersModel } from './layers-model.ts';
-
 /** The inference engines that can run an ESRGAN model on one tile. */
 export type TileEngineName = 'onnx' | 'tfjs-wasm';
 export const tileEngineNames: readonly TileEngineName[] = ['onnx', 'tfjs-wasm'];
@@ -15,17 +13,4 @@ export interface TileEngine {
   /** Upscales a `width x height` tile; resolves to `(height*scale) x (width*scale) x 3` floats. */
   run(tile: Float32Array, width: number, height: number): Promise<Float32Array>;
   dispose(): Promise<void>;
-}
-
-/**
- * Builds an engine for a model. Engines are imported on demand so a worker running onnxruntime
- * never loads TensorFlow.js, and the reverse.
- */
-export async function createTileEngine(name: TileEngineName, model: LayersModel): Promise<TileEngine> {
-  if (name === 'onnx') {
-    const { createOnnxTileEngine } = await import('./onnx-tile-engine.ts');
-    return createOnnxTileEngine(model);
-  }
-  const { createTfjsTileEngine } = await import('./tfjs-tile-engine.ts');
-  return createTfjsTileEngine(model);
 }

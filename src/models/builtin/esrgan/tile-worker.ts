@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { AtelierError } from '../../../errors.ts';
+import { createTileEngine } from './create-tile-engine.ts';
 import { readLayersModel } from './layers-model.ts';
-import { createTileEngine, type TileEngine } from './tile-engine.ts';
+import type { TileEngine } from './tile-engine.ts';
 import type {
   TileWorkerFailure,
   TileWorkerRequest,

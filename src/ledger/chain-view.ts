@@ -1,4 +1,4 @@
-import type { JobRecord } from '../ledger/ledger.ts';
+import type { JobRecord } from './ledger.ts';
 
 /** One shot at one seed as the ledger recorded it: its final attempt's jobs and any re-rolls. */
 export interface ChainView {

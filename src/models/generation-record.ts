@@ -1,6 +1,6 @@
 import type { GenerateImageResult } from 'ai';
-import { formatWarning } from '../models/format-warning.ts';
 import { redactSecrets, redactValue } from '../util/redact-secrets.ts';
+import { formatWarning } from './format-warning.ts';
 
 /** What a stage keeps from a `generateImage` result: for the manifest, the run's cost, and warnings. */
 export interface GenerationRecord {
