@@ -130,8 +130,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
       // Report previews are made while the run goes on, so writing the report is quick.
       onOutputs: (outputs) => {
         const shown = outputs.find((output) => output.primary) ?? outputs[0];
-        if (shown)
-          previews.push(previewLimit(() => workspace.thumbnails.get(shown.sha256, reportPreviewSize)));
+        if (shown) previews.push(previewLimit(() => workspace.previews.get(shown.sha256, reportPreviewSize)));
       },
     });
     // Model calls are limited per role (below); twice as many chains are in flight so that
@@ -152,7 +151,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
           const label = `${chain.shot.id} · ${chain.seed}`;
           if (outcome.status === 'succeeded' && outcome.master)
             // From the preview cache: a re-run's sheet needs no full-size decode.
-            sheet.add(index, label, workspace.thumbnails.get(outcome.master.sha256, contactSheetPreviewSize));
+            sheet.add(index, label, workspace.previews.get(outcome.master.sha256, contactSheetPreviewSize));
           else if (outcome.status === 'failed') sheet.addFailure(index, label, outcome.failure.reason);
           return outcome;
         }),
@@ -313,7 +312,7 @@ async function writeRunRecords(
     lock,
     jobs: workspace.ledger.jobs(summary.runId),
     contactSheet,
-    thumbnail: (address) => workspace.thumbnails.get(address, reportPreviewSize),
+    preview: (address) => workspace.previews.get(address, reportPreviewSize),
   });
   await writeFileAtomic(join(runDir, 'report.html'), report, { durable: false });
   const record = {

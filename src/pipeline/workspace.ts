@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Ledger } from '../ledger/ledger.ts';
 import { type ArtifactStore, FileArtifactStore } from '../store/artifact-store.ts';
 import { MirroredArtifactStore } from '../store/mirrored-artifact-store.ts';
-import { ThumbnailCache } from '../store/thumbnails.ts';
+import { PreviewCache } from '../store/preview-cache.ts';
 
 /** A project's state folder (`.atelier/`): the ledger database and the artifact store. */
 export interface Workspace {
@@ -10,7 +10,8 @@ export interface Workspace {
   readonly stateDirectory: string;
   readonly ledger: Ledger;
   readonly store: FileArtifactStore;
-  readonly thumbnails: ThumbnailCache;
+  /** Downscaled previews for reports, contact sheets and the studio. */
+  readonly previews: PreviewCache;
   close(): void;
 }
 
@@ -26,6 +27,6 @@ export function openWorkspace(projectDirectory: string, options: { remote?: Arti
   const store = options.remote
     ? new MirroredArtifactStore(root, options.remote)
     : new FileArtifactStore(root);
-  const thumbnails = new ThumbnailCache(store, join(stateDirectory, 'thumbnails'));
-  return { projectDirectory, stateDirectory, ledger, store, thumbnails, close: () => ledger.close() };
+  const previews = new PreviewCache(store, join(stateDirectory, 'previews'));
+  return { projectDirectory, stateDirectory, ledger, store, previews, close: () => ledger.close() };
 }

@@ -9,22 +9,3 @@ export const defaultModelAliases: Readonly<Record<string, string>> = {
   'dall-e-3': 'openai:dall-e-3',
   'ideogram-v2-turbo': 'fal:fal-ai/ideogram/v2/turbo',
 };
-
-/** True when the text is an alias name rather than a `provider:modelId` reference. */
-export function isAliasName(text: string): boolean {
-  return !text.includes(':');
-}
-
-/**
- * The reference an alias routes to, config aliases first.
- *
- * @example resolveModelAlias('sdxl', {}) // 'fal:fal-ai/fast-sdxl'
- */
-export function resolveModelAlias(
-  name: string,
-  overrides: Readonly<Record<string, string>> | undefined,
-  defaults: Readonly<Record<string, string>> = defaultModelAliases,
-): string | undefined {
-  const key = name.trim();
-  return overrides?.[key] ?? defaults[key];
-}

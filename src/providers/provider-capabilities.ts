@@ -226,9 +226,6 @@ export function capabilitiesOf(provider: string, modelId: string): ModelCapabili
   return { label, provider, ...base, imageInput, known: entry !== undefined };
 }
 
-/** Providers whose models are reached through an AI SDK provider package. */
-export const aiSdkProviderNames = ['openai', 'google', 'fal', 'replicate'] as const;
-
 /**
  * One line on what a model honours, for `atelier models` and `atelier doctor`.
  *

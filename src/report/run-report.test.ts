@@ -79,7 +79,7 @@ describe('run report', () => {
       lock: { lockfileVersion: 1, models: {} },
       jobs: [job(0, { status: 'rejected', error: `headline read as "${headline}"` }), job(1, {})],
       contactSheet: undefined,
-      thumbnail: async () => undefined,
+      preview: async () => undefined,
     });
     expect(html).not.toContain('<script>');
     expect(html).not.toContain('<b>"launch"');

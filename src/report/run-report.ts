@@ -37,7 +37,7 @@ export interface RunReportInput {
   jobs: readonly JobRecord[];
   contactSheet: Uint8Array | undefined;
   /** A small JPEG preview of a stored artifact. */
-  thumbnail(address: string): Promise<Buffer | undefined>;
+  preview(address: string): Promise<Buffer | undefined>;
 }
 
 const styles = `
@@ -70,7 +70,7 @@ export async function renderRunReport(input: RunReportInput): Promise<string> {
     if (shown && !previews.has(shown.sha256))
       previews.set(
         shown.sha256,
-        limit(() => input.thumbnail(shown.sha256)),
+        limit(() => input.preview(shown.sha256)),
       );
   }
   const chainHtml: HtmlEscapedString[] = [];

@@ -1,9 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Context } from 'hono';
-import sharp from 'sharp';
-import type { Workspace } from '../pipeline/workspace.ts';
-import { writeFileAtomic } from '../util/atomic-write.ts';
 import type { CampaignCatalog } from './campaign-catalog.ts';
 
 const sha256Pattern = /^[0-9a-f]{64}$/;
@@ -16,7 +11,7 @@ const immutable = 'private, max-age=31536000, immutable';
  * media type recorded in the ledger. Nothing from the request reaches a file path except a
  * validated sha256, so `..`, encoded slashes and the like are refused before any lookup.
  * Artifacts never change under their address, so responses are cached for good; `width`
- * serves a WebP preview, rendered once and kept under `.atelier/previews/`.
+ * serves a WebP preview from the workspace's preview cache (rendered once, kept for good).
  */
 export async function serveArtifact(context: Context, catalog: CampaignCatalog): Promise<Response> {
   const address = context.req.param('sha256') ?? '';
@@ -37,32 +32,13 @@ export async function serveArtifact(context: Context, catalog: CampaignCatalog):
   const headers = { ETag: etag, 'Cache-Control': immutable, 'X-Content-Type-Options': 'nosniff' };
   if (context.req.header('if-none-match') === etag) return context.body(null, 304, headers);
 
-  const bytes = preview ? await previewOf(workspace, address, width) : await workspace.store.get(address);
+  const bytes = preview
+    ? await workspace.previews.get(address, width, 'webp')
+    : await workspace.store.get(address);
   if (!bytes) return context.text('Not found: the artifact is missing from the store or corrupt', 404);
   return context.body(bytes as Uint8Array<ArrayBuffer>, 200, {
     ...headers,
     'Content-Type': preview ? 'image/webp' : recorded.mediaType,
     'Content-Length': String(bytes.byteLength),
   });
-}
-
-async function previewOf(
-  workspace: Workspace,
-  address: string,
-  width: number,
-): Promise<Uint8Array | undefined> {
-  const path = join(workspace.stateDirectory, 'previews', address.slice(0, 2), `${address}-${width}.webp`);
-  try {
-    return await readFile(path);
-  } catch {
-    // Not rendered yet.
-  }
-  const original = await workspace.store.get(address);
-  if (!original) return undefined;
-  const bytes = await sharp(original)
-    .resize({ width, withoutEnlargement: true })
-    .webp({ quality: 82 })
-    .toBuffer();
-  await writeFileAtomic(path, bytes, { durable: false });
-  return bytes;
 }

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { compareBenchResults, formatComparison } from '../../bench/bench-compare.ts';
-import { benchChartSvg, benchMarkdown } from '../../bench/bench-report.ts';
-import { benchResultSchema } from '../../bench/bench-schema.ts';
-import { benchModels, parseModelSetups, parseSeedList } from '../../bench/model-bench.ts';
 import { AtelierError } from '../../errors.ts';
+import { compareBenchResults, formatComparison } from '../../model-bench/bench-compare.ts';
+import { benchChartSvg, benchMarkdown } from '../../model-bench/bench-report.ts';
+import { benchResultSchema } from '../../model-bench/bench-schema.ts';
+import { benchModels, parseModelSetups, parseSeedList } from '../../model-bench/model-bench.ts';
 import { loadCampaignWithRegistry } from '../../runtime/wiring.ts';
 import { writeFileAtomic } from '../../util/atomic-write.ts';
 import { parsePositiveInteger } from '../option-parsers.ts';

@@ -168,34 +168,6 @@ export function layersModelToOnnx(model: LayersModel): Uint8Array {
   );
 }
 
-/**
- * How far (in input pixels) an output pixel can see: the sum of the convolutions' radii, with
- * radii after an upsampling counted in input pixels (rounded up: a tile edge needs whole pixels).
- */
-export function receptiveFieldRadius(model: LayersModel): number {
-  const radius = new Map<string, number>();
-  const scaleAt = new Map<string, number>();
-  for (const layer of model.layers) {
-    const inputs = layer.inputs.map((name) => ({
-      radius: radius.get(name) ?? 0,
-      scale: scaleAt.get(name) ?? 1,
-    }));
-    let own = Math.max(0, ...inputs.map((input) => input.radius));
-    let scale = Math.max(1, ...inputs.map((input) => input.scale));
-    if (layer.className === 'Conv2D') {
-      const [kernel] = layer.config.kernel_size as [number, number];
-      own += Math.ceil((kernel - 1) / 2 / scale);
-    } else if (layer.className === 'UpSampling2D') {
-      scale *= (layer.config.size as [number, number])[0];
-    } else if (layer.className.startsWith('PixelShuffle')) {
-      scale *= Number(/\d+/.exec(layer.className)![0]);
-    }
-    radius.set(layer.name, own);
-    scaleAt.set(layer.name, scale);
-  }
-  return radius.get(model.outputName) ?? 0;
-}
-
 function transpose(name: string, input: string, output: string, perm: number[]): OnnxNode {
   return {
     opType: 'Transpose',
