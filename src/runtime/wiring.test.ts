@@ -37,6 +37,12 @@ describe('the lists derived from one table each', () => {
   it('knows every provider of the provider table by name, in config and references alike', () => {
     const context = campaignValidationContext();
     expect(providerNames()).toEqual(['builtin', ...context.providerSettings!.keys()]);
-    expect([...context.providerSettings!.keys()]).toEqual(['openai', 'google', 'fal', 'replicate', 'comfyui']);
+    expect([...context.providerSettings!.keys()]).toEqual([
+      'openai',
+      'google',
+      'fal',
+      'replicate',
+      'comfyui',
+    ]);
   });
 });

@@ -6,72 +6,23 @@
  *
  * The server builds its responses against these types (`studio-views.ts`, `studio-app.ts`,
  * `event-stream.ts`), so a change on either side that breaks the other fails `npm run typecheck`.
- * The ledger's and the pipeline's records appear here as they travel in JSON; the server's own
- * types must stay assignable to them.
+ * The ledger's and the pipeline's records are re-exported from their own types-only modules.
  */
+import type { JobStatus, ReviewRecord, RunStatus, StoredOutput } from '../ledger/ledger-records.ts';
 import type { LockEntry } from '../models/lock-entry.ts';
+import type { RunEvent, RunSummary } from '../pipeline/run-events.ts';
 
 // --- Records of the ledger, as sent ---------------------------------------------------------
 
-export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
-export type JobStatus = 'pending' | 'running' | 'done' | 'failed' | 'rejected';
-export type ReviewDecision = 'approve' | 'reject' | 'comment';
+export type {
+  JobStatus,
+  ReviewDecision,
+  ReviewRecord,
+  RunStatus,
+  StoredOutput,
+} from '../ledger/ledger-records.ts';
 
-/** An artifact in the store, named by its sha256 (`/artifacts/<campaign>/<sha256>`). */
-export interface StoredOutput {
-  name: string;
-  sha256: string;
-  mediaType: string;
-  primary: boolean;
-  width: number;
-  height: number;
-  byteLength: number;
-}
-
-/** One review of one image; `comment` leaves the current decision as it was. */
-export interface ReviewRecord {
-  id: number;
-  runId: string;
-  shotId: string;
-  seedIndex: number;
-  sha256: string;
-  decision: ReviewDecision;
-  reviewer: string;
-  comment: string | null;
-  createdAt: string;
-}
-
-/** A finished run's figures (`RunSummary` in `pipeline/run-events.ts`). */
-export interface RunSummary {
-  runId: string;
-  campaign: string;
-  status: 'completed' | 'failed' | 'interrupted';
-  shots: number;
-  chains: number;
-  chainsSucceeded: number;
-  chainsFailed: number;
-  outputs: number;
-  jobs: number;
-  computedJobs: number;
-  cacheHits: number;
-  resumedJobs: number;
-  rerolls: number;
-  wallMs: number;
-  costUsd: number;
-  stages: Array<{
-    stage: string;
-    jobs: number;
-    computed: number;
-    cacheHits: number;
-    resumed: number;
-    computeMs: number;
-  }>;
-  failures: Array<{ shotId: string; seedIndex: number; stage: string; reason: string }>;
-  warnings: string[];
-  runDirectory: string;
-  /** Colour consistency of the final images; the studio does not show it. */
-  colour?: unknown;
-}
+export type { RunEvent, RunSummary } from '../pipeline/run-events.ts';
 
 /** The models a run was made with, as locked (`atelier.lock.json`). */
 export interface RunLock {
@@ -93,48 +44,6 @@ export interface ActiveRun {
   finishedJobs: number;
   failedChains: number;
 }
-
-/** What a run tells its watchers as it goes (`RunEvent` in `pipeline/run-events.ts`). */
-export type RunEvent =
-  | {
-      type: 'run-started';
-      runId: string;
-      resumed: boolean;
-      chains: number;
-      stages: string[];
-      totalJobs: number;
-    }
-  | { type: 'lock'; action: 'matched' | 'created' | 'updated'; path: string }
-  | { type: 'job-started'; shotId: string; seedIndex: number; stage: string; attempt: number }
-  | {
-      type: 'job-progress';
-      shotId: string;
-      seedIndex: number;
-      stage: string;
-      fraction: number;
-      message?: string;
-    }
-  | {
-      type: 'job-finished';
-      shotId: string;
-      seedIndex: number;
-      stage: string;
-      attempt: number;
-      source: 'computed' | 'cache' | 'resumed';
-      durationMs: number;
-      warnings: string[];
-    }
-  | {
-      type: 'job-rejected';
-      shotId: string;
-      seedIndex: number;
-      stage: string;
-      attempt: number;
-      reason: string;
-      willReroll: boolean;
-    }
-  | { type: 'chain-failed'; shotId: string; seedIndex: number; stage: string; reason: string }
-  | { type: 'run-finished'; runId: string; summary: RunSummary };
 
 /** An event-stream message named `studio`: run progress, run state changes, new reviews. */
 export type StudioEvent =

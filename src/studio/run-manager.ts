@@ -4,25 +4,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AtelierError, type AtelierErrorCode } from '../errors.ts';
 import type { ReviewRecord } from '../ledger/ledger.ts';
 import type { RunEvent, RunSummary } from '../pipeline/run-events.ts';
-import type { ActiveRun } from './api-types.ts';
+import type { ActiveRun, StudioEvent } from './api-types.ts';
 import type { CampaignEntry } from './campaign-catalog.ts';
 import type { RunProcessMessage, RunProcessRequest } from './run-process-protocol.ts';
 
-export type { ActiveRun } from './api-types.ts';
-
-/** What the studio pushes to browsers (Server-Sent Events). */
-export type StudioEvent =
-  | { type: 'run'; campaignId: string; runId: string; event: RunEvent }
-  | {
-      type: 'run-state';
-      campaignId: string;
-      runId: string;
-      /** `finished` carries the summary; `stopped` was interrupted on request; `crashed` says why. */
-      state: ActiveRun['state'] | 'finished' | 'stopped' | 'crashed';
-      summary?: RunSummary;
-      message?: string;
-    }
-  | { type: 'review'; campaignId: string; runId: string; review: ReviewRecord };
+export type { ActiveRun, StudioEvent } from './api-types.ts';
 
 export type StudioEventListener = (event: StudioEvent) => void;
 
