@@ -20,8 +20,8 @@ describe('built-in implementation pins', () => {
   it('grade pins its colour maths', () => {
     expect(implementationFiles('grade')).toEqual(
       expect.arrayContaining([
-        'src/color/oklab.ts',
-        'src/color/dominant-palette.ts',
+        'src/colour/colour-spaces.ts',
+        'src/colour/dominant-palette.ts',
         'src/util/seeded-random.ts',
       ]),
     );
