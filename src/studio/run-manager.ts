@@ -2,8 +2,6 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AtelierError, type AtelierErrorCode } from '../errors.ts';
-import type { ReviewRecord } from '../ledger/ledger.ts';
-import type { RunEvent, RunSummary } from '../pipeline/run-events.ts';
 import type { ActiveRun, StudioEvent } from './api-types.ts';
 import type { CampaignEntry } from './campaign-catalog.ts';
 import type { RunProcessMessage, RunProcessRequest } from './run-process-protocol.ts';
