@@ -76,7 +76,7 @@ module.exports = {
     never(
       'low-layers',
       'Leaf helpers import nothing of the pipeline.',
-      ['util', 'colour', 'typography', 'store', 'ledger', 'manifest', 'report', 'lock'],
+      ['util', 'colour', 'typography', 'store', 'ledger', 'manifest', 'report', 'lock', 'credentials'],
       ['stages', 'pipeline', 'providers', 'execution', 'runtime', 'studio', 'cli'],
     ),
   ],

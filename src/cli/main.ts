@@ -3,6 +3,7 @@ import { AtelierError, describeError } from '../errors.ts';
 import { atelierPackageVersion } from '../models/builtin/builtin-catalog.ts';
 import { redactSecrets } from '../util/redact-secrets.ts';
 import { registerBenchCommand } from './commands/bench-command.ts';
+import { registerCredentialsCommand } from './commands/credentials-command.ts';
 import { registerDoctorCommand } from './commands/doctor-command.ts';
 import { registerLockCommand } from './commands/lock-command.ts';
 import { registerModelsCommand } from './commands/models-command.ts';
@@ -29,6 +30,7 @@ export function createProgram(): Command {
   registerStatusCommand(program);
   registerModelsCommand(program);
   registerVerifyCommand(program);
+  registerCredentialsCommand(program);
   registerBenchCommand(program);
   registerStudioCommand(program);
   registerReviewCommand(program);

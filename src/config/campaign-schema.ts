@@ -180,6 +180,20 @@ export const aliasesSchema = z.record(
   z.string(),
 );
 
+/**
+ * Where the Content Credentials signer comes from: files relative to the project (or absolute).
+ * Keys themselves never live in the config.
+ */
+export const credentialsSchema = z.strictObject({
+  /** PEM certificate chain, signer first, then its issuers. */
+  certificate: z.string().min(1, 'expected the path of a PEM certificate chain'),
+  /** PEM (PKCS#8) ES256 private key of the signer. */
+  key: z.string().min(1, 'expected the path of a PEM private key'),
+  /** PEM certificates `atelier verify` trusts besides none (e.g. the studio's own CA). */
+  trustAnchors: z.string().min(1).optional(),
+});
+export type CredentialsConfig = z.infer<typeof credentialsSchema>;
+
 /** A stage entry before its params are checked against the stage's own schema. */
 const stageEntrySchema = z.looseObject({ stage: z.string() });
 
@@ -201,6 +215,8 @@ export function campaignSchemaFor(parts: CampaignSchemaParts) {
     models: z.strictObject(Object.fromEntries(parts.roles.map((role) => [role, z.string().optional()]))),
     /** Model aliases (`sdxl: fal:fal-ai/fast-sdxl`) usable wherever a model reference is. */
     aliases: aliasesSchema.optional(),
+    /** Content Credentials: the signing certificate chain and key for exported images. */
+    credentials: credentialsSchema.optional(),
     /** Per-provider base URLs, key variables, limits, retries and prices. */
     providers: z
       .strictObject(
@@ -225,6 +241,7 @@ export interface CampaignInput {
   /** Role -> model reference. */
   models: Readonly<Record<string, string | undefined>>;
   aliases?: Record<string, string>;
+  credentials?: CredentialsConfig;
   providers?: ProvidersConfig;
   brand: Brand;
   qa?: Qa;

@@ -5,6 +5,7 @@ import pLimit from 'p-limit';
 import type { Campaign } from '../config/campaign-schema.ts';
 import type { LoadedCampaign } from '../config/load-campaign.ts';
 import { requireModelReference } from '../config/model-reference.ts';
+import type { ContentSigner } from '../credentials/content-credentials.ts';
 import { AtelierError } from '../errors.ts';
 import { checkLock, type Lockfile, lockPathFor } from '../lock/lockfile.ts';
 import { limitCallsMiddleware } from '../models/limit-model-calls.ts';
@@ -17,6 +18,7 @@ import { stageCatalog } from '../stages/stage-catalog.ts';
 import { removeStaleTemporaryFiles, writeFileAtomic } from '../util/atomic-write.ts';
 import { canonicalJson, sha256 } from '../util/canonical-json.ts';
 import { ContactSheetBuilder } from './contact-sheet.ts';
+import { ExportSealer } from './export-sealer.ts';
 import { InProcessDispatcher } from './in-process-dispatcher.ts';
 import { type Chain, planChains } from './plan.ts';
 import type { RunEvent, RunEventListener, RunSummary, StageTiming } from './run-events.ts';
@@ -47,6 +49,10 @@ export interface RunCampaignOptions {
    * this process keeps the ledger, manifests and reports. The caller closes a dispatcher it gives.
    */
   readonly dispatcher?: StageJobDispatcher;
+  /** Signs the exported files with Content Credentials (resolved by the caller; unsigned when absent). */
+  readonly signer?: ContentSigner;
+  /** Said once in the summary's warnings when there is no signer (how to get one). */
+  readonly unsignedNote?: string;
 }
 
 /** Edge of the previews in report.html. */
@@ -127,6 +133,16 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
       emit,
       signal: options.signal,
       dispatcher,
+      sealer: options.signer
+        ? new ExportSealer({
+            signer: options.signer,
+            campaign,
+            lock: lockCheck.lock,
+            stages,
+            workspace,
+            runId,
+          })
+        : undefined,
       // Report previews are made while the run goes on, so writing the report is quick.
       onOutputs: (outputs) => {
         const shown = outputs.find((output) => output.primary) ?? outputs[0];
@@ -168,6 +184,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
       performance.now() - started,
       interrupted,
     );
+    if (!options.signer && options.unsignedNote) summary.warnings.push(options.unsignedNote);
     if (!interrupted) {
       // Set-level reports (colour consistency...) need every image, so they come after the chains.
       Object.assign(summary, await setReports.finish(chains, outcomes));

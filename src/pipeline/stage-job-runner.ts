@@ -7,6 +7,7 @@ import type { Provenance } from '../manifest/provenance.ts';
 import type { StageDefinition, StageImage } from '../stages/stage.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { hashOf } from '../util/canonical-json.ts';
+import type { ExportSealer } from './export-sealer.ts';
 import { type Chain, rerollSeed } from './plan.ts';
 import type { JobSource, RunEvent } from './run-events.ts';
 import { chainDirectory, outputFileName } from './run-layout.ts';
@@ -60,6 +61,8 @@ interface StageJobRunnerOptions {
   dispatcher: StageJobDispatcher;
   /** Told of every finished job's outputs (e.g. to make report previews while the run goes on). */
   onOutputs?: (outputs: readonly StoredOutput[]) => void;
+  /** Signs the final stage's files with Content Credentials; unsigned when absent. */
+  sealer?: ExportSealer;
 }
 
 /**
@@ -202,8 +205,11 @@ export class StageJobRunner {
     if (earlier) return this.finish(job, base, earlier, 'resumed', 0, provenance, cacheKey, chain);
 
     if (this.options.useCache) {
-      const cached = ledger.cached(cacheKey);
-      if (cached && (await this.allStored(cached.outputs))) {
+      const stored = ledger.cached(cacheKey);
+      if (stored && (await this.allStored(stored.outputs))) {
+        const sealed = await this.sealFinal(job, chain, seed, stageIndex, cacheKey, stored);
+        if ('failed' in sealed) return this.failJob(job.id, sealed.failed, 0);
+        const cached = sealed.record;
         ledger.finishJob(job.id, {
           status: cached.rejected ? 'rejected' : 'done',
           cacheKey,
@@ -258,14 +264,16 @@ export class StageJobRunner {
         ledger.setJobPending(job.id);
         return { kind: 'interrupted' };
       }
-      const reason = describeError(error);
-      ledger.finishJob(job.id, { status: 'failed', error: reason, durationMs: performance.now() - started });
-      return { kind: 'failed', reason };
+      return this.failJob(job.id, describeError(error), performance.now() - started);
     }
-    const durationMs = performance.now() - started;
     for (const output of record.outputs) ledger.recordArtifact(output);
     if (!record.rejected) this.costUsd += record.costUsd ?? 0;
+    // The stage's own (unsigned, deterministic) result is what the cache keeps.
     ledger.storeCached(cacheKey, stage.name, record);
+    const sealed = await this.sealFinal(job, chain, seed, stageIndex, cacheKey, record);
+    const durationMs = performance.now() - started;
+    if ('failed' in sealed) return this.failJob(job.id, sealed.failed, durationMs);
+    record = sealed.record;
     ledger.finishJob(job.id, {
       status: record.rejected ? 'rejected' : 'done',
       outputs: record.outputs,
@@ -276,6 +284,32 @@ export class StageJobRunner {
       costUsd: record.costUsd,
     });
     return this.finish(job, base, record, 'computed', durationMs, provenance, cacheKey, chain);
+  }
+
+  private failJob(jobId: number, reason: string, durationMs: number): JobOutcome {
+    this.options.workspace.ledger.finishJob(jobId, { status: 'failed', error: reason, durationMs });
+    return { kind: 'failed', reason };
+  }
+
+  /** Signs the final stage's outputs when the run has a signer (see ExportSealer). */
+  private async sealFinal(
+    job: JobRecord,
+    chain: Chain,
+    seed: number,
+    stageIndex: number,
+    cacheKey: string,
+    record: CachedResult,
+  ): Promise<{ record: CachedResult } | { failed: string }> {
+    const { sealer, campaign } = this.options;
+    const final = stageIndex === campaign.pipeline.stages.length - 1;
+    if (!sealer || !final || record.rejected || record.outputs.length === 0) return { record };
+    try {
+      return {
+        record: await sealer.seal({ shotId: chain.shot.id, seed, stageIndex, cacheKey }, record),
+      };
+    } catch (error) {
+      return { failed: `signing Content Credentials failed for job ${job.id}: ${describeError(error)}` };
+    }
   }
 
   /** A job this run already finished before it was stopped, with its outputs still stored. */

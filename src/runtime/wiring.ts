@@ -1,5 +1,7 @@
 import { type LoadedCampaign, loadCampaign } from '../config/load-campaign.ts';
 import type { CampaignValidationContext } from '../config/validation-context.ts';
+import type { ContentSigner } from '../credentials/content-credentials.ts';
+import { resolveSigner } from '../credentials/signing-credentials.ts';
 import { builtinModel } from '../models/builtin/builtin-catalog.ts';
 import { builtinProvider, type ModelProvider, ModelRegistry } from '../models/model-registry.ts';
 import { defaultModelAliases } from '../providers/model-aliases.ts';
@@ -85,4 +87,18 @@ export async function loadCampaignWithRegistry(
 ): Promise<{ loaded: LoadedCampaign; registry: ModelRegistry }> {
   const loaded = await loadCampaign(path ?? '.', campaignValidationContext());
   return { loaded, registry: modelRegistryForCampaign(loaded, registryOptions) };
+}
+
+/**
+ * The Content Credentials signer for a campaign's exports (config, environment, or the
+ * project's `credentials/` folder), or the note a run shows once when there is none.
+ */
+export async function signingFor(
+  loaded: Pick<LoadedCampaign, 'campaign' | 'projectDirectory'>,
+): Promise<{ signer?: ContentSigner; unsignedNote?: string }> {
+  const found = await resolveSigner({
+    projectDirectory: loaded.projectDirectory,
+    config: loaded.campaign.credentials,
+  });
+  return found.signer ? { signer: found.signer } : { unsignedNote: found.unsignedNote };
 }

@@ -3,6 +3,7 @@ import { generateImage } from 'ai';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { aspectSchema, sizeSchema } from '../config/campaign-schema.ts';
+import { digitalSourceTypeOf, softwareAgentOf } from '../credentials/software-agent.ts';
 import { generationRecord } from '../models/generation-record.ts';
 import type { StageDefinition } from './stage.ts';
 
@@ -28,6 +29,15 @@ export type ComposeParams = z.infer<typeof composeParamsSchema>;
 export const composeStage: StageDefinition<ComposeParams> = {
   name: 'compose',
   role: 'compose',
+  credentialAction: (params, models) => ({
+    action: 'c2pa.created',
+    digitalSourceType: digitalSourceTypeOf(models.compose),
+    softwareAgent: softwareAgentOf(models.compose),
+    parameters: {
+      ...(params.size ? { size: `${params.size.width}x${params.size.height}` } : {}),
+      ...(params.aspectRatio ? { aspectRatio: params.aspectRatio } : {}),
+    },
+  }),
   position: 'first',
   paramsSchema: composeParamsSchema,
   shotInputs: (shot) => ({ prompt: shot.prompt, negativePrompt: shot.negativePrompt }),

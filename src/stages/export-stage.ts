@@ -68,6 +68,8 @@ function cropsFor(shot: Shot, params: ExportParams) {
 export const exportStage: StageDefinition<ExportParams> = {
   name: 'export',
   position: 'last',
+  // The sealer names the crop and format of each file beside this.
+  credentialAction: () => ({ action: 'c2pa.cropped', description: 'exact-size crop around the focal point' }),
   paramsSchema: exportParamsSchema,
   checkShot(shot, params) {
     const defined = params.crops.map((crop) => crop.aspect);

@@ -2,6 +2,7 @@ import type { ImageModelV3 } from '@ai-sdk/provider';
 import type { Sharp } from 'sharp';
 import type { Brand, Shot } from '../config/campaign-schema.ts';
 import type { StageRules } from '../config/validation-context.ts';
+import type { CredentialAction } from '../credentials/content-credentials.ts';
 import type { LockEntry } from '../models/lock-entry.ts';
 import type { RoleModel } from '../models/ocr-model.ts';
 
@@ -26,6 +27,15 @@ export interface StageDefinition<Params = unknown, Model = ImageModelV3> extends
    * the stage's `qaSection` settings, when it has them.
    */
   rerollBudget?(params: Params, qa: unknown): number;
+  /**
+   * The C2PA action this stage contributes to an exported file's Content Credentials, given the
+   * lock entries of the models bound to its roles; undefined when it leaves the pixels as they
+   * were (a legibility check).
+   */
+  credentialAction?(
+    params: Params,
+    models: Readonly<Record<string, LockEntry>>,
+  ): CredentialAction | undefined;
   run(context: StageContext<Params, Model>): Promise<StageResult>;
 }
 

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { measureImageColour } from '../colour/image-colour.ts';
 import { decodeRawImage } from '../colour/raw-image.ts';
 import type { ColourQa } from '../config/campaign-schema.ts';
+import { softwareAgentOf } from '../credentials/software-agent.ts';
 import { formatWarning } from '../models/format-warning.ts';
 import type { StageDefinition } from './stage.ts';
 
@@ -61,6 +62,11 @@ export const stylizeStage: StageDefinition<StylizeParams> = {
   name: 'stylize',
   role: 'stylize',
   sendsInputImage: true,
+  credentialAction: (params, models) => ({
+    action: models.stylize?.reference === 'builtin:grade' ? 'c2pa.color_adjustments' : 'c2pa.edited',
+    softwareAgent: softwareAgentOf(models.stylize),
+    parameters: { mode: params.mode, strength: params.strength },
+  }),
   qaSection: 'colour',
   paramsSchema: stylizeParamsSchema,
   shotInputs: (shot) => ({ prompt: shot.prompt }),

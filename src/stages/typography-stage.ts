@@ -3,6 +3,7 @@ import { generateImage } from 'ai';
 import sharp from 'sharp';
 import { z } from 'zod';
 import type { Shot } from '../config/campaign-schema.ts';
+import { softwareAgentOf } from '../credentials/software-agent.ts';
 import { AtelierError } from '../errors.ts';
 import { formatWarning } from '../models/format-warning.ts';
 import { isImageModel, isOcrModel, type OcrModelV1, type OcrPolarity } from '../models/ocr-model.ts';
@@ -69,6 +70,23 @@ export const typographyStage: StageDefinition<TypographyParams, OcrModelV1> = {
   optionalRoles: ['typography'],
   extraRoles: (params) => (params.mode === 'render' ? ['typography'] : []),
   rerollBudget: (params) => params.retries,
+  credentialAction(params, models) {
+    // A check reads the composition's own lettering and changes no pixel.
+    if (params.mode === 'check') return undefined;
+    return params.mode === 'overlay'
+      ? {
+          action: 'c2pa.edited',
+          description: "typeset the client's exact headline with the brand font, then read it back (OCR)",
+          softwareAgent: { name: 'atelier typography overlay' },
+          parameters: { mode: params.mode },
+        }
+      : {
+          action: 'c2pa.edited',
+          description: 'the typography model drew the headline; read back with OCR',
+          softwareAgent: softwareAgentOf(models.typography),
+          parameters: { mode: params.mode },
+        };
+  },
   shotInputs(shot, params, brand) {
     // The verdict depends on how copy is normalised, scored and read back.
     const checker = scoringImplementation();

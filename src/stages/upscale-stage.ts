@@ -2,6 +2,7 @@ import type { JSONObject, SharedV3ProviderOptions } from '@ai-sdk/provider';
 import { generateImage } from 'ai';
 import sharp from 'sharp';
 import { z } from 'zod';
+import { softwareAgentOf } from '../credentials/software-agent.ts';
 import { withBuiltinProgress } from '../models/builtin/builtin-progress.ts';
 import { parseByteSize } from '../models/builtin/esrgan/esrgan-settings.ts';
 import { formatWarning } from '../models/format-warning.ts';
@@ -50,6 +51,11 @@ export const upscaleStage: StageDefinition<UpscaleParams> = {
   name: 'upscale',
   role: 'upscale',
   sendsInputImage: true,
+  credentialAction: (params, models) => ({
+    action: 'c2pa.resized',
+    softwareAgent: softwareAgentOf(models.upscale),
+    parameters: { scale: params.scale },
+  }),
   paramsSchema: upscaleParamsSchema,
   shotInputs: () => ({}),
   async run(context) {

@@ -205,6 +205,17 @@ export interface ChainOutputDetail {
   fileName: string;
   output: StoredOutput;
   manifest: Record<string, unknown> | null;
+  /** The file's Content Credentials as a C2PA reader validates them; null for unsigned stages. */
+  credentials: CredentialsBadge | null;
+}
+
+/** What the studio shows of an exported file's Content Credentials. */
+export interface CredentialsBadge {
+  /** `valid`: intact, signer not trusted here (e.g. a development certificate). */
+  state: 'trusted' | 'valid' | 'invalid' | 'none';
+  signer: string | null;
+  /** The C2PA actions in order, e.g. `c2pa.created (builtin:draft)`. */
+  actions: string[];
 }
 
 /** `GET .../runs/:run/chains/:shot/:seedIndex`: one image in detail. */

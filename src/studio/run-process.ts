@@ -5,7 +5,7 @@
 import { AtelierError, describeError } from '../errors.ts';
 import { runCampaign } from '../pipeline/run-campaign.ts';
 import { openWorkspace } from '../pipeline/workspace.ts';
-import { loadCampaignWithRegistry } from '../runtime/wiring.ts';
+import { loadCampaignWithRegistry, signingFor } from '../runtime/wiring.ts';
 import type { RunProcessMessage, RunProcessRequest } from './run-process-protocol.ts';
 
 const send = (message: RunProcessMessage) =>
@@ -26,6 +26,7 @@ async function render(request: Extract<RunProcessRequest, { type: 'start' }>): P
     const { loaded, registry } = await loadCampaignWithRegistry(request.configPath);
     projectDirectory = loaded.projectDirectory;
     const summary = await runCampaign({
+      ...(await signingFor(loaded)),
       loaded,
       registry,
       resume: request.resume,

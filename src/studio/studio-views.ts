@@ -1,9 +1,16 @@
-import type { RunRecord } from '../ledger/ledger.ts';
+import { readContentCredentials } from '../credentials/content-credentials.ts';
+import type { RunRecord, StoredOutput } from '../ledger/ledger.ts';
 import { seedsFor } from '../pipeline/plan.ts';
 import type { RunSummary } from '../pipeline/run-events.ts';
 import type { Workspace } from '../pipeline/workspace.ts';
 import { sha256 } from '../util/canonical-json.ts';
-import type { CampaignDescription, ChainDetailResponse, RunListEntry, RunLock } from './api-types.ts';
+import type {
+  CampaignDescription,
+  ChainDetailResponse,
+  CredentialsBadge,
+  RunListEntry,
+  RunLock,
+} from './api-types.ts';
 import type { CampaignCatalog, CampaignEntry } from './campaign-catalog.ts';
 import { chainOutputs, readManifest } from './chain-outputs.ts';
 import { buildRunGallery, finalAttemptJobs, type GalleryChain } from './run-gallery.ts';
@@ -67,6 +74,20 @@ export function describeRun(
   };
 }
 
+/** Reads a signed file's credentials from the content store, as any C2PA reader would. */
+async function credentialsBadge(workspace: Workspace, output: StoredOutput): Promise<CredentialsBadge> {
+  const bytes = await workspace.store.get(output.sha256);
+  if (!bytes) return { state: 'invalid', signer: null, actions: ['the file is missing from the store'] };
+  const reading = await readContentCredentials(bytes, output.mediaType);
+  return {
+    state: reading.state,
+    signer: reading.signer ?? null,
+    actions: reading.actions.map(
+      (action) => `${action.action}${action.softwareAgent ? ` (${action.softwareAgent.name})` : ''}`,
+    ),
+  };
+}
+
 /**
  * One image in detail: its outputs with their manifests from the run folder, the run's lock,
  * the review history of this shot and seed across runs, and the other runs that rendered it.
@@ -79,6 +100,7 @@ export async function chainDetail(
 ): Promise<ChainDetailResponse> {
   const { shotId, seedIndex } = chain;
   const jobs = finalAttemptJobs(workspace.ledger, run.id, shotId, seedIndex);
+  const signedStages = new Set(jobs.filter((job) => job.details?.credentials).map((job) => job.stageIndex));
   const outputs = await Promise.all(
     chainOutputs(entry.projectDirectory, run.id, chain.seed, jobs).map(async (output) => ({
       stageIndex: output.stageIndex,
@@ -86,6 +108,9 @@ export async function chainDetail(
       fileName: output.fileName,
       output: output.output,
       manifest: await readManifest(output.manifestPath),
+      credentials: signedStages.has(output.stageIndex)
+        ? await credentialsBadge(workspace, output.output)
+        : null,
     })),
   );
   const otherRuns = workspace.ledger

@@ -2,10 +2,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCampaign } from '../config/load-campaign.ts';
+import { type CredentialsState, readContentCredentials } from '../credentials/content-credentials.ts';
 import { AtelierError } from '../errors.ts';
 import type { JobRecord, StoredOutput } from '../ledger/ledger.ts';
 import { diffLocks, type Lockfile, lockPathFor } from '../lock/lockfile.ts';
 import { defaultModelRegistry, type ModelRegistry } from '../models/model-registry.ts';
+import { type SealDetails, sealKeyOf } from '../pipeline/export-sealer.ts';
 import { runCampaign } from '../pipeline/run-campaign.ts';
 import { chainDirectory, outputFileName, runDirectory } from '../pipeline/run-layout.ts';
 import { openWorkspace } from '../pipeline/workspace.ts';
@@ -26,9 +28,20 @@ export interface DriftItem {
   detail: string;
 }
 
+/** One exported file's Content Credentials as `verify` found them. */
+export interface CredentialsCheck {
+  file: string;
+  state: CredentialsState;
+  signer: string | undefined;
+  /** Why it fails: invalid signature or data hash, or signed assertions that contradict the ledger. */
+  problems: string[];
+}
+
 export interface VerifyReport {
   runId: string;
   checkedFiles: number;
+  /** Every file the run signed; an invalid one (or one that contradicts the ledger) fails the run. */
+  credentials: CredentialsCheck[];
   drift: DriftItem[];
   /** Differences between the run's lock and what its models resolve to now. */
   lockDifferences: string[];
@@ -44,6 +57,8 @@ export interface VerifyOptions {
   stages?: ReadonlyMap<string, StageDefinition<unknown>>;
   /** Remote stages drift when mean SSIM falls below this (default 0.98). */
   minimumSimilarity?: number;
+  /** PEM certificates whose signers count as trusted (Content Credentials). */
+  trustAnchorsPem?: string;
 }
 
 const jobKey = (job: Pick<JobRecord, 'shotId' | 'seedIndex' | 'attempt' | 'stageIndex'>) =>
@@ -98,6 +113,7 @@ export async function verifyRun(options: VerifyOptions): Promise<VerifyReport> {
     const runDir = runDirectory(options.projectDirectory, run.id);
     const drift: DriftItem[] = [];
     const manifestDifferences: string[] = [];
+    const credentials: CredentialsCheck[] = [];
     let checkedFiles = 0;
 
     for (const original of originalJobs) {
@@ -120,7 +136,11 @@ export async function verifyRun(options: VerifyOptions): Promise<VerifyReport> {
         });
         continue;
       }
-      const detailsBefore = canonicalJson(original.details ?? {});
+      // Signing is the run's own act (its signer, its run id): the re-render is not signed.
+      const { credentials: sealed, ...originalDetails } = (original.details ?? {}) as {
+        credentials?: SealDetails;
+      } & Record<string, unknown>;
+      const detailsBefore = canonicalJson(originalDetails);
       const detailsAfter = canonicalJson(again.details ?? {});
       if (detailsBefore !== detailsAfter) {
         manifestDifferences.push(
@@ -145,17 +165,36 @@ export async function verifyRun(options: VerifyOptions): Promise<VerifyReport> {
           drift.push({ ...where, file, kind: 'missing', detail: 'the file is gone from the run folder' });
           continue;
         }
+        if (sealed) {
+          credentials.push(
+            await checkCredentials(onDisk, output, file, sealed, {
+              runId: run.id,
+              shotId: original.shotId,
+              seed: original.seed,
+              trustAnchorsPem: options.trustAnchorsPem,
+            }),
+          );
+        }
         const fresh = newOutputs.get(outputKey(output));
         const freshBytes = fresh
           ? await readFile(join(scratch, '.atelier', 'artifacts', fresh.sha256.slice(0, 2), fresh.sha256))
           : undefined;
         if (sha256(onDisk) !== output.sha256) {
-          const distance = freshBytes ? await compareImages(onDisk, freshBytes) : undefined;
+          // A damaged file may not decode at all: that is the finding, not a reason to stop.
+          const distance = freshBytes
+            ? await compareImages(onDisk, freshBytes).catch((error: Error) => error)
+            : undefined;
+          const comparisonNote =
+            distance instanceof Error
+              ? '; it no longer decodes as an image'
+              : distance
+                ? `; ${describeComparison(distance)}`
+                : '';
           drift.push({
             ...where,
             file,
             kind: 'tampered',
-            detail: `the file no longer matches the run's record (sha256 ${sha256(onDisk).slice(0, 12)} instead of ${output.sha256.slice(0, 12)})${distance ? `; ${describeComparison(distance)}` : ''}`,
+            detail: `the file no longer matches the run's record (sha256 ${sha256(onDisk).slice(0, 12)} instead of ${output.sha256.slice(0, 12)})${comparisonNote}`,
           });
           continue;
         }
@@ -168,7 +207,8 @@ export async function verifyRun(options: VerifyOptions): Promise<VerifyReport> {
           });
           continue;
         }
-        if (fresh.sha256 === output.sha256) continue;
+        const expected = sealed?.unsigned[sealKeyOf(output)] ?? output.sha256;
+        if (fresh.sha256 === expected) continue;
         const distance = await compareImages(onDisk, freshBytes);
         if (comparison === 'exact' || distance.ssim < minimumSimilarity || !distance.sameSize) {
           drift.push({ ...where, file, kind: 'changed', detail: describeComparison(distance) });
@@ -179,15 +219,49 @@ export async function verifyRun(options: VerifyOptions): Promise<VerifyReport> {
     return {
       runId: run.id,
       checkedFiles,
+      credentials,
       drift,
       lockDifferences,
       manifestDifferences,
-      passed: drift.length === 0,
+      passed: drift.length === 0 && credentials.every((check) => check.problems.length === 0),
     };
   } finally {
     workspace.close();
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * Validates a signed file's Content Credentials and checks what they assert against the ledger:
+ * the run, shot and seed it was made in and the unsigned bytes it was signed from.
+ */
+async function checkCredentials(
+  bytes: Uint8Array,
+  output: StoredOutput,
+  file: string,
+  sealed: SealDetails,
+  expected: { runId: string; shotId: string; seed: number; trustAnchorsPem: string | undefined },
+): Promise<CredentialsCheck> {
+  const reading = await readContentCredentials(bytes, output.mediaType, {
+    trustAnchorsPem: expected.trustAnchorsPem,
+  });
+  const problems = [...reading.problems];
+  if (reading.state === 'none')
+    problems.push('the file carries no Content Credentials, but the run signed it');
+  const asserted = reading.provenance ?? {};
+  const claims: Array<[string, unknown, unknown]> = [
+    ['run', asserted.run, expected.runId],
+    ['shot', asserted.shot, expected.shotId],
+    ['seed', asserted.seed, expected.seed],
+    ['unsignedSha256', asserted.unsignedSha256, sealed.unsigned[sealKeyOf(output)]],
+  ];
+  for (const [name, found, wanted] of claims) {
+    if (reading.state !== 'none' && found !== wanted)
+      problems.push(
+        `signed ${name} is ${JSON.stringify(found)} but the ledger says ${JSON.stringify(wanted)}`,
+      );
+  }
+  return { file, state: reading.state, signer: reading.signer, problems };
 }
 
 function describeComparison(comparison: Awaited<ReturnType<typeof compareImages>>): string {

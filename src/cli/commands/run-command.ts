@@ -4,7 +4,7 @@ import { openWorkspace } from '../../pipeline/workspace.ts';
 import { formatSeconds } from '../../providers/provider-failure.ts';
 import { assertModelsAvailable } from '../../providers/provider-registry.ts';
 import { dispatcherFor } from '../../runtime/dispatcher-for.ts';
-import { loadCampaignWithRegistry } from '../../runtime/wiring.ts';
+import { loadCampaignWithRegistry, signingFor } from '../../runtime/wiring.ts';
 import { parsePositiveInteger } from '../option-parsers.ts';
 import { createProgressReporter, formatSummary } from '../run-progress.ts';
 import { storeFromOption } from './worker-command.ts';
@@ -76,6 +76,7 @@ export function registerRunCommand(program: Command): void {
           const remote = options.store ? await storeFromOption(options.store) : undefined;
           workspace = remote ? openWorkspace(loaded.projectDirectory, { remote }) : undefined;
           summary = await runCampaign({
+            ...(await signingFor(loaded)),
             dispatcher,
             workspace,
             loaded,

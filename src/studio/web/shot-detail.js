@@ -359,6 +359,7 @@ function manifest(detail, campaign) {
             output.fileName,
           ),
           h('span', { class: 'muted small' }, ` ${output.output.width}×${output.output.height}`),
+          output.credentials && credentialsBadge(output.credentials),
         ),
       ),
     ),
@@ -369,5 +370,28 @@ function manifest(detail, campaign) {
         h('summary', {}, 'Full manifest (JSON)'),
         h('pre', {}, JSON.stringify(master, null, 2)),
       ),
+  );
+}
+
+/** Labels for a file's Content Credentials state. */
+const credentialsLabels = {
+  trusted: 'signed · trusted',
+  valid: 'signed · untrusted signer',
+  invalid: 'credentials INVALID',
+  none: 'credentials missing',
+};
+
+/**
+ * A badge with the file's Content Credentials: its state and signer, the C2PA actions on hover.
+ * @param {import('../api-types.ts').CredentialsBadge} credentials
+ */
+function credentialsBadge(credentials) {
+  return h(
+    'span',
+    {
+      class: `credentials-badge ${credentials.state}`,
+      title: [credentials.signer ?? 'no signer', ...credentials.actions].join('\n'),
+    },
+    `CR ${credentialsLabels[credentials.state]}${credentials.signer ? ` · ${credentials.signer}` : ''}`,
   );
 }
