@@ -1,9 +1,11 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runCli } from '../../test/helpers/run-cli.ts';
 import { createTempProject, smallCampaign, type TempProject } from '../../test/helpers/temp-project.ts';
+import { readContentCredentials } from '../credentials/content-credentials.ts';
 
 const projects: TempProject[] = [];
 afterEach(async () => {
@@ -103,4 +105,43 @@ describe('the example campaign', () => {
     expect(check.stdout + check.stderr).toContain('is up to date');
     expect(check.code).toBe(0);
   });
+});
+
+describe('the example campaign with a development signer', () => {
+  it('signs every crop with valid Content Credentials naming the whole stage chain', async () => {
+    const example = new URL('../../examples/spring-launch', import.meta.url).pathname;
+    const directory = await mkdtemp(join(tmpdir(), 'atelier-example-'));
+    try {
+      for (const file of ['atelier.yaml', 'atelier.lock.json'])
+        await copyFile(join(example, file), join(directory, file));
+      const init = await runCli(['credentials', 'init', directory]);
+      expect(init.code).toBe(0);
+      const run = await runCli(['run', directory, '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      const summary = JSON.parse(run.stdout) as { runDirectory: string; warnings: string[] };
+      expect(summary.warnings.join(' ')).not.toMatch(/unsigned/);
+      const entries = await readdir(summary.runDirectory, { recursive: true, withFileTypes: true });
+      const crops = entries
+        .filter((entry) => entry.isFile() && /-export-.*\.(png|webp)$/.test(entry.name))
+        .map((entry) => join(entry.parentPath, entry.name));
+      // 8 shots x 2 seeds, 2 crops each (one shot asks for one), in PNG and WebP.
+      expect(crops.length).toBeGreaterThanOrEqual(8 * 2 * 2);
+      const shown = await runCli(['credentials', 'show', crops[0]!]);
+      expect(shown.stdout).toMatch(/: valid \(signed by Atelier development signer\)/);
+      for (const crop of crops) {
+        const mediaType = crop.endsWith('.png') ? 'image/png' : 'image/webp';
+        const reading = await readContentCredentials(await readFile(crop), mediaType);
+        expect(reading.state, crop).toBe('valid');
+        expect(reading.actions.map((action) => action.action)).toEqual([
+          'c2pa.created',
+          'c2pa.edited',
+          'c2pa.color_adjustments',
+          'c2pa.resized',
+          'c2pa.cropped',
+        ]);
+      }
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
