@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { generateImage } from 'ai';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,6 +19,7 @@ import { AtelierError } from '../../errors.ts';
 import { generationRecord } from '../../models/generation-record.ts';
 import { createModelRegistry } from '../../runtime/wiring.ts';
 import { sha256 } from '../../util/canonical-json.ts';
+import { checkModelSettings } from '../stage-settings-check.ts';
 import type { ComfyuiProgress } from './comfyui-client.ts';
 import { ComfyuiImageModel } from './comfyui-image-model.ts';
 import { parseWorkflow } from './comfyui-workflow.ts';
@@ -145,7 +148,7 @@ describe('comfyui provider', () => {
     const error = await failure(generateImage({ model, prompt: 'x', size: '512x512', seed: 1 }));
     expect(error.message).toBe(
       'comfyui:sdxl failed: ComfyUI rejected the workflow (Prompt outputs failed validation): ' +
-        `node 4 (CheckpointLoaderSimple "Load Checkpoint"): Value not in list: ckpt_name: 'missing-model.safetensors' not in ["sd_xl_base_1.0.safetensors"]`,
+        `node 4 (CheckpointLoaderSimple "Load Checkpoint"): Value not in list: ckpt_name: 'missing-model.safetensors' not in ["sd_xl_base_1.0.safetensors","sd_xl_refiner_1.0.safetensors","sd3.5_large_turbo.safetensors"]`,
     );
     expect(fake.requests.filter((request) => request.path === '/prompt')).toHaveLength(1);
   });
@@ -214,7 +217,8 @@ describe('comfyui provider', () => {
   });
 
   it('warns before the call when the resolution likely exceeds the GPU memory', async () => {
-    const { model } = await setUp({ fake: { vramBytes: 8 * 1024 ** 3 } });
+    // No activations on the fake's GPU: this is about the warning, not the failure.
+    const { model } = await setUp({ fake: { vramBytes: 8 * 1024 ** 3, vramBytesPerPixel: 0 } });
     const small = await generateImage({ model, prompt: 'x', size: '512x512', seed: 1 });
     expect(generationRecord(small).warnings.filter((warning) => warning.includes('out-of-memory'))).toEqual(
       [],
@@ -234,6 +238,140 @@ describe('comfyui provider', () => {
     // The hung prompt was taken off the queue when its attempt was abandoned.
     expect(fake.cancelled).toEqual([fake.prompts[0]!.id]);
     expect(generationRecord(result).details.provider).toMatchObject({ attempts: 4 });
+  });
+});
+
+/** A workflow as ComfyUI's "Save (API Format)" wrote it, from test/fixtures/comfyui. */
+function exported(
+  name: string,
+): Record<string, { class_type: string; inputs: Record<string, unknown>; _meta?: { title?: string } }> {
+  return JSON.parse(
+    readFileSync(new URL(`../../../test/fixtures/comfyui/${name}.json`, import.meta.url), 'utf8'),
+  );
+}
+
+describe('comfyui with unmodified exported workflows', () => {
+  const shot = {
+    prompt: 'spring tulips in a glass vase',
+    size: '768x512',
+    seed: 4242,
+  } as const;
+
+  it.each([
+    // fixture, prompt text inputs, seed input, latent node
+    ['sdxl-ksampler', [['6', 'text']], ['3', 'seed'], '5'],
+    ['sdxl-lora', [['6', 'text']], ['3', 'seed'], '5'],
+    [
+      'sd35-large-turbo',
+      [
+        ['16', 'clip_l'],
+        ['16', 'clip_g'],
+        ['16', 't5xxl'],
+      ],
+      ['3', 'seed'],
+      '53',
+    ],
+    ['flux-dev', [['6', 'text']], ['25', 'noise_seed'], '27'],
+  ] as const)(
+    "%s: the shot's prompt, seed and size reach the nodes the sampler reads",
+    async (name, texts, seed, latent) => {
+      const workflow = exported(name);
+      const { fake, model } = await setUp({ workflow, settings: { defaults: {} } });
+      const result = await generateImage({ model, ...shot });
+      const { graph } = fake.prompts[0]!;
+      for (const [node, input] of texts) expect(graph[node]!.inputs[input]).toBe(shot.prompt);
+      expect(graph[seed[0]]!.inputs[seed[1]]).toBe(shot.seed);
+      expect(graph[latent]!.inputs).toMatchObject({ width: 768, height: 512 });
+      // Nothing of the workflow's own prompt text was sent.
+      const ownTexts = texts.map(([node, input]) => workflow[node]!.inputs[input] as string);
+      for (const text of ownTexts) expect(JSON.stringify(graph)).not.toContain(text);
+      // Steps and cfg stay the workflow's own unless the config or the stage sets them.
+      const sampled = Object.values(graph).find((node) => 'steps' in node.inputs)!;
+      const original = Object.values(workflow).find((node) => 'steps' in node.inputs)!;
+      expect(sampled.inputs.steps).toBe(original.inputs.steps);
+      expect(await sharp(result.image.uint8Array).metadata()).toMatchObject({ width: 768, height: 512 });
+    },
+  );
+
+  it("puts the shot's negative prompt into the negative encoder, and steps/cfg overrides into the sampler", async () => {
+    const { fake, model } = await setUp({
+      workflow: exported('sdxl-ksampler'),
+      settings: { defaults: { steps: 12 } },
+    });
+    await generateImage({
+      model,
+      ...shot,
+      providerOptions: { comfyui: { cfg: 4.5 }, atelier: { negativePrompt: 'blurry' } },
+    });
+    const { graph } = fake.prompts[0]!;
+    expect(graph['7']!.inputs.text).toBe('blurry');
+    expect(graph['3']!.inputs).toMatchObject({ steps: 12, cfg: 4.5, seed: 4242 });
+  });
+
+  it("keeps the workflow's own negative text when the shot has none", async () => {
+    const { fake, model } = await setUp({ workflow: exported('sdxl-ksampler') });
+    await generateImage({ model, ...shot });
+    expect(fake.prompts[0]!.graph['7']!.inputs.text).toBe('text, watermark');
+  });
+
+  it('lets placeholders win over inference', async () => {
+    const workflow = exported('sdxl-ksampler');
+    workflow['6']!.inputs.text = 'product photo, {{prompt}}, studio light';
+    const { fake, model } = await setUp({ workflow });
+    await generateImage({ model, ...shot });
+    expect(fake.prompts[0]!.graph['6']!.inputs.text).toBe(`product photo, ${shot.prompt}, studio light`);
+    expect(fake.prompts[0]!.graph['3']!.inputs.seed).toBe(4242);
+  });
+
+  it('refuses a base+refiner workflow with two samplers, naming both and how to mark them', () => {
+    const workflow = parseWorkflow(
+      new TextEncoder().encode(JSON.stringify(exported('sdxl-base-refiner'))),
+      'sdxl-base-refiner.json',
+    );
+    expect(workflow.bindings.problems).toEqual([
+      'ComfyUI workflow sdxl-base-refiner.json has 2 samplers (node 10 (KSamplerAdvanced "KSampler (Advanced) - BASE"), node 11 (KSamplerAdvanced "KSampler (Advanced) - REFINER")): ' +
+        `Atelier cannot tell which one should receive the shot's prompt and seed: rename the intended node's title in ComfyUI to include "[atelier]" and export again, or write {{prompt}}/{{seed}} placeholders into the workflow (mark every sampler that should receive the shot, e.g. base and refiner)`,
+    ]);
+  });
+
+  it("refuses the two-sampler workflow at validate time, on the model's config path", () => {
+    const problems = checkModelSettings({
+      role: 'compose',
+      reference: { raw: 'comfyui:refiner', provider: 'comfyui', modelId: 'refiner', version: undefined },
+      stage: { name: 'compose', params: {} },
+      stageIndex: 0,
+      sendsInputImage: false,
+      campaign: {
+        models: { compose: 'comfyui:refiner' },
+        providers: { comfyui: { workflows: { refiner: 'sdxl-base-refiner.json' } } },
+        shots: [],
+      } as never,
+      projectDirectory: fileURLToPath(new URL('../../../test/fixtures/comfyui/', import.meta.url)),
+    }).filter((problem) => problem.severity === 'error');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.path).toEqual(['models', 'compose']);
+    expect(problems[0]!.message).toMatch(/has 2 samplers \(node 10 .*node 11 .*"\[atelier\]"/);
+  });
+
+  it('renders a base+refiner workflow once both samplers are marked [atelier]', async () => {
+    const workflow = exported('sdxl-base-refiner');
+    workflow['10']!._meta = { title: 'Base [atelier]' };
+    workflow['11']!._meta = { title: 'Refiner [atelier]' };
+    const { fake, model } = await setUp({ workflow });
+    await generateImage({ model, ...shot });
+    const { graph } = fake.prompts[0]!;
+    for (const node of ['6', '15']) expect(graph[node]!.inputs.text).toBe(shot.prompt);
+    expect(graph['10']!.inputs.noise_seed).toBe(4242);
+    expect(graph['5']!.inputs).toMatchObject({ width: 768, height: 512 });
+  });
+
+  it('refuses a workflow whose sampler reaches no text encoder', () => {
+    const workflow = exported('sdxl-ksampler');
+    workflow['3']!.inputs.positive = ['99', 0];
+    const parsed = parseWorkflow(new TextEncoder().encode(JSON.stringify(workflow)), 'w.json');
+    expect(parsed.bindings.problems).toEqual([
+      `ComfyUI workflow w.json: no text-encode node is reachable from the positive input of node 3 (KSampler), so the shot's prompt has nowhere to go: write a {{prompt}} placeholder into the node that holds the prompt text`,
+    ]);
   });
 });
 

@@ -122,7 +122,19 @@ export class ComfyuiImageModel implements ImageModelV3 {
       }
       values.image = await this.upload(options.files![0]!, signal);
     }
-    const graph = fillWorkflow(workflow, values);
+    // Inferred inputs: the shot's prompt, seed and size always; steps and cfg only when the
+    // config or the stage asks, so a turbo or Flux workflow keeps its own; the workflow's own
+    // negative text stays unless the shot has one.
+    const negative = negativePromptOf(options);
+    const graph = fillWorkflow(workflow, values, {
+      prompt: values.prompt,
+      seed,
+      width,
+      height,
+      ...(negative ? { negative_prompt: negative } : {}),
+      steps: settings.steps ?? this.settings.defaults?.steps,
+      cfg: settings.cfg ?? this.settings.defaults?.cfg,
+    });
     const clientId = `atelier-${randomUUID()}`;
     const feed = await this.client.openFeed(clientId, 5000);
     if (!feed)
