@@ -1,4 +1,8 @@
-import type { WorkflowGraph, WorkflowPlaceholder } from './comfyui-workflow.ts';
+/** An API-format graph as this module reads it (the workflow module's `WorkflowGraph`). */
+type WorkflowGraph = Record<
+  string,
+  { class_type: string; inputs: Record<string, unknown>; _meta?: { title?: string } }
+>;
 
 /** What Atelier places into an unmodified exported workflow by following its links. */
 export const inferredInputs = [
@@ -178,7 +182,7 @@ function pick(graph: WorkflowGraph, candidates: string[]): string[] {
  */
 export function inferBindings(
   graph: WorkflowGraph,
-  placeholders: ReadonlySet<WorkflowPlaceholder>,
+  placeholders: ReadonlySet<string>,
   path: string,
 ): WorkflowBindings {
   const needed = inferredInputs.filter((name) => !placeholders.has(name));
