@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeComfyui, textToImageWorkflow } from '../../test/fakes/fake-comfyui.ts';
+import { FakeComfyui, sdxlBaseSha256, textToImageWorkflow } from '../../test/fakes/fake-comfyui.ts';
 import { FakeFal } from '../../test/fakes/fake-fal.ts';
 import { FakeGoogle } from '../../test/fakes/fake-google.ts';
 import { FakeOpenai } from '../../test/fakes/fake-openai.ts';
@@ -238,7 +238,10 @@ describe('a full campaign run through comfyui', () => {
     const lock = await readLockfile(join(created.directory, 'atelier.lock.json'));
     expect(lock!.models.compose).toMatchObject({
       provider: 'comfyui',
-      extra: { workflow: 'workflows/sdxl.json', checkpoints: ['sd_xl_base_1.0.safetensors'] },
+      extra: {
+        workflow: 'workflows/sdxl.json',
+        files: [`checkpoints/sd_xl_base_1.0.safetensors sha256=${sdxlBaseSha256} size=6938078334`],
+      },
     });
     const manifest = await readJson(join(summary.runDirectory, 'bottle', 'seed-42', '01-compose.png.json'));
     expect(manifest.details.provider).toMatchObject({

@@ -167,20 +167,21 @@ export class FakeComfyui {
 
   private constructor(readonly options: FakeComfyuiOptions) {
     this.vramUsed = this.vramTotal * 0.1;
+    const models = options.models ?? defaultModelFiles;
+    this.models = options.checkpoints
+      ? [
+          ...models.filter((file) => file.folder !== 'checkpoints'),
+          ...options.checkpoints.map((name) => ({ folder: 'checkpoints', name, size: 2 * gib })),
+        ]
+      : [...models];
   }
 
   get vramTotal(): number {
     return this.options.vramBytes ?? 12 * gib;
   }
 
-  get models(): readonly FakeModelFile[] {
-    const models = this.options.models ?? defaultModelFiles;
-    if (!this.options.checkpoints) return models;
-    return [
-      ...models.filter((file) => file.folder !== 'checkpoints'),
-      ...this.options.checkpoints.map((name) => ({ folder: 'checkpoints', name, size: 2 * gib })),
-    ];
-  }
+  /** The model files on the server; a test may swap one to play a changed file. */
+  models: FakeModelFile[] = [];
 
   static async start(options: FakeComfyuiOptions = {}): Promise<FakeComfyui> {
     const fake = new FakeComfyui(options);

@@ -94,6 +94,53 @@ export class ComfyuiClient {
     return response;
   }
 
+  /**
+   * The files in a model folder (`checkpoints`, `loras`...) with their sizes, from
+   * `/experiment/models/{folder}`; servers without it answer `/models/{folder}` with names only.
+   * Undefined when the server has no such folder.
+   */
+  async modelFiles(
+    folder: string,
+    signal?: AbortSignal,
+  ): Promise<Array<{ name: string; size?: number }> | undefined> {
+    const path = encodeURIComponent(folder);
+    try {
+      const response = await this.request(`/experiment/models/${path}`, { signal });
+      return ((await response.json()) as Array<{ name: string; size?: number }>).map(({ name, size }) => ({
+        name,
+        ...(typeof size === 'number' ? { size } : {}),
+      }));
+    } catch (error) {
+      if (!APICallError.isInstance(error) || error.statusCode !== 404) throw error;
+    }
+    try {
+      const response = await this.request(`/models/${path}`, { signal });
+      return ((await response.json()) as string[]).map((name) => ({ name }));
+    } catch (error) {
+      if (APICallError.isInstance(error) && error.statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** A safetensors file's header `__metadata__` (`/view_metadata/{folder}`); undefined when it has none. */
+  async modelMetadata(
+    folder: string,
+    filename: string,
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown> | undefined> {
+    if (!filename.endsWith('.safetensors')) return undefined;
+    try {
+      const query = new URLSearchParams({ filename });
+      const response = await this.request(`/view_metadata/${encodeURIComponent(folder)}?${query}`, {
+        signal,
+      });
+      return (await response.json()) as Record<string, unknown>;
+    } catch (error) {
+      if (APICallError.isInstance(error) && error.statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
   async systemStats(signal?: AbortSignal): Promise<ComfyuiSystemStats> {
     return (await this.request('/system_stats', { signal })).json() as Promise<ComfyuiSystemStats>;
   }

@@ -10,12 +10,14 @@ import {
   FakeComfyui,
   type FakeComfyuiOptions,
   imageToImageWorkflow,
+  sdxlBaseSha256,
   textToImageWorkflow,
 } from '../../../test/fakes/fake-comfyui.ts';
 import { renderFakePng } from '../../../test/fakes/fake-png.ts';
 import type { ComfyuiSettings } from '../../config/campaign-schema.ts';
 import { requireModelReference } from '../../config/model-reference.ts';
 import { AtelierError } from '../../errors.ts';
+import { checkLock } from '../../lock/lockfile.ts';
 import { generationRecord } from '../../models/generation-record.ts';
 import { createModelRegistry } from '../../runtime/wiring.ts';
 import { sha256 } from '../../util/canonical-json.ts';
@@ -123,12 +125,10 @@ describe('comfyui provider', () => {
     ]);
   });
 
-  it('pins the workflow sha256 and the checkpoints it loads in the lock', async () => {
-    const { registry, reference, workflowText } = await setUp({
-      workflow: {
-        ...textToImageWorkflow('sd_xl_base_1.0.safetensors'),
-        '12': { class_type: 'LoraLoader', inputs: { lora_name: 'brand-style.safetensors', model: ['4', 0] } },
-      },
+  it('pins the workflow sha256 and every model file it loads by content and size', async () => {
+    const { fake, registry, reference, workflowText } = await setUp({
+      workflow: exported('sdxl-lora'),
+      settings: { modelHashes: { 'brand-style.safetensors': 'ab'.repeat(32) } },
     });
     const lock = await registry.lock(reference);
     expect(lock).toEqual({
@@ -138,9 +138,50 @@ describe('comfyui provider', () => {
       sha256: sha256(workflowText),
       extra: {
         workflow: 'workflow.json',
-        checkpoints: ['brand-style.safetensors', 'sd_xl_base_1.0.safetensors'],
+        files: [
+          // Reported by the file's safetensors header (/view_metadata).
+          `checkpoints/sd_xl_base_1.0.safetensors sha256=${sdxlBaseSha256} size=6938078334`,
+          // Declared in the config.
+          `loras/brand-style.safetensors sha256=${'ab'.repeat(32)} size=228463068`,
+          // Neither: pinned by size only, and the lock says so.
+          'loras/film-grain.safetensors sha256=undeclared size=45613420',
+        ],
       },
     });
+    const asked = fake.requests.map((request) => `${request.method} ${request.path}`);
+    expect(asked).toContain('GET /experiment/models/checkpoints');
+    expect(asked).toContain('GET /view_metadata/checkpoints');
+  });
+
+  it('refuses a run once a model file on the server no longer matches the lock', async () => {
+    const { fake, registry } = await setUp({ workflow: exported('sdxl-lora') });
+    const directory = await mkdtemp(join(tmpdir(), 'atelier-comfyui-lock-'));
+    cleanups.push(() => rm(directory, { recursive: true, force: true }));
+    const campaign = { models: { compose: 'comfyui:sdxl' } } as never;
+    expect((await checkLock(campaign, directory, registry, { update: false })).action).toBe('created');
+    expect((await checkLock(campaign, directory, registry, { update: false })).action).toBe('matched');
+    // Someone retrained the LoRA in place: same name, different bytes.
+    const index = fake.models.findIndex((file) => file.name === 'film-grain.safetensors');
+    fake.models[index] = { ...fake.models[index]!, size: 45_700_001 };
+    const error = await failure(checkLock(campaign, directory, registry, { update: false }));
+    expect(error.code).toBe('LOCK_MISMATCH');
+    expect(error.details?.join('\n')).toContain(
+      'loras/film-grain.safetensors sha256=undeclared size=45700001',
+    );
+  });
+
+  it('refuses to lock a file the server does not have, or one whose header contradicts the declared hash', async () => {
+    const missing = await setUp({ workflow: textToImageWorkflow('missing-model.safetensors') });
+    const error = await failure(missing.registry.lock(missing.reference));
+    expect(error.message).toContain(
+      'node 4 (CheckpointLoaderSimple "Load Checkpoint") loads checkpoints/missing-model.safetensors, which the server does not have (its checkpoints: sd_xl_base_1.0.safetensors, sd_xl_refiner_1.0.safetensors, sd3.5_large_turbo.safetensors)',
+    );
+    const contradicted = await setUp({
+      settings: { modelHashes: { 'sd_xl_base_1.0.safetensors': 'cd'.repeat(32) } },
+    });
+    expect((await failure(contradicted.registry.lock(contradicted.reference))).message).toBe(
+      `ComfyUI server's checkpoints/sd_xl_base_1.0.safetensors is not the declared file: providers.comfyui.modelHashes says sha256 ${'cd'.repeat(32)}, its safetensors header says ${sdxlBaseSha256}`,
+    );
   });
 
   it('reports validation errors (HTTP 400 node_errors) as one message naming the node, without retrying', async () => {

@@ -149,12 +149,15 @@ export class ComfyuiImageModel implements ImageModelV3 {
     try {
       promptId = await this.client.queuePrompt(graph, clientId, signal);
       const entry = await this.follow(promptId, graph, feed, followSignal);
-      const outputs = Object.entries(entry.outputs ?? {}).flatMap(([node, output]) =>
-        (output.images ?? []).filter((image) => image.type === 'output').map((image) => ({ node, image })),
+      const all = Object.entries(entry.outputs ?? {}).flatMap(([node, output]) =>
+        (output.images ?? []).map((image) => ({ node, image })),
       );
+      // SaveImage writes `output` images; a workflow ending in PreviewImage only has `temp` ones.
+      const saved = all.filter(({ image }) => image.type === 'output');
+      const outputs = saved.length > 0 ? saved : all.filter(({ image }) => image.type === 'temp');
       if (outputs.length === 0) {
         throw new ComfyuiWorkflowError(
-          `ComfyUI finished prompt ${promptId} without saving an image: the workflow needs a SaveImage node`,
+          `ComfyUI finished prompt ${promptId} without saving an image: the workflow needs a SaveImage or PreviewImage node`,
         );
       }
       const images: Uint8Array[] = [];
