@@ -159,10 +159,10 @@ export function comfyuiWorkflowPath(
 const inspectComfyui: ResponseInspector = ({ result }) => {
   const first = (result?.providerMetadata?.comfyui?.images ?? [])[0] as Record<string, JSONValue> | undefined;
   if (!first) return {};
-  const { promptId, seed, comfyuiVersion, workflowSha256 } = first;
+  const { promptId, seed, comfyuiVersion, workflowSha256, peakVramBytes } = first;
   return {
     provenance: Object.fromEntries(
-      Object.entries({ promptId, seed, comfyuiVersion, workflowSha256 }).filter(
+      Object.entries({ promptId, seed, comfyuiVersion, workflowSha256, peakVramBytes }).filter(
         ([, value]) => value !== undefined,
       ),
     ) as Record<string, JSONValue>,
@@ -225,6 +225,7 @@ export function comfyuiModelProvider(options: ProviderRegistryOptions): ModelPro
         token,
         fetch: options.fetch,
         onProgress: options.onProgress,
+        vramSampleMs: settings?.vramSampleMilliseconds,
       });
       return withMiddleware(
         inner,

@@ -157,7 +157,8 @@ export class FakeComfyui {
   readonly interrupted: string[] = [];
   /** GPU memory in use now, as `/system_stats` reports it (total minus free). */
   vramUsed: number;
-  private running: string | undefined;
+  /** The prompt executing now, if any. */
+  running: string | undefined;
   private readonly loadedModels = new Set<string>();
   private readonly history = new Map<string, HistoryEntry>();
   private readonly outputs = new Map<string, Uint8Array>();
@@ -166,7 +167,7 @@ export class FakeComfyui {
   private websocketServer!: WebSocketServer;
 
   private constructor(readonly options: FakeComfyuiOptions) {
-    this.vramUsed = this.vramTotal * 0.1;
+    this.vramUsed = Math.round(this.vramTotal * 0.1);
     const models = options.models ?? defaultModelFiles;
     this.models = options.checkpoints
       ? [
@@ -483,7 +484,7 @@ export class FakeComfyui {
       if (fault?.kind === 'execution-error' || activations > free) {
         // What ComfyUI does on an OOM: unload every model, then report the error.
         this.loadedModels.clear();
-        this.vramUsed = this.vramTotal * 0.1;
+        this.vramUsed = Math.round(this.vramTotal * 0.1);
         return fail('execution_error', {
           prompt_id: id,
           node_id: nodeId,
@@ -493,7 +494,8 @@ export class FakeComfyui {
             fault?.kind === 'execution-error'
               ? (fault.message ?? 'CUDA out of memory. Tried to allocate 20.00 GiB')
               : `CUDA out of memory. Tried to allocate ${(activations / gib).toFixed(2)} GiB. GPU 0 has a total capacity of ${(this.vramTotal / gib).toFixed(2)} GiB of which ${(Math.max(free, 0) / gib).toFixed(2)} GiB is free.`,
-          exception_type: 'torch.OutOfMemoryError',
+          exception_type:
+            fault?.kind === 'execution-error' && fault.message ? 'RuntimeError' : 'torch.OutOfMemoryError',
           traceback: ['Traceback (most recent call last):', '  ...'],
           current_inputs: {},
           current_outputs: {},
@@ -503,9 +505,12 @@ export class FakeComfyui {
       const steps = Number(sampler[1].inputs.steps ?? 20);
       const shown = Math.min(steps, 3);
       for (let step = 1; step <= shown; step++) {
-        await sleep((this.options.samplerMs ?? 20) / shown);
+        // The sampler checks for an interrupt between steps, as ComfyUI's does.
+        const until = Date.now() + (this.options.samplerMs ?? 20) / shown;
+        while (Date.now() < until && !this.interruptRequested) await sleep(Math.min(10, until - Date.now()));
         if (this.interruptRequested) {
           this.vramUsed -= activations;
+          this.interrupted.push(id);
           return fail('execution_interrupted', {
             prompt_id: id,
             node_id: nodeId,

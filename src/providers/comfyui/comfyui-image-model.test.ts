@@ -36,6 +36,7 @@ async function setUp(
     workflow?: Record<string, unknown>;
     fake?: FakeComfyuiOptions;
     settings?: Partial<ComfyuiSettings>;
+    onAttempt?: (kind: string) => void;
   } = {},
 ) {
   const fake = await FakeComfyui.start(options.fake);
@@ -51,6 +52,7 @@ async function setUp(
     projectDirectory: directory,
     env: {},
     onProgress: (event) => progress.push(event),
+    onAttempt: (event) => options.onAttempt?.(event.failure?.kind ?? 'unknown'),
     providers: {
       comfyui: {
         baseURL: fake.baseURL,
@@ -116,13 +118,11 @@ describe('comfyui provider', () => {
       comfyuiVersion: '0.3.40',
       attempts: 1,
     });
-    const paths = fake.requests.map((request) => `${request.method} ${request.path}`);
-    expect(paths).toEqual([
-      'GET /system_stats',
-      'POST /prompt',
-      `GET /history/${fake.prompts[0]!.id}`,
-      'GET /view',
-    ]);
+    // /system_stats: the preflight, then the GPU memory samples around the call.
+    const paths = fake.requests
+      .map((request) => `${request.method} ${request.path}`)
+      .filter((path) => path !== 'GET /system_stats');
+    expect(paths).toEqual(['POST /prompt', `GET /history/${fake.prompts[0]!.id}`, 'GET /view']);
   });
 
   it('pins the workflow sha256 and every model file it loads by content and size', async () => {
@@ -196,13 +196,62 @@ describe('comfyui provider', () => {
 
   it('reports an execution error from the websocket naming the node, without retrying', async () => {
     const { fake, model } = await setUp();
-    fake.inject({ kind: 'execution-error' });
+    fake.inject({ kind: 'execution-error', message: "'NoneType' object has no attribute 'shape'" });
     const error = await failure(generateImage({ model, prompt: 'x', size: '512x512', seed: 1 }));
     expect(error.code).toBe('PROVIDER_FAILED');
     expect(error.message).toBe(
-      'comfyui:sdxl failed: ComfyUI failed at node 3 (KSampler "Main sampler"): torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 20.00 GiB',
+      `comfyui:sdxl failed: ComfyUI failed at node 3 (KSampler "Main sampler"): RuntimeError: 'NoneType' object has no attribute 'shape'`,
     );
     expect(fake.prompts).toHaveLength(1);
+  });
+
+  it('classifies a CUDA out-of-memory error, names the resolution, and does not retry it', async () => {
+    const attempts: string[] = [];
+    const { fake, model } = await setUp({
+      settings: { retries: 3 },
+      onAttempt: (kind) => attempts.push(kind),
+    });
+    // 12 GiB: SDXL's weights fit, a 1536x1536 latent's activations do not (as on a real 12 GB card).
+    const error = await failure(generateImage({ model, prompt: 'x', size: '1536x1536', seed: 1 }));
+    expect(error.message).toMatch(
+      /^comfyui:sdxl failed: ComfyUI ran out of GPU memory at 1536x1536 \(render smaller and upscale, or free the GPU\): ComfyUI failed at node 3 \(KSampler "Main sampler"\): torch\.OutOfMemoryError: CUDA out of memory\. Tried to allocate 5\.49 GiB/,
+    );
+    expect(fake.prompts).toHaveLength(1);
+    expect(attempts).toEqual([]);
+    // The smaller size still renders on the same server.
+    await generateImage({ model, prompt: 'x', size: '1024x1024', seed: 1 });
+    expect(fake.executed).toBe(1);
+  });
+
+  it('records the peak GPU memory sampled from /system_stats during the call', async () => {
+    const { fake, model } = await setUp({
+      fake: { samplerMs: 120 },
+      settings: { vramSampleMilliseconds: 5 },
+    });
+    const idle = fake.vramUsed;
+    const result = await generateImage({ model, prompt: 'x', size: '768x512', seed: 1 });
+    // The fake's GPU: idle use, then SDXL's weights (kept loaded), then the latent's activations while sampling.
+    const peak = idle + 6_938_078_334 + 768 * 512 * 2500;
+    expect(generationRecord(result).details.provider).toMatchObject({ peakVramBytes: peak });
+    expect(result.providerMetadata.comfyui!.images[0]).toMatchObject({
+      peakVramBytes: peak,
+      vramTotalBytes: 12 * 1024 ** 3,
+    });
+    // After the call the activations are freed; the weights stay.
+    expect(fake.vramUsed).toBe(idle + 6_938_078_334);
+  });
+
+  it('interrupts the running prompt on the server when the call is stopped, freeing the GPU', async () => {
+    const { fake, model } = await setUp({ fake: { samplerMs: 3000 }, settings: { retries: 0 } });
+    const stop = new AbortController();
+    const call = generateImage({ model, prompt: 'x', size: '512x512', seed: 1, abortSignal: stop.signal });
+    while (!fake.running) await new Promise((resolve) => setTimeout(resolve, 5));
+    stop.abort();
+    await expect(call).rejects.toThrow();
+    const id = fake.prompts[0]!.id;
+    await expect.poll(() => fake.interrupted).toEqual([id]);
+    expect(fake.cancelled).toEqual([id]);
+    expect(fake.executed).toBe(0);
   });
 
   it('uploads the input image for an image-to-image workflow', async () => {

@@ -15,10 +15,11 @@ import {
   ComfyuiClient,
   type ComfyuiFeed,
   type ComfyuiHistoryEntry,
+  ComfyuiOutOfMemoryError,
   type ComfyuiProgress,
   type ComfyuiSystemStats,
   ComfyuiWorkflowError,
-  describeExecutionError,
+  executionFailure,
 } from './comfyui-client.ts';
 import {
   type ComfyuiWorkflow,
@@ -46,6 +47,8 @@ export interface ComfyuiImageModelSettings {
   readonly onProgress?: (progress: ComfyuiProgress) => void;
   /** How often `/history` is polled when the websocket is unavailable. */
   readonly pollIntervalMs?: number;
+  /** How often `/system_stats` is sampled during a call to catch the peak GPU memory (default 250 ms). */
+  readonly vramSampleMs?: number;
 }
 
 const builtinDefaults = { steps: 30, cfg: 7, sampler: 'euler', scheduler: 'normal' } as const;
@@ -146,8 +149,11 @@ export class ComfyuiImageModel implements ImageModelV3 {
     // Ends the slow safety poll (and a feed left waiting) once the prompt is settled either way.
     const settled = new AbortController();
     const followSignal = signal ? AbortSignal.any([signal, settled.signal]) : settled.signal;
+    const vram = this.sampleVram(followSignal);
     try {
-      promptId = await this.client.queuePrompt(graph, clientId, signal);
+      // Not cut short by a stop: a prompt the server accepted must be known to be interrupted.
+      promptId = await this.client.queuePrompt(graph, clientId, AbortSignal.timeout(60_000));
+      signal?.throwIfAborted();
       const entry = await this.follow(promptId, graph, feed, followSignal);
       const all = Object.entries(entry.outputs ?? {}).flatMap(([node, output]) =>
         (output.images ?? []).map((image) => ({ node, image })),
@@ -177,6 +183,9 @@ export class ComfyuiImageModel implements ImageModelV3 {
               height,
               workflowSha256: workflow.sha256,
               ...(system?.comfyui_version ? { comfyuiVersion: system.comfyui_version } : {}),
+              ...(vram.peakBytes !== undefined
+                ? { peakVramBytes: vram.peakBytes, vramTotalBytes: vram.totalBytes ?? 0 }
+                : {}),
             })),
           },
         },
@@ -184,6 +193,11 @@ export class ComfyuiImageModel implements ImageModelV3 {
       };
     } catch (error) {
       if (promptId && signal?.aborted) await this.client.cancel(promptId);
+      if (error instanceof ComfyuiOutOfMemoryError) {
+        throw new ComfyuiOutOfMemoryError(
+          `ComfyUI ran out of GPU memory at ${width}x${height} (render smaller and upscale, or free the GPU): ${error.message}`,
+        );
+      }
       throw error;
     } finally {
       settled.abort();
@@ -219,6 +233,33 @@ export class ComfyuiImageModel implements ImageModelV3 {
     viaFeed.catch(() => undefined);
     viaPolling.catch(() => undefined);
     return Promise.race([viaFeed, viaPolling]);
+  }
+
+  /**
+   * Samples `/system_stats` until the signal ends, keeping the GPU memory in use at its highest
+   * (total minus free, of the first device with memory). ComfyUI reports only the current free
+   * memory, so the peak is as fine as the sampling interval.
+   */
+  private sampleVram(signal: AbortSignal): { peakBytes?: number; totalBytes?: number } {
+    const vram: { peakBytes?: number; totalBytes?: number } = {};
+    const interval = this.settings.vramSampleMs ?? 250;
+    void (async () => {
+      while (!signal.aborted) {
+        try {
+          const stats = await this.client.systemStats(signal);
+          const device = stats.devices?.find((candidate) => (candidate.vram_total ?? 0) > 0);
+          if (device?.vram_total !== undefined && device.vram_free !== undefined) {
+            const used = device.vram_total - device.vram_free;
+            vram.totalBytes = device.vram_total;
+            vram.peakBytes = Math.max(vram.peakBytes ?? 0, used);
+          }
+        } catch {
+          // A missed sample is not a failed call.
+        }
+        await sleep(interval, undefined, { signal }).catch(() => undefined);
+      }
+    })();
+    return vram;
   }
 
   /** Reads `/system_stats` once; warns when the size likely exceeds the GPU's memory. */
@@ -281,9 +322,8 @@ export class ComfyuiImageModel implements ImageModelV3 {
       if (entry) {
         if (entry.status?.status_str === 'error') {
           const failure = entry.status.messages?.find(([type]) => type === 'execution_error')?.[1];
-          throw new ComfyuiWorkflowError(
-            failure ? describeExecutionError(failure, graph) : `ComfyUI failed prompt ${promptId}`,
-          );
+          if (failure) throw executionFailure(failure, graph);
+          throw new ComfyuiWorkflowError(`ComfyUI failed prompt ${promptId}`);
         }
         if (entry.status?.completed !== false && entry.outputs) return entry;
       }
