@@ -424,6 +424,25 @@ describe('comfyui with unmodified exported workflows', () => {
     ]);
   });
 
+  it("finds every binding in the example's unmodified SDXL export (examples/comfyui)", () => {
+    const path = fileURLToPath(new URL('../../../examples/comfyui/workflows/sdxl-api.json', import.meta.url));
+    const workflow = parseWorkflow(readFileSync(path), path);
+    expect(workflow.placeholders.size).toBe(0);
+    expect(workflow.bindings).toEqual({
+      samplers: ['3'],
+      slots: {
+        prompt: [{ node: '6', input: 'text' }],
+        negative_prompt: [{ node: '7', input: 'text' }],
+        seed: [{ node: '3', input: 'seed' }],
+        steps: [{ node: '3', input: 'steps' }],
+        cfg: [{ node: '3', input: 'cfg' }],
+        width: [{ node: '5', input: 'width' }],
+        height: [{ node: '5', input: 'height' }],
+      },
+      problems: [],
+    });
+  });
+
   it("refuses the two-sampler workflow at validate time, on the model's config path", () => {
     const problems = checkModelSettings({
       role: 'compose',
