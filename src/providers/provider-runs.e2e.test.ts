@@ -228,9 +228,18 @@ describe('a full campaign run through comfyui', () => {
     await mkdir(join(created.directory, 'workflows'));
     await writeFile(join(created.directory, 'workflows', 'sdxl.json'), JSON.stringify(textToImageWorkflow()));
     const loaded = await loadCampaign(created.configPath, campaignValidationContext());
-    const summary = await runCampaign({ loaded, registry: modelRegistryForCampaign(loaded) });
+    const progress: string[] = [];
+    const summary = await runCampaign({
+      loaded,
+      registry: modelRegistryForCampaign(loaded),
+      onEvent: (event) => {
+        if (event.type === 'job-progress' && event.stage === 'compose') progress.push(event.message ?? '');
+      },
+    });
     expect(summary.status).toBe('completed');
     expect(fake.executed).toBe(2);
+    // The sampler's websocket steps reach the run's watchers (the CLI bar, the studio).
+    expect(progress.filter((message) => message.startsWith('step '))).toHaveLength(6);
     const seeds = fake.prompts
       .map((prompt) => prompt.graph['3']!.inputs.seed)
       .sort((a, b) => Number(a) - Number(b));
@@ -248,6 +257,7 @@ describe('a full campaign run through comfyui', () => {
       provider: 'comfyui',
       seed: 42,
       promptId: expect.any(String),
+      peakVramBytes: expect.any(Number),
     });
   });
 });

@@ -18,6 +18,7 @@ import type { ComfyuiSettings } from '../../config/campaign-schema.ts';
 import { requireModelReference } from '../../config/model-reference.ts';
 import { AtelierError } from '../../errors.ts';
 import { checkLock } from '../../lock/lockfile.ts';
+import { withBuiltinProgress } from '../../models/builtin/builtin-progress.ts';
 import { generationRecord } from '../../models/generation-record.ts';
 import { createModelRegistry } from '../../runtime/wiring.ts';
 import { sha256 } from '../../util/canonical-json.ts';
@@ -239,6 +240,16 @@ describe('comfyui provider', () => {
     });
     // After the call the activations are freed; the weights stay.
     expect(fake.vramUsed).toBe(idle + 6_938_078_334);
+  });
+
+  it("reports sampling steps to the stage's progress (the CLI bar and the studio)", async () => {
+    const { model } = await setUp();
+    const reported: string[] = [];
+    await withBuiltinProgress(
+      (fraction, message) => reported.push(`${fraction.toFixed(2)} ${message}`),
+      () => generateImage({ model, prompt: 'x', size: '256x256', seed: 1 }),
+    );
+    expect(reported).toEqual(['0.05 step 1/20', '0.10 step 2/20', '0.15 step 3/20']);
   });
 
   it('interrupts the running prompt on the server when the call is stopped, freeing the GPU', async () => {

@@ -8,6 +8,7 @@ import type {
   SharedV3Warning,
 } from '@ai-sdk/provider';
 import { convertBase64ToUint8Array } from '@ai-sdk/provider-utils';
+import { currentProgressListener } from '../../models/builtin/builtin-progress.ts';
 import { sha256 } from '../../util/canonical-json.ts';
 import { parseSize, sizeForAspectRatio } from '../aspect-ratio.ts';
 import { negativePromptOf } from '../call-settings.ts';
@@ -95,6 +96,13 @@ export class ComfyuiImageModel implements ImageModelV3 {
   ): Promise<Awaited<ReturnType<ImageModelV3['doGenerate']>>> {
     const { workflow } = this.settings;
     const warnings: SharedV3Warning[] = [];
+    // Sampling steps go to the stage's progress (the CLI bar, the studio) as well as to onProgress.
+    const stageProgress = currentProgressListener();
+    const onProgress = (progress: ComfyuiProgress) => {
+      this.settings.onProgress?.(progress);
+      if (progress.max > 0)
+        stageProgress?.(progress.value / progress.max, `step ${progress.value}/${progress.max}`);
+    };
     const signal = options.abortSignal;
     const { width, height } = options.size
       ? parseSize(options.size)
@@ -154,7 +162,7 @@ export class ComfyuiImageModel implements ImageModelV3 {
       // Not cut short by a stop: a prompt the server accepted must be known to be interrupted.
       promptId = await this.client.queuePrompt(graph, clientId, AbortSignal.timeout(60_000));
       signal?.throwIfAborted();
-      const entry = await this.follow(promptId, graph, feed, followSignal);
+      const entry = await this.follow(promptId, graph, feed, followSignal, onProgress);
       const all = Object.entries(entry.outputs ?? {}).flatMap(([node, output]) =>
         (output.images ?? []).map((image) => ({ node, image })),
       );
@@ -215,11 +223,12 @@ export class ComfyuiImageModel implements ImageModelV3 {
     graph: WorkflowGraph,
     feed: ComfyuiFeed | undefined,
     signal: AbortSignal,
+    onProgress: (progress: ComfyuiProgress) => void,
   ): Promise<ComfyuiHistoryEntry> {
     const poll = this.settings.pollIntervalMs;
     if (!feed) return this.awaitHistory(promptId, graph, { intervalMs: poll ?? 500 }, signal);
     const viaFeed = feed
-      .waitFor(promptId, graph, this.settings.onProgress, signal)
+      .waitFor(promptId, graph, onProgress, signal)
       .then((outcome) =>
         this.awaitHistory(promptId, graph, { intervalMs: poll ?? (outcome === 'done' ? 100 : 500) }, signal),
       );
