@@ -200,6 +200,9 @@ export function inferBindings(
     return { samplers: [], slots: {}, problems };
   }
   if (samplers.length > 1 && !samplers.every((id) => marked(graph, id))) {
+    // With the prompt and the seed placed by hand, the rest (size, steps, cfg) stays the workflow's.
+    if (placeholders.has('prompt') && placeholders.has('seed'))
+      return { samplers: [], slots: {}, problems: [] };
     return {
       samplers: [],
       slots: {},

@@ -473,6 +473,14 @@ describe('comfyui with unmodified exported workflows', () => {
     expect(problems[0]!.message).toMatch(/has 2 samplers \(node 10 .*node 11 .*"\[atelier\]"/);
   });
 
+  it('accepts a two-sampler workflow whose prompt and seed are placeholders', () => {
+    const graph = exported('sdxl-base-refiner');
+    for (const node of ['6', '15']) graph[node]!.inputs.text = '{{prompt}}';
+    graph['10']!.inputs.noise_seed = '{{seed}}';
+    const workflow = parseWorkflow(new TextEncoder().encode(JSON.stringify(graph)), 'w.json');
+    expect(workflow.bindings).toEqual({ samplers: [], slots: {}, problems: [] });
+  });
+
   it('renders a base+refiner workflow once both samplers are marked [atelier]', async () => {
     const workflow = exported('sdxl-base-refiner');
     workflow['10']!._meta = { title: 'Base [atelier]' };
