@@ -137,6 +137,19 @@ const loaderInputs: Record<string, string> = {
   clip_name3: 'text_encoders',
 };
 const gib = 1024 ** 3;
+/** The model folders a ComfyUI server knows (`folder_paths.folder_names_and_paths`, in part). */
+const modelFolders = new Set([
+  'checkpoints',
+  'loras',
+  'vae',
+  'text_encoders',
+  'diffusion_models',
+  'controlnet',
+  'style_models',
+  'upscale_models',
+  'embeddings',
+  'clip_vision',
+]);
 
 /**
  * A ComfyUI server speaking its real HTTP and websocket protocol: `/system_stats`,
@@ -279,8 +292,10 @@ export class FakeComfyui {
     if (method === 'GET' && folderMatch) {
       const folder = decodeURIComponent(folderMatch[2]!);
       const files = this.models.filter((file) => file.folder === folder);
+      // Like ComfyUI: 404 for a folder it does not know, an empty list for a known empty one.
+      if (!modelFolders.has(folder)) return sendJson(response, 404, {});
       if (folderMatch[1]) {
-        if (this.options.noExperimentalModels || files.length === 0) return sendJson(response, 404, {});
+        if (this.options.noExperimentalModels) return sendJson(response, 404, {});
         return sendJson(
           response,
           200,
@@ -295,7 +310,7 @@ export class FakeComfyui {
       }
       return sendJson(
         response,
-        files.length === 0 ? 404 : 200,
+        200,
         files.map((file) => file.name),
       );
     }

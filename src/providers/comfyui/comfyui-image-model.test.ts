@@ -154,6 +154,15 @@ describe('comfyui provider', () => {
     expect(asked).toContain('GET /view_metadata/checkpoints');
   });
 
+  it('pins names and hashes through /models/{folder} on servers without /experiment/models (size unknown)', async () => {
+    const { fake, registry, reference } = await setUp({ fake: { noExperimentalModels: true } });
+    const lock = await registry.lock(reference);
+    expect(lock.extra?.files).toEqual([
+      `checkpoints/sd_xl_base_1.0.safetensors sha256=${sdxlBaseSha256} size=unknown`,
+    ]);
+    expect(fake.requests.map((request) => request.path)).toContain('/models/checkpoints');
+  });
+
   it('refuses a run once a model file on the server no longer matches the lock', async () => {
     const { fake, registry } = await setUp({ workflow: exported('sdxl-lora') });
     const directory = await mkdtemp(join(tmpdir(), 'atelier-comfyui-lock-'));
