@@ -25,11 +25,3 @@ export function withBuiltinProgress<T>(
 export function reportBuiltinProgress(fraction: number, message: string): void {
   listeners.getStore()?.(fraction, message);
 }
-
-/**
- * The listener of the current `withBuiltinProgress` call, captured by a model whose progress
- * arrives on callbacks outside the call's async context (ComfyUI's websocket feed).
- */
-export function currentProgressListener(): BuiltinProgressListener | undefined {
-  return listeners.getStore();
-}

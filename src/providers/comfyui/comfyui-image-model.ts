@@ -8,7 +8,7 @@ import type {
   SharedV3Warning,
 } from '@ai-sdk/provider';
 import { convertBase64ToUint8Array } from '@ai-sdk/provider-utils';
-import { currentProgressListener } from '../../models/builtin/builtin-progress.ts';
+import { reportBuiltinProgress } from '../../models/builtin/builtin-progress.ts';
 import { sha256 } from '../../util/canonical-json.ts';
 import { parseSize, sizeForAspectRatio } from '../aspect-ratio.ts';
 import { negativePromptOf } from '../call-settings.ts';
@@ -96,12 +96,12 @@ export class ComfyuiImageModel implements ImageModelV3 {
   ): Promise<Awaited<ReturnType<ImageModelV3['doGenerate']>>> {
     const { workflow } = this.settings;
     const warnings: SharedV3Warning[] = [];
-    // Sampling steps go to the stage's progress (the CLI bar, the studio) as well as to onProgress.
-    const stageProgress = currentProgressListener();
+    // Sampling steps go to the stage's progress (the CLI bar, the studio) as well as to
+    // onProgress: the feed's socket is opened in this call, so its events carry its async context.
     const onProgress = (progress: ComfyuiProgress) => {
       this.settings.onProgress?.(progress);
       if (progress.max > 0)
-        stageProgress?.(progress.value / progress.max, `step ${progress.value}/${progress.max}`);
+        reportBuiltinProgress(progress.value / progress.max, `step ${progress.value}/${progress.max}`);
     };
     const signal = options.abortSignal;
     const { width, height } = options.size
