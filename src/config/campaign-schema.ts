@@ -160,6 +160,15 @@ export const comfyuiSettingsSchema = z.strictObject({
       denoise: z.number().min(0).max(1).optional(),
     })
     .optional(),
+  /**
+   * sha256 of the model files the workflows load, by file name or `folder/name` (e.g. from
+   * `sha256sum` on the server): what the lock pins when the file's header reports none.
+   */
+  /** How often GPU memory is sampled during a call, to record its peak (default 250). */
+  vramSampleMilliseconds: z.number().int().min(1).max(60_000).optional(),
+  modelHashes: z
+    .record(z.string().min(1), z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected a 64-digit hex sha256'))
+    .optional(),
 });
 export type ComfyuiSettings = z.infer<typeof comfyuiSettingsSchema>;
 

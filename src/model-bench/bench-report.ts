@@ -32,10 +32,16 @@ export function benchMarkdown(result: BenchResult): string {
     }
   }
   if (result.sweep.length) {
-    lines.push('', '| setup | stage | setting | ms | peak RSS MB |', '| --- | --- | --- | --- | --- |');
+    // GPU columns only when a setup ran on a ComfyUI server (built-ins have process RSS only).
+    const gpu = result.sweep.some((row) => row.peakVramMb !== undefined || row.outcome !== undefined);
+    lines.push(
+      '',
+      `| setup | stage | setting | ms | peak RSS MB |${gpu ? ' peak VRAM MB | outcome |' : ''}`,
+      `| --- | --- | --- | --- | --- |${gpu ? ' --- | --- |' : ''}`,
+    );
     for (const row of result.sweep)
       lines.push(
-        `| ${row.setup} | ${row.stage} | ${row.setting} | ${fixed(row.ms)} | ${fixed(row.peakRssMb, 0)} |`,
+        `| ${row.setup} | ${row.stage} | ${row.setting} | ${fixed(row.ms)} | ${fixed(row.peakRssMb, 0)} |${gpu ? ` ${row.peakVramMb === undefined ? '-' : fixed(row.peakVramMb, 0)} | ${row.outcome ?? 'ok'} |` : ''}`,
       );
   }
   return `${lines.join('\n')}\n`;

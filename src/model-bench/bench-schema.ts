@@ -44,6 +44,10 @@ export const benchResultSchema = z.object({
       setting: z.string(),
       ms: z.number().nonnegative(),
       peakRssMb: z.number().nonnegative(),
+      /** ComfyUI setups: the highest GPU memory in use during the compose calls. */
+      peakVramMb: z.number().nonnegative().optional(),
+      /** Set when the setting failed for a known reason, e.g. "OOM at 1536". */
+      outcome: z.string().optional(),
     }),
   ),
 });

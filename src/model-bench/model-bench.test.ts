@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeComfyui } from '../../test/fakes/fake-comfyui.ts';
 import { runCli } from '../../test/helpers/run-cli.ts';
 import { createTempProject, smallCampaign, type TempProject } from '../../test/helpers/temp-project.ts';
 import { benchResultSchema } from './bench-schema.ts';
@@ -87,4 +88,62 @@ describe('atelier bench', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('Cannot read bench file');
   });
+
+  it('reports peak GPU memory per resolution for a ComfyUI setup, and "OOM at" the size that does not fit', async () => {
+    // A 12 GiB GPU: SDXL's weights fit, a 1536x1536 latent's activations do not.
+    const fake = await FakeComfyui.start({ vramBytes: 12 * 1024 ** 3, samplerMs: 200 });
+    const config = smallCampaign({
+      models: { compose: 'comfyui:sdxl' },
+      providers: {
+        comfyui: {
+          baseURL: fake.baseURL,
+          workflows: { sdxl: 'workflows/sdxl-api.json' },
+          vramSampleMilliseconds: 5,
+          retries: 2,
+        },
+      },
+    });
+    const created = await createTempProject(config);
+    projects.push(created);
+    await mkdir(join(created.directory, 'workflows'));
+    await copyFile(
+      new URL('../../examples/comfyui/workflows/sdxl-api.json', import.meta.url),
+      join(created.directory, 'workflows', 'sdxl-api.json'),
+    );
+    const out = join(created.directory, 'bench-out');
+    try {
+      const result = await runCli([
+        'bench',
+        created.directory,
+        '--seeds',
+        '1',
+        '--shots',
+        '1',
+        '--sweep',
+        '512,1536',
+        '--out',
+        out,
+      ]);
+      expect(result.stderr).not.toContain('error');
+      expect(result.code).toBe(0);
+      const bench = benchResultSchema.parse(JSON.parse(await readFile(join(out, 'bench.json'), 'utf8')));
+      const compose = bench.sweep.filter((row) => row.stage === 'compose');
+      const idle = Math.round(12 * 1024 ** 3 * 0.1);
+      expect(compose.map((row) => [row.setting, row.outcome])).toEqual([
+        ['512x512', undefined],
+        ['1536x1536', 'OOM at 1536'],
+      ]);
+      // idle + SDXL's weights + 512x512 activations, as the fake's GPU reports them.
+      expect(compose[0]!.peakVramMb).toBeCloseTo((idle + 6_938_078_334 + 512 * 512 * 2500) / 2 ** 20, 3);
+      const markdown = await readFile(join(out, 'bench.md'), 'utf8');
+      expect(markdown).toContain('| peak VRAM MB | outcome |');
+      expect(markdown).toMatch(
+        /\| comfyui:sdxl \| compose \| 1536x1536 \| [^|]+ \| [^|]+ \| - \| OOM at 1536 \|/,
+      );
+      // The out-of-memory prompt was not retried: one prompt per setup image and per swept size.
+      expect(fake.prompts.filter((prompt) => JSON.stringify(prompt.graph).includes('1536'))).toHaveLength(1);
+    } finally {
+      await fake.close();
+    }
+  }, 60_000);
 });

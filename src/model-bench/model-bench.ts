@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { type LoadedCampaign, loadCampaign } from '../config/load-campaign.ts';
-import { rolesOfStages } from '../config/validation-context.ts';
+import { type CampaignValidationContext, rolesOfStages } from '../config/validation-context.ts';
 import { AtelierError } from '../errors.ts';
 import type { JobRecord } from '../ledger/ledger.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
@@ -86,6 +86,11 @@ export interface BenchOptions {
   /** Tile sizes for the upscale-stage sweep (when the pipeline upscales). */
   sweepTiles?: number[];
   onProgress?: (message: string) => void;
+  /**
+   * How each variant config is validated: the CLI's full context (providers' settings schemas,
+   * aliases, model checks); default stages and provider names only.
+   */
+  validation?: CampaignValidationContext;
 }
 
 /** Samples this process's resident memory while a task runs and returns the peak (MB). */
@@ -120,8 +125,18 @@ function variantSource(
     composeSize?: number;
     upscaleTile?: number;
   },
+  projectDirectory?: string,
 ): string {
   const document = parseDocument(source);
+  // The variant is written elsewhere: ComfyUI workflow paths must still find the project's files.
+  const workflows = document.getIn(['providers', 'comfyui', 'workflows']) as
+    | { items: Array<{ key: unknown; value: unknown }> }
+    | undefined;
+  for (const item of projectDirectory ? (workflows?.items ?? []) : []) {
+    const name = String((item.key as { value?: unknown })?.value ?? item.key);
+    const path = String((item.value as { value?: unknown })?.value ?? item.value);
+    document.setIn(['providers', 'comfyui', 'workflows', name], resolve(projectDirectory!, path));
+  }
   for (const [role, reference] of Object.entries(edit.models ?? {}))
     document.setIn(['models', role], reference);
   const shots = document.get('shots') as { items: unknown[] } | undefined;
@@ -155,10 +170,10 @@ async function runVariant(options: BenchOptions, source: string) {
   const directory = await mkdtemp(join(tmpdir(), 'atelier-bench-'));
   try {
     await writeFile(join(directory, 'atelier.yaml'), source);
-    const loaded = await loadCampaign(directory, {
-      stages: stageCatalog(),
-      providers: options.registry.providerNames(),
-    });
+    const loaded = await loadCampaign(
+      directory,
+      options.validation ?? { stages: stageCatalog(), providers: options.registry.providerNames() },
+    );
     const measured = await withPeakMemory(() =>
       runCampaign({ loaded, registry: options.registry, useCache: false, fresh: true }),
     );
@@ -184,6 +199,27 @@ function stageFigures(jobs: JobRecord[], stages: string[]) {
       meanMs: durations.length ? durations.reduce((sum, value) => sum + value, 0) / durations.length : 0,
     };
   });
+}
+
+/**
+ * GPU memory of the compose jobs on a ComfyUI server: the highest `peakVramBytes` the provider
+ * recorded (sampled from `/system_stats`), and whether a job ran out of GPU memory. Built-in
+ * models record none: their memory is the process RSS.
+ */
+function gpuFigures(jobs: JobRecord[]): { peakVramMb?: number; outOfMemory: boolean } {
+  const compose = jobs.filter((job) => job.stage === 'compose');
+  const peaks = compose.flatMap((job) => {
+    const provider = job.details?.provider;
+    return (Array.isArray(provider) ? provider : [provider])
+      .map((entry) => (entry as { peakVramBytes?: unknown } | undefined)?.peakVramBytes)
+      .filter((value): value is number => typeof value === 'number');
+  });
+  return {
+    ...(peaks.length > 0 ? { peakVramMb: Math.max(...peaks) / 2 ** 20 } : {}),
+    outOfMemory: compose.some(
+      (job) => job.status === 'failed' && /ran out of GPU memory/.test(job.error ?? ''),
+    ),
+  };
 }
 
 /** Gate figures for every stage that can reject (typography, colour QA...): pass rate and mean `score`. */
@@ -219,11 +255,15 @@ export async function benchModels(options: BenchOptions): Promise<BenchResult> {
     options.onProgress?.(
       `setup ${setup.label}: ${options.seeds.length} seeds x ${options.shots ?? loaded.campaign.shots.length} shots`,
     );
-    const source = variantSource(loaded.source, {
-      models: setup.models,
-      seeds: options.seeds,
-      shots: options.shots,
-    });
+    const source = variantSource(
+      loaded.source,
+      {
+        models: setup.models,
+        seeds: options.seeds,
+        shots: options.shots,
+      },
+      loaded.projectDirectory,
+    );
     const measured = await runVariant(options, source);
     const summary = measured.result;
     setups.push({
@@ -248,13 +288,18 @@ export async function benchModels(options: BenchOptions): Promise<BenchResult> {
   const first = options.setups[0];
   for (const size of first ? options.sweepSizes : []) {
     options.onProgress?.(`sweep ${first!.label}: ${size}x${size}`);
-    const source = variantSource(loaded.source, {
-      models: first!.models,
-      seeds: [options.seeds[0]!],
-      shots: 1,
-      composeSize: size,
-    });
+    const source = variantSource(
+      loaded.source,
+      {
+        models: first!.models,
+        seeds: [options.seeds[0]!],
+        shots: 1,
+        composeSize: size,
+      },
+      loaded.projectDirectory,
+    );
     const measured = await runVariant(options, source);
+    const gpu = gpuFigures(measured.jobs);
     for (const stage of stageFigures(measured.jobs, measured.stages)) {
       sweep.push({
         setup: first!.label,
@@ -262,18 +307,24 @@ export async function benchModels(options: BenchOptions): Promise<BenchResult> {
         setting: `${size}x${size}`,
         ms: stage.p50Ms,
         peakRssMb: measured.peakRssMb,
+        ...(stage.stage === 'compose' && gpu.peakVramMb !== undefined ? { peakVramMb: gpu.peakVramMb } : {}),
+        ...(stage.stage === 'compose' && gpu.outOfMemory ? { outcome: `OOM at ${size}` } : {}),
       });
     }
   }
   const upscales = loaded.campaign.pipeline.stages.some((stage) => stage.name === 'upscale');
   for (const tile of first && upscales ? (options.sweepTiles ?? []) : []) {
     options.onProgress?.(`sweep ${first!.label}: upscale tile ${tile}`);
-    const source = variantSource(loaded.source, {
-      models: first!.models,
-      seeds: [options.seeds[0]!],
-      shots: 1,
-      upscaleTile: tile,
-    });
+    const source = variantSource(
+      loaded.source,
+      {
+        models: first!.models,
+        seeds: [options.seeds[0]!],
+        shots: 1,
+        upscaleTile: tile,
+      },
+      loaded.projectDirectory,
+    );
     const measured = await runVariant(options, source);
     const upscale = stageFigures(measured.jobs, measured.stages).find((stage) => stage.stage === 'upscale');
     if (upscale)

@@ -2,6 +2,7 @@ import sharp, { type Sharp } from 'sharp';
 import type { Campaign, Shot } from '../config/campaign-schema.ts';
 import type { CachedResult, StoredOutput } from '../ledger/ledger.ts';
 import { type Provenance, provenanceXmp } from '../manifest/provenance.ts';
+import { withBuiltinProgress } from '../models/builtin/builtin-progress.ts';
 import type { BoundModel, OutputFormat, StageDefinition, StageImage } from '../stages/stage.ts';
 import type { ArtifactStore } from '../store/artifact-store.ts';
 
@@ -29,22 +30,26 @@ export interface ComputeStageJobOptions {
 export async function computeStageJob(options: ComputeStageJobOptions): Promise<CachedResult> {
   const { campaign, definition, provenance, cacheKey, store } = options;
   const stage = campaign.pipeline.stages[options.stageIndex]!;
-  const result = await definition.run({
-    campaign: campaign.campaign,
-    shot: options.shot,
-    seed: options.seed,
-    params: stage.params,
-    brand: campaign.brand,
-    qa: provenance.qa,
-    input: options.input,
-    // The stage declares which kind of model its role takes and checks what it is handed.
-    model: options.model as BoundModel<never> | undefined,
-    extraModels: options.extraModels,
-    signal: options.signal,
-    encode: (image, format, quality) =>
-      encodeWithProvenance(image, format, quality, { cacheKey, ...provenance }),
-    progress: (fraction, message) => options.progress?.(fraction, message),
-  });
+  // Any model the stage calls may report progress (built-ins, ComfyUI's sampling steps).
+  const progress = (fraction: number, message?: string) => options.progress?.(fraction, message);
+  const result = await withBuiltinProgress(progress, () =>
+    definition.run({
+      campaign: campaign.campaign,
+      shot: options.shot,
+      seed: options.seed,
+      params: stage.params,
+      brand: campaign.brand,
+      qa: provenance.qa,
+      input: options.input,
+      // The stage declares which kind of model its role takes and checks what it is handed.
+      model: options.model as BoundModel<never> | undefined,
+      extraModels: options.extraModels,
+      signal: options.signal,
+      encode: (image, format, quality) =>
+        encodeWithProvenance(image, format, quality, { cacheKey, ...provenance }),
+      progress,
+    }),
+  );
   if (result.status === 'rejected') {
     return {
       outputs: [],

@@ -61,9 +61,39 @@ describe('atelier doctor', () => {
     expect(result.stdout).toContain(
       'GPU        cuda:0 NVIDIA GeForce RTX 4070 : cudaMallocAsync: 12.0 GB (10.8 GB free)',
     );
+    expect(result.stdout).toContain('models     1 file the workflows load present on the server');
     expect(result.stdout).not.toContain(key);
     // fal is configured but no role uses it, so its problems do not fail the check.
     expect(result.code).toBe(0);
+  });
+
+  it('fails, naming the node, when the ComfyUI server lacks a model file a workflow loads', async () => {
+    const comfyui = await FakeComfyui.start();
+    cleanups.push(() => comfyui.close());
+    const created = await createTempProject({
+      campaign: 'doctor',
+      models: { compose: 'comfyui:sdxl' },
+      providers: { comfyui: { baseURL: comfyui.baseURL, workflows: { sdxl: 'workflows/sdxl.json' } } },
+      brand: { palette: ['#000000', '#ffffff'] },
+      pipeline: { stages: [{ stage: 'compose', size: '512x512' }] },
+      shots: [{ id: 'a', prompt: 'a' }],
+    });
+    cleanups.push(() => created.cleanup());
+    await mkdir(join(created.directory, 'workflows'));
+    const workflow = {
+      ...textToImageWorkflow(),
+      '12': {
+        class_type: 'LoraLoader',
+        inputs: { lora_name: 'gone.safetensors', model: ['4', 0], clip: ['4', 1] },
+      },
+    };
+    await writeFile(join(created.directory, 'workflows', 'sdxl.json'), JSON.stringify(workflow));
+    const result = await runCli(['doctor', created.directory]);
+    expect(result.stdout).toContain('models     1 file the workflows load present on the server');
+    expect(result.stdout).toContain(
+      `MISSING    loras/gone.safetensors (loaded by node 12 of ${join(created.directory, 'workflows', 'sdxl.json')})`,
+    );
+    expect(result.code).toBe(1);
   });
 
   it('fails when a provider the config uses has no key or does not answer', async () => {

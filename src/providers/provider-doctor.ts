@@ -10,6 +10,8 @@ export interface DoctorOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly timeoutMs?: number;
   readonly fetch?: typeof fetch;
+  /** Where the config's relative paths (ComfyUI workflows) are resolved. */
+  readonly projectDirectory?: string;
 }
 
 /** Providers worth checking: those the config uses or configures, or every one without a config. */
@@ -34,13 +36,15 @@ function providersToCheck(campaign: DoctorOptions['campaign']): Map<string, stri
 
 /**
  * Checks each provider a config uses: whether its key is set (never what it is), whether its
- * base URL answers, and for ComfyUI the server version and GPU memory.
+ * base URL answers, and for ComfyUI the server version, GPU memory and the model files its
+ * workflows load.
  */
 export async function checkProviders(options: DoctorOptions = {}): Promise<ProviderCheck[]> {
   const probeOptions = {
     env: options.env ?? process.env,
     timeoutMs: options.timeoutMs ?? 5000,
     fetch: options.fetch ?? globalThis.fetch,
+    projectDirectory: options.projectDirectory,
   };
   return Promise.all(
     [...providersToCheck(options.campaign)].map(async ([provider, usedBy]) => {
@@ -75,6 +79,13 @@ export function formatProviderChecks(checks: readonly ProviderCheck[]): string {
             `  GPU        ${device.name}: ${gigabytes(device.vramTotal)} (${gigabytes(device.vramFree)} free)`,
           );
         }
+        const { modelFiles } = check.comfyui;
+        if (modelFiles) {
+          lines.push(
+            `  models     ${modelFiles.present.length} file${modelFiles.present.length === 1 ? '' : 's'} the workflows load present on the server`,
+          );
+          for (const problem of modelFiles.problems) lines.push(`  MISSING    ${problem}`);
+        }
       }
       return lines.join('\n');
     })
@@ -84,6 +95,10 @@ export function formatProviderChecks(checks: readonly ProviderCheck[]): string {
 /** A provider the config uses is unusable: no key or no answer. */
 export function hasBlockingProblem(checks: readonly ProviderCheck[]): boolean {
   return checks.some(
-    (check) => check.usedBy.length > 0 && (!check.reachable || (check.key && !check.key.present)),
+    (check) =>
+      check.usedBy.length > 0 &&
+      (!check.reachable ||
+        (check.key && !check.key.present) ||
+        (check.comfyui?.modelFiles?.problems.length ?? 0) > 0),
   );
 }

@@ -14,7 +14,8 @@ export type FailureKind =
   | 'refused'
   | 'rejected'
   | 'auth'
-  | 'invalid-settings';
+  | 'invalid-settings'
+  | 'out-of-memory';
 
 /** One failed attempt, classified for the retry decision and the final message. */
 export interface AttemptFailure {
@@ -33,6 +34,14 @@ export class ContentRefusal extends Error {
 /** Thrown inside an attempt when the provider reports a failure retrying would not fix. */
 export class FinalProviderFailure extends Error {
   override readonly name = 'FinalProviderFailure';
+}
+
+/**
+ * Thrown inside an attempt when the model ran out of (GPU) memory: the same call would fail
+ * the same way, so it is not retried; the message says what to shrink.
+ */
+export class OutOfMemoryFailure extends Error {
+  override readonly name: string = 'OutOfMemoryFailure';
 }
 
 /** Thrown inside an attempt when returned bytes do not decode as an image. */
@@ -84,6 +93,7 @@ export function classifyFailure(
   }
   if (error instanceof ContentRefusal) return failure('refused', false, error.message);
   if (error instanceof FinalProviderFailure) return failure('rejected', false, error.message);
+  if (error instanceof OutOfMemoryFailure) return failure('out-of-memory', false, error.message);
   if (error instanceof UndecodableImage) return failure('bad-image', true, error.message);
   if (error instanceof NoImageReturned) return failure('no-image', true, error.message);
   if (AtelierError.isInstance(error)) return failure('invalid-settings', false, error.message);

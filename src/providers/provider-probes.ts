@@ -2,8 +2,9 @@ import type { ComfyuiSettings, ProviderSettings } from '../config/campaign-schem
 import { redactSecrets } from '../util/redact-secrets.ts';
 import type { AiSdkProviderDefinition } from './ai-sdk-providers.ts';
 import { ComfyuiClient, type ComfyuiSystemStats } from './comfyui/comfyui-client.ts';
+import { type ComfyuiWorkflow, readWorkflowFile } from './comfyui/comfyui-workflow.ts';
 import { formatSeconds } from './provider-failure.ts';
-import { defaultComfyuiBaseURL, providerKey } from './provider-registry.ts';
+import { comfyuiWorkflowPath, defaultComfyuiBaseURL, providerKey } from './provider-registry.ts';
 
 /** What `atelier doctor` found about one provider. Never holds a key, only whether one is set. */
 export interface ProviderCheck {
@@ -20,6 +21,8 @@ export interface ProviderCheck {
   readonly comfyui?: {
     version: string | undefined;
     devices: Array<{ name: string; vramTotal: number | undefined; vramFree: number | undefined }>;
+    /** The model files the configured workflows load: `folder/name` present, and what is wrong. */
+    modelFiles?: { present: string[]; problems: string[] };
   };
 }
 
@@ -28,6 +31,8 @@ export interface ProbeOptions {
   readonly env: NodeJS.ProcessEnv;
   readonly timeoutMs: number;
   readonly fetch: typeof fetch;
+  /** Where relative workflow paths are resolved; without it, workflows are not checked. */
+  readonly projectDirectory?: string;
 }
 
 export type ProbeResult = Omit<ProviderCheck, 'provider' | 'usedBy'>;
@@ -84,6 +89,40 @@ export async function probeAiSdkProvider(
   return { baseURL, key: { variable, present: key.value !== undefined }, ...reached };
 }
 
+/** Whether the server has every model file each configured workflow loads. */
+async function checkWorkflowFiles(
+  client: ComfyuiClient,
+  settings: ComfyuiSettings,
+  projectDirectory: string,
+  timeoutMs: number,
+): Promise<{ present: string[]; problems: string[] }> {
+  const present = new Set<string>();
+  const problems: string[] = [];
+  const listings = new Map<string, Promise<Array<{ name: string }> | undefined>>();
+  for (const name of Object.keys(settings.workflows ?? {})) {
+    let workflow: ComfyuiWorkflow;
+    try {
+      const path = comfyuiWorkflowPath({ modelId: name, raw: `comfyui:${name}` }, settings, projectDirectory);
+      workflow = readWorkflowFile(path);
+    } catch (error) {
+      problems.push((error as Error).message);
+      continue;
+    }
+    for (const file of workflow.modelFiles) {
+      if (!listings.has(file.folder)) {
+        listings.set(
+          file.folder,
+          client.modelFiles(file.folder, AbortSignal.timeout(timeoutMs)).catch(() => undefined),
+        );
+      }
+      const listing = await listings.get(file.folder);
+      if (listing?.some((entry) => entry.name === file.name)) present.add(`${file.folder}/${file.name}`);
+      else problems.push(`${file.folder}/${file.name} (loaded by node ${file.node} of ${workflow.path})`);
+    }
+  }
+  return { present: [...present].sort(), problems };
+}
+
 /** A ComfyUI server: its version and GPU memory from `/system_stats`, or why it did not answer. */
 export async function probeComfyui(
   settings: ComfyuiSettings | undefined,
@@ -109,6 +148,9 @@ export async function probeComfyui(
           vramTotal: device.vram_total,
           vramFree: device.vram_free,
         })),
+        ...(options.projectDirectory && settings?.workflows
+          ? { modelFiles: await checkWorkflowFiles(client, settings, options.projectDirectory, timeoutMs) }
+          : {}),
       },
     };
   } catch (error) {

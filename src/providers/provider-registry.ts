@@ -14,8 +14,9 @@ import { withMiddleware } from '../models/with-middleware.ts';
 import { registerSecret } from '../util/redact-secrets.ts';
 import type { AiSdkProviderDefinition } from './ai-sdk-providers.ts';
 import { recordingFetch } from './call-recorder.ts';
-import type { ComfyuiProgress } from './comfyui/comfyui-client.ts';
+import { ComfyuiClient, type ComfyuiProgress } from './comfyui/comfyui-client.ts';
 import { ComfyuiImageModel } from './comfyui/comfyui-image-model.ts';
+import { pinModelFiles } from './comfyui/comfyui-model-pins.ts';
 import { comfyuiCapabilities, readWorkflowFile } from './comfyui/comfyui-workflow.ts';
 import { capabilitiesOf } from './provider-capabilities.ts';
 import { ProviderGate } from './provider-gate.ts';
@@ -158,15 +159,25 @@ export function comfyuiWorkflowPath(
 const inspectComfyui: ResponseInspector = ({ result }) => {
   const first = (result?.providerMetadata?.comfyui?.images ?? [])[0] as Record<string, JSONValue> | undefined;
   if (!first) return {};
-  const { promptId, seed, comfyuiVersion, workflowSha256 } = first;
+  const { promptId, seed, comfyuiVersion, workflowSha256, peakVramBytes } = first;
   return {
     provenance: Object.fromEntries(
-      Object.entries({ promptId, seed, comfyuiVersion, workflowSha256 }).filter(
+      Object.entries({ promptId, seed, comfyuiVersion, workflowSha256, peakVramBytes }).filter(
         ([, value]) => value !== undefined,
       ),
     ) as Record<string, JSONValue>,
   };
 };
+
+/** The server's token, if the config names its variable; registered so it is never printed. */
+function comfyuiToken(
+  settings: ComfyuiSettings | undefined,
+  options: ProviderRegistryOptions,
+): string | undefined {
+  const token = settings?.apiKeyEnv ? (options.env ?? process.env)[settings.apiKeyEnv] : undefined;
+  registerSecret(token);
+  return token;
+}
 
 /** The ModelProvider of a ComfyUI server, rendering the workflows the config names. */
 export function comfyuiModelProvider(options: ProviderRegistryOptions): ModelProvider {
@@ -181,19 +192,31 @@ export function comfyuiModelProvider(options: ProviderRegistryOptions): ModelPro
       rejectVersion(reference, 'comfyui');
       const path = comfyuiWorkflowPath(reference, settings, options.projectDirectory);
       const workflow = readWorkflowFile(path);
+      const baseURL = settings?.baseURL ?? defaultComfyuiBaseURL;
+      const client = new ComfyuiClient(baseURL, options.fetch, comfyuiToken(settings, options));
+      // The server is asked for every model file the workflow loads: the lock pins contents.
+      let files: string[];
+      try {
+        files = await pinModelFiles(client, workflow, settings?.modelHashes, AbortSignal.timeout(30_000));
+      } catch (error) {
+        if (AtelierError.isInstance(error)) throw error;
+        throw new AtelierError(
+          'MODEL_UNAVAILABLE',
+          `"${reference.raw}": cannot pin the model files of ${workflow.path}: ComfyUI at ${baseURL} did not answer (${(error as Error).message})`,
+        );
+      }
       return {
         reference: reference.raw,
         provider: 'comfyui',
         modelId: reference.modelId,
         sha256: workflow.sha256,
-        extra: { workflow: relative(options.projectDirectory, path), checkpoints: [...workflow.checkpoints] },
+        extra: { workflow: relative(options.projectDirectory, path), files },
       };
     },
     create(reference) {
       rejectVersion(reference, 'comfyui');
       const workflow = readWorkflowFile(comfyuiWorkflowPath(reference, settings, options.projectDirectory));
-      const token = settings?.apiKeyEnv ? (options.env ?? process.env)[settings.apiKeyEnv] : undefined;
-      registerSecret(token);
+      const token = comfyuiToken(settings, options);
       const inner = new ComfyuiImageModel({
         baseURL: settings?.baseURL ?? defaultComfyuiBaseURL,
         name: reference.modelId,
@@ -202,6 +225,7 @@ export function comfyuiModelProvider(options: ProviderRegistryOptions): ModelPro
         token,
         fetch: options.fetch,
         onProgress: options.onProgress,
+        vramSampleMs: settings?.vramSampleMilliseconds,
       });
       return withMiddleware(
         inner,

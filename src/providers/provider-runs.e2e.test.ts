@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeComfyui, textToImageWorkflow } from '../../test/fakes/fake-comfyui.ts';
+import { FakeComfyui, sdxlBaseSha256, textToImageWorkflow } from '../../test/fakes/fake-comfyui.ts';
 import { FakeFal } from '../../test/fakes/fake-fal.ts';
 import { FakeGoogle } from '../../test/fakes/fake-google.ts';
 import { FakeOpenai } from '../../test/fakes/fake-openai.ts';
@@ -228,9 +228,18 @@ describe('a full campaign run through comfyui', () => {
     await mkdir(join(created.directory, 'workflows'));
     await writeFile(join(created.directory, 'workflows', 'sdxl.json'), JSON.stringify(textToImageWorkflow()));
     const loaded = await loadCampaign(created.configPath, campaignValidationContext());
-    const summary = await runCampaign({ loaded, registry: modelRegistryForCampaign(loaded) });
+    const progress: string[] = [];
+    const summary = await runCampaign({
+      loaded,
+      registry: modelRegistryForCampaign(loaded),
+      onEvent: (event) => {
+        if (event.type === 'job-progress' && event.stage === 'compose') progress.push(event.message ?? '');
+      },
+    });
     expect(summary.status).toBe('completed');
     expect(fake.executed).toBe(2);
+    // The sampler's websocket steps reach the run's watchers (the CLI bar, the studio).
+    expect(progress.filter((message) => message.startsWith('step '))).toHaveLength(6);
     const seeds = fake.prompts
       .map((prompt) => prompt.graph['3']!.inputs.seed)
       .sort((a, b) => Number(a) - Number(b));
@@ -238,13 +247,17 @@ describe('a full campaign run through comfyui', () => {
     const lock = await readLockfile(join(created.directory, 'atelier.lock.json'));
     expect(lock!.models.compose).toMatchObject({
       provider: 'comfyui',
-      extra: { workflow: 'workflows/sdxl.json', checkpoints: ['sd_xl_base_1.0.safetensors'] },
+      extra: {
+        workflow: 'workflows/sdxl.json',
+        files: [`checkpoints/sd_xl_base_1.0.safetensors sha256=${sdxlBaseSha256} size=6938078334`],
+      },
     });
     const manifest = await readJson(join(summary.runDirectory, 'bottle', 'seed-42', '01-compose.png.json'));
     expect(manifest.details.provider).toMatchObject({
       provider: 'comfyui',
       seed: 42,
       promptId: expect.any(String),
+      peakVramBytes: expect.any(Number),
     });
   });
 });

@@ -52,7 +52,10 @@ export function checkModelSettings(input: ModelSettingsCheckInput): ModelSetting
   if (reference.provider === 'comfyui') {
     try {
       const path = comfyuiWorkflowPath(reference, campaign.providers?.comfyui, input.projectDirectory);
-      capabilities = comfyuiCapabilities(readWorkflowFile(path), `comfyui:${reference.modelId}`);
+      const workflow = readWorkflowFile(path);
+      // A workflow where the shot cannot be placed unambiguously is refused before any call.
+      for (const problem of workflow.bindings.problems) error(modelPath, problem);
+      capabilities = comfyuiCapabilities(workflow, `comfyui:${reference.modelId}`);
     } catch (failure) {
       error(modelPath, AtelierError.isInstance(failure) ? failure.message : String(failure));
       return problems;

@@ -12,11 +12,57 @@ import {
 } from './fake-http-server.ts';
 import { garbageBytes, renderFakePng } from './fake-png.ts';
 
+/** A model file on the fake server: listed by `/models/<folder>`, `/experiment/models/<folder>`. */
+export interface FakeModelFile {
+  readonly folder: string;
+  readonly name: string;
+  readonly size: number;
+  /** The safetensors header's `__metadata__`, served by `/view_metadata/<folder>`. */
+  readonly metadata?: Record<string, string>;
+}
+
+/** sha256 of the published sd_xl_base_1.0.safetensors (stabilityai/stable-diffusion-xl-base-1.0). */
+export const sdxlBaseSha256 = '31e35c80fc4829d14f90153f4c74cd59c90b779f6afe05a74cd6120b893f7e5b';
+
+/** The model files a default fake server has: what the fixtures under test/fixtures/comfyui load. */
+export const defaultModelFiles: readonly FakeModelFile[] = [
+  {
+    folder: 'checkpoints',
+    name: 'sd_xl_base_1.0.safetensors',
+    size: 6_938_078_334,
+    metadata: {
+      'modelspec.architecture': 'stable-diffusion-xl-v1-base',
+      'modelspec.hash_sha256': `0x${sdxlBaseSha256}`,
+    },
+  },
+  { folder: 'checkpoints', name: 'sd_xl_refiner_1.0.safetensors', size: 6_075_981_930 },
+  { folder: 'checkpoints', name: 'sd3.5_large_turbo.safetensors', size: 16_460_379_262 },
+  { folder: 'loras', name: 'brand-style.safetensors', size: 228_463_068 },
+  { folder: 'loras', name: 'film-grain.safetensors', size: 45_613_420 },
+  { folder: 'text_encoders', name: 'clip_g.safetensors', size: 1_389_382_176 },
+  { folder: 'text_encoders', name: 'clip_l.safetensors', size: 246_144_152 },
+  { folder: 'text_encoders', name: 't5xxl_fp16.safetensors', size: 9_787_841_024 },
+  { folder: 'diffusion_models', name: 'flux1-dev.safetensors', size: 23_802_932_552 },
+  { folder: 'vae', name: 'ae.safetensors', size: 335_304_388 },
+];
+
 export interface FakeComfyuiOptions {
   /** Checkpoint files the server has; a workflow loading another fails validation. */
   readonly checkpoints?: readonly string[];
+  /** Every model file the server has (default `defaultModelFiles`; `checkpoints` replaces its checkpoints). */
+  readonly models?: readonly FakeModelFile[];
+  /** Answer 404 to `/experiment/models/<folder>`, as servers before it existed do. */
+  readonly noExperimentalModels?: boolean;
   /** GPU memory reported by `/system_stats`. */
   readonly vramBytes?: number;
+  /**
+   * GPU memory a prompt's activations take per output pixel while its sampler runs (default
+   * 2500 bytes, about what SDXL takes in fp16); the model files it loads take their size. Above
+   * the GPU's memory the sampler fails with a CUDA out-of-memory error, as a real server does.
+   */
+  readonly vramBytesPerPixel?: number;
+  /** How long the sampler holds its memory (default 20 ms): long enough to be sampled. */
+  readonly samplerMs?: number;
   /** Refuse websocket connections, so clients must poll `/history`. */
   readonly noWebsocket?: boolean;
   /** Accept websocket connections but never send an event (lost frames, a broken proxy). */
@@ -46,15 +92,63 @@ interface HistoryEntry {
   status: { status_str: string; completed: boolean; messages: Array<[string, Record<string, unknown>]> };
 }
 
+/** The node classes the fake knows (core ComfyUI nodes the fixtures use). */
 const knownNodes = new Set([
   'CheckpointLoaderSimple',
+  'UNETLoader',
+  'DualCLIPLoader',
+  'TripleCLIPLoader',
+  'VAELoader',
+  'LoraLoader',
   'CLIPTextEncode',
+  'CLIPTextEncodeSD3',
+  'CLIPTextEncodeSDXL',
+  'CLIPTextEncodeFlux',
+  'ConditioningZeroOut',
+  'FluxGuidance',
+  'ModelSamplingSD3',
+  'ModelSamplingFlux',
   'EmptyLatentImage',
+  'EmptySD3LatentImage',
   'KSampler',
+  'KSamplerAdvanced',
+  'SamplerCustomAdvanced',
+  'KSamplerSelect',
+  'BasicScheduler',
+  'BasicGuider',
+  'CFGGuider',
+  'RandomNoise',
   'VAEDecode',
   'VAEEncode',
   'SaveImage',
+  'PreviewImage',
   'LoadImage',
+]);
+const samplerNodes = new Set(['KSampler', 'KSamplerAdvanced', 'SamplerCustomAdvanced']);
+/** Loader inputs and the model folder ComfyUI resolves them in (`folder_paths`). */
+const loaderInputs: Record<string, string> = {
+  ckpt_name: 'checkpoints',
+  unet_name: 'diffusion_models',
+  lora_name: 'loras',
+  vae_name: 'vae',
+  clip_name: 'text_encoders',
+  clip_name1: 'text_encoders',
+  clip_name2: 'text_encoders',
+  clip_name3: 'text_encoders',
+};
+const gib = 1024 ** 3;
+/** The model folders a ComfyUI server knows (`folder_paths.folder_names_and_paths`, in part). */
+const modelFolders = new Set([
+  'checkpoints',
+  'loras',
+  'vae',
+  'text_encoders',
+  'diffusion_models',
+  'controlnet',
+  'style_models',
+  'upscale_models',
+  'embeddings',
+  'clip_vision',
 ]);
 
 /**
@@ -72,13 +166,36 @@ export class FakeComfyui {
   executed = 0;
   readonly uploads = new Map<string, Uint8Array>();
   readonly cancelled: string[] = [];
+  /** Prompts stopped by `POST /interrupt` while they ran. */
+  readonly interrupted: string[] = [];
+  /** GPU memory in use now, as `/system_stats` reports it (total minus free). */
+  vramUsed: number;
+  /** The prompt executing now, if any. */
+  running: string | undefined;
+  private readonly loadedModels = new Set<string>();
   private readonly history = new Map<string, HistoryEntry>();
   private readonly outputs = new Map<string, Uint8Array>();
   private readonly sockets = new Map<string, WebSocket>();
   private http!: FakeHttpServer;
   private websocketServer!: WebSocketServer;
 
-  private constructor(readonly options: FakeComfyuiOptions) {}
+  private constructor(readonly options: FakeComfyuiOptions) {
+    this.vramUsed = Math.round(this.vramTotal * 0.1);
+    const models = options.models ?? defaultModelFiles;
+    this.models = options.checkpoints
+      ? [
+          ...models.filter((file) => file.folder !== 'checkpoints'),
+          ...options.checkpoints.map((name) => ({ folder: 'checkpoints', name, size: 2 * gib })),
+        ]
+      : [...models];
+  }
+
+  get vramTotal(): number {
+    return this.options.vramBytes ?? 12 * gib;
+  }
+
+  /** The model files on the server; a test may swap one to play a changed file. */
+  models: FakeModelFile[] = [];
 
   static async start(options: FakeComfyuiOptions = {}): Promise<FakeComfyui> {
     const fake = new FakeComfyui(options);
@@ -140,8 +257,10 @@ export class FakeComfyui {
             name: 'cuda:0 NVIDIA GeForce RTX 4070 : cudaMallocAsync',
             type: 'cuda',
             index: 0,
-            vram_total: this.options.vramBytes ?? 12 * 1024 ** 3,
-            vram_free: (this.options.vramBytes ?? 12 * 1024 ** 3) * 0.9,
+            vram_total: this.vramTotal,
+            vram_free: this.vramTotal - this.vramUsed,
+            torch_vram_total: this.vramUsed,
+            torch_vram_free: 0,
           },
         ],
       });
@@ -158,6 +277,51 @@ export class FakeComfyui {
     if (method === 'POST' && path === '/queue') {
       this.cancelled.push(...((request.json?.delete as string[] | undefined) ?? []));
       return sendJson(response, 200, {});
+    }
+    if (method === 'GET' && path === '/queue') {
+      const running = this.running ? [[0, this.running, {}, {}, []]] : [];
+      return sendJson(response, 200, { queue_running: running, queue_pending: [] });
+    }
+    if (method === 'POST' && path === '/interrupt') {
+      // Newer servers interrupt only the named prompt; without a name, whatever runs.
+      const target = request.json?.prompt_id as string | undefined;
+      if (this.running && (target === undefined || target === this.running)) this.interruptRequested = true;
+      return sendJson(response, 200, {});
+    }
+    const folderMatch = /^\/(experiment\/)?models\/([^/]+)$/.exec(path);
+    if (method === 'GET' && folderMatch) {
+      const folder = decodeURIComponent(folderMatch[2]!);
+      const files = this.models.filter((file) => file.folder === folder);
+      // Like ComfyUI: 404 for a folder it does not know, an empty list for a known empty one.
+      if (!modelFolders.has(folder)) return sendJson(response, 404, {});
+      if (folderMatch[1]) {
+        if (this.options.noExperimentalModels) return sendJson(response, 404, {});
+        return sendJson(
+          response,
+          200,
+          files.map((file) => ({
+            name: file.name,
+            pathIndex: 0,
+            modified: 1717000000,
+            created: 1717000000,
+            size: file.size,
+          })),
+        );
+      }
+      return sendJson(
+        response,
+        200,
+        files.map((file) => file.name),
+      );
+    }
+    const metadataMatch = /^\/view_metadata\/([^/]+)$/.exec(path);
+    if (method === 'GET' && metadataMatch) {
+      const filename = request.url.searchParams.get('filename') ?? '';
+      const file = this.models.find(
+        (candidate) => candidate.folder === metadataMatch[1] && candidate.name === filename,
+      );
+      if (!filename.endsWith('.safetensors') || !file?.metadata) return sendJson(response, 404, {});
+      return sendJson(response, 200, file.metadata);
     }
     const historyMatch = /^\/history\/(.+)$/.exec(path);
     if (method === 'GET' && historyMatch) {
@@ -197,9 +361,10 @@ export class FakeComfyui {
     void this.execute(id, clientId, graph, fault);
   }
 
+  private interruptRequested = false;
+
   private validate(graph: Record<string, NodeLike>): Record<string, unknown> {
     const errors: Record<string, unknown> = {};
-    const available = this.options.checkpoints ?? ['sd_xl_base_1.0.safetensors'];
     for (const [id, node] of Object.entries(graph)) {
       const problems: Array<{
         type: string;
@@ -215,24 +380,31 @@ export class FakeComfyui {
           extra_info: {},
         });
       }
-      if (
-        node.class_type === 'CheckpointLoaderSimple' &&
-        !available.includes(String(node.inputs.ckpt_name))
-      ) {
-        problems.push({
-          type: 'value_not_in_list',
-          message: 'Value not in list',
-          details: `ckpt_name: '${String(node.inputs.ckpt_name)}' not in ${JSON.stringify(available)}`,
-          extra_info: { input_name: 'ckpt_name' },
-        });
+      for (const [input, folder] of Object.entries(loaderInputs)) {
+        if (!(input in node.inputs)) continue;
+        const available = this.models.filter((file) => file.folder === folder).map((file) => file.name);
+        if (!available.includes(String(node.inputs[input]))) {
+          problems.push({
+            type: 'value_not_in_list',
+            message: 'Value not in list',
+            details: `${input}: '${String(node.inputs[input])}' not in ${JSON.stringify(available)}`,
+            extra_info: { input_name: input },
+          });
+        }
       }
-      if (node.class_type === 'KSampler' && !Number.isInteger(node.inputs.seed)) {
-        problems.push({
-          type: 'invalid_input_type',
-          message: 'Failed to convert an input value to a INT value',
-          details: `seed, ${String(node.inputs.seed)}`,
-          extra_info: { input_name: 'seed' },
-        });
+      for (const input of ['seed', 'noise_seed', 'steps', 'width', 'height']) {
+        if (
+          input in node.inputs &&
+          !Number.isInteger(node.inputs[input]) &&
+          !Array.isArray(node.inputs[input])
+        ) {
+          problems.push({
+            type: 'invalid_input_type',
+            message: 'Failed to convert an input value to a INT value',
+            details: `${input}, ${String(node.inputs[input])}`,
+            extra_info: { input_name: input },
+          });
+        }
       }
       if (node.class_type === 'LoadImage' && !this.uploads.has(String(node.inputs.image))) {
         problems.push({
@@ -254,51 +426,39 @@ export class FakeComfyui {
     if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type, data }));
   }
 
+  /** What a prompt's graph asks of the GPU: its model files, its latent size, its seed. */
+  private plan(graph: Record<string, NodeLike>) {
+    const entries = Object.entries(graph);
+    const sampler = entries.find(([, node]) => samplerNodes.has(node.class_type));
+    const latent = entries.find(([, node]) => /^Empty.*Latent/.test(node.class_type))?.[1];
+    const noise = entries.find(([, node]) => node.class_type === 'RandomNoise')?.[1];
+    const seed = Number(
+      sampler?.[1].inputs.seed ?? sampler?.[1].inputs.noise_seed ?? noise?.inputs.noise_seed ?? 0,
+    );
+    const files = new Set<FakeModelFile>();
+    for (const [, node] of entries) {
+      for (const [input, folder] of Object.entries(loaderInputs)) {
+        const file = this.models.find(
+          (candidate) => candidate.folder === folder && candidate.name === node.inputs[input],
+        );
+        if (file) files.add(file);
+      }
+    }
+    return { entries, sampler, latent, seed, files: [...files] };
+  }
+
   private async execute(
     id: string,
     clientId: string,
     graph: Record<string, NodeLike>,
     fault: ComfyuiFault | undefined,
   ) {
-    const entries = Object.entries(graph);
-    const sampler = entries.find(([, node]) => node.class_type === 'KSampler');
-    const latent = entries.find(([, node]) => node.class_type === 'EmptyLatentImage')?.[1];
+    const { entries, sampler, latent, seed, files } = this.plan(graph);
     const loaded = entries.find(([, node]) => node.class_type === 'LoadImage')?.[1];
-    const saver = entries.find(([, node]) => node.class_type === 'SaveImage');
-    this.send(clientId, 'execution_start', { prompt_id: id, timestamp: Date.now() });
-    this.send(clientId, 'execution_cached', { nodes: [], prompt_id: id, timestamp: Date.now() });
-    // A live preview frame, which clients must ignore.
-    this.sockets.get(clientId)?.send(Buffer.from([0, 0, 0, 1, 0, 0, 0, 2]));
-    for (const [nodeId] of entries) {
-      await sleep(2);
-      this.send(clientId, 'executing', { node: nodeId, display_node: nodeId, prompt_id: id });
-      if (sampler && nodeId === sampler[0]) {
-        if (fault?.kind === 'execution-error') {
-          const data = {
-            prompt_id: id,
-            node_id: nodeId,
-            node_type: 'KSampler',
-            executed: [],
-            exception_message: fault.message ?? 'CUDA out of memory. Tried to allocate 20.00 GiB',
-            exception_type: 'torch.OutOfMemoryError',
-            traceback: ['Traceback (most recent call last):', '  ...'],
-            current_inputs: {},
-            current_outputs: {},
-          };
-          this.send(clientId, 'execution_error', data);
-          this.history.set(id, {
-            prompt: [],
-            outputs: {},
-            status: { status_str: 'error', completed: false, messages: [['execution_error', data]] },
-          });
-          return;
-        }
-        const steps = Number(sampler[1].inputs.steps ?? 1);
-        for (let step = 1; step <= Math.min(steps, 3); step++) {
-          this.send(clientId, 'progress', { value: step, max: steps, prompt_id: id, node: nodeId });
-        }
-      }
-    }
+    const saver = entries.find(
+      ([, node]) => node.class_type === 'SaveImage' || node.class_type === 'PreviewImage',
+    );
+    const outputType = saver?.[1].class_type === 'PreviewImage' ? 'temp' : 'output';
     let width = Number(latent?.inputs.width ?? 512);
     let height = Number(latent?.inputs.height ?? 512);
     if (loaded) {
@@ -306,12 +466,82 @@ export class FakeComfyui {
       width = metadata.width ?? width;
       height = metadata.height ?? height;
     }
-    const seed = Number(sampler?.[1].inputs.seed ?? 0);
+    this.running = id;
+    this.interruptRequested = false;
+    const fail = (type: 'execution_error' | 'execution_interrupted', data: Record<string, unknown>) => {
+      this.send(clientId, type, data);
+      this.history.set(id, {
+        prompt: [],
+        outputs: {},
+        status: { status_str: 'error', completed: false, messages: [[type, data]] },
+      });
+      this.running = undefined;
+    };
+    this.send(clientId, 'execution_start', { prompt_id: id, timestamp: Date.now() });
+    this.send(clientId, 'execution_cached', { nodes: [], prompt_id: id, timestamp: Date.now() });
+    // A live preview frame, which clients must ignore.
+    this.sockets.get(clientId)?.send(Buffer.from([0, 0, 0, 1, 0, 0, 0, 2]));
+    for (const [nodeId, node] of entries) {
+      await sleep(2);
+      this.send(clientId, 'executing', { node: nodeId, display_node: nodeId, prompt_id: id });
+      if (!sampler || nodeId !== sampler[0]) continue;
+      // Loading the models when the sampler first needs them, kept loaded after. Like ComfyUI,
+      // weights that do not fit are loaded partially (the rest stays in system memory), up to
+      // about 70% of the GPU; only the sampler's activations can run out of memory.
+      for (const file of files) {
+        if (!this.loadedModels.has(`${file.folder}/${file.name}`)) {
+          this.loadedModels.add(`${file.folder}/${file.name}`);
+          this.vramUsed = Math.min(this.vramUsed + file.size, Math.max(this.vramUsed, this.vramTotal * 0.7));
+        }
+      }
+      const activations = width * height * (this.options.vramBytesPerPixel ?? 2500);
+      const free = this.vramTotal - this.vramUsed;
+      if (fault?.kind === 'execution-error' || activations > free) {
+        // What ComfyUI does on an OOM: unload every model, then report the error.
+        this.loadedModels.clear();
+        this.vramUsed = Math.round(this.vramTotal * 0.1);
+        return fail('execution_error', {
+          prompt_id: id,
+          node_id: nodeId,
+          node_type: node.class_type,
+          executed: [],
+          exception_message:
+            fault?.kind === 'execution-error'
+              ? (fault.message ?? 'CUDA out of memory. Tried to allocate 20.00 GiB')
+              : `CUDA out of memory. Tried to allocate ${(activations / gib).toFixed(2)} GiB. GPU 0 has a total capacity of ${(this.vramTotal / gib).toFixed(2)} GiB of which ${(Math.max(free, 0) / gib).toFixed(2)} GiB is free.`,
+          exception_type:
+            fault?.kind === 'execution-error' && fault.message ? 'RuntimeError' : 'torch.OutOfMemoryError',
+          traceback: ['Traceback (most recent call last):', '  ...'],
+          current_inputs: {},
+          current_outputs: {},
+        });
+      }
+      this.vramUsed += activations;
+      const steps = Number(sampler[1].inputs.steps ?? 20);
+      const shown = Math.min(steps, 3);
+      for (let step = 1; step <= shown; step++) {
+        // The sampler checks for an interrupt between steps, as ComfyUI's does.
+        const until = Date.now() + (this.options.samplerMs ?? 20) / shown;
+        while (Date.now() < until && !this.interruptRequested) await sleep(Math.min(10, until - Date.now()));
+        if (this.interruptRequested) {
+          this.vramUsed -= activations;
+          this.interrupted.push(id);
+          return fail('execution_interrupted', {
+            prompt_id: id,
+            node_id: nodeId,
+            node_type: node.class_type,
+            executed: [],
+          });
+        }
+        this.send(clientId, 'progress', { value: step, max: steps, prompt_id: id, node: nodeId });
+      }
+      this.vramUsed -= activations;
+    }
     const bytes = fault?.kind === 'garbage' ? garbageBytes() : await renderFakePng(width, height, seed);
     const filename = `atelier_${String(this.prompts.length).padStart(5, '0')}_.png`;
     this.outputs.set(filename, bytes);
     const saverId = saver?.[0] ?? '9';
-    const images = [{ filename, subfolder: '', type: 'output' }];
+    const images = [{ filename, subfolder: '', type: outputType }];
     this.history.set(id, {
       prompt: [],
       outputs: { [saverId]: { images } },
@@ -321,6 +551,7 @@ export class FakeComfyui {
         messages: [['execution_success', { prompt_id: id }]],
       },
     });
+    this.running = undefined;
     if (fault?.kind !== 'garbage') this.executed++;
     this.send(clientId, 'executed', {
       node: saverId,

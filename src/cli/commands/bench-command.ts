@@ -6,7 +6,7 @@ import { compareBenchResults, formatComparison } from '../../model-bench/bench-c
 import { benchChartSvg, benchMarkdown } from '../../model-bench/bench-report.ts';
 import { benchResultSchema } from '../../model-bench/bench-schema.ts';
 import { benchModels, parseModelSetups, parseSeedList } from '../../model-bench/model-bench.ts';
-import { loadCampaignWithRegistry } from '../../runtime/wiring.ts';
+import { campaignValidationContext, loadCampaignWithRegistry } from '../../runtime/wiring.ts';
 import { writeFileAtomic } from '../../util/atomic-write.ts';
 import { parsePositiveInteger } from '../option-parsers.ts';
 
@@ -73,6 +73,7 @@ export function registerBenchCommand(program: Command): void {
             .filter(Boolean)
             .map((size) => parsePositiveInteger('--tiles')(size.trim())),
           onProgress: (message) => process.stderr.write(`bench: ${message}\n`),
+          validation: campaignValidationContext(),
         });
         const out = resolve(options.out);
         await writeFileAtomic(join(out, 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);

@@ -1,5 +1,6 @@
 import { APICallError } from '@ai-sdk/provider';
 import WebSocket from 'ws';
+import { OutOfMemoryFailure } from '../provider-failure.ts';
 import { describeNode, type WorkflowGraph } from './comfyui-workflow.ts';
 
 /** What `/system_stats` reports (the parts Atelier reads). */
@@ -35,6 +36,22 @@ interface ComfyuiMessage {
 /** A failure ComfyUI reported about the workflow (validation or execution): not worth retrying. */
 export class ComfyuiWorkflowError extends Error {
   override readonly name = 'ComfyuiWorkflowError';
+}
+
+/** The server ran out of GPU memory (torch's OutOfMemoryError): retrying the same size fails again. */
+export class ComfyuiOutOfMemoryError extends OutOfMemoryFailure {
+  override readonly name = 'ComfyuiOutOfMemoryError';
+}
+
+const outOfMemoryPattern = /OutOfMemory|out of memory|CUDA error: out of memory|Allocation on device/i;
+
+/** An `execution_error` as the error to throw: out-of-memory gets its own class. */
+export function executionFailure(data: Record<string, unknown>, graph: WorkflowGraph): Error {
+  const message = describeExecutionError(data, graph);
+  const text = `${String(data.exception_type ?? '')} ${String(data.exception_message ?? '')}`;
+  return outOfMemoryPattern.test(text)
+    ? new ComfyuiOutOfMemoryError(message)
+    : new ComfyuiWorkflowError(message);
 }
 
 /**
@@ -92,6 +109,53 @@ export class ComfyuiClient {
       });
     }
     return response;
+  }
+
+  /**
+   * The files in a model folder (`checkpoints`, `loras`...) with their sizes, from
+   * `/experiment/models/{folder}`; servers without it answer `/models/{folder}` with names only.
+   * Undefined when the server has no such folder.
+   */
+  async modelFiles(
+    folder: string,
+    signal?: AbortSignal,
+  ): Promise<Array<{ name: string; size?: number }> | undefined> {
+    const path = encodeURIComponent(folder);
+    try {
+      const response = await this.request(`/experiment/models/${path}`, { signal });
+      return ((await response.json()) as Array<{ name: string; size?: number }>).map(({ name, size }) => ({
+        name,
+        ...(typeof size === 'number' ? { size } : {}),
+      }));
+    } catch (error) {
+      if (!APICallError.isInstance(error) || error.statusCode !== 404) throw error;
+    }
+    try {
+      const response = await this.request(`/models/${path}`, { signal });
+      return ((await response.json()) as string[]).map((name) => ({ name }));
+    } catch (error) {
+      if (APICallError.isInstance(error) && error.statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** A safetensors file's header `__metadata__` (`/view_metadata/{folder}`); undefined when it has none. */
+  async modelMetadata(
+    folder: string,
+    filename: string,
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown> | undefined> {
+    if (!filename.endsWith('.safetensors')) return undefined;
+    try {
+      const query = new URLSearchParams({ filename });
+      const response = await this.request(`/view_metadata/${encodeURIComponent(folder)}?${query}`, {
+        signal,
+      });
+      return (await response.json()) as Record<string, unknown>;
+    } catch (error) {
+      if (APICallError.isInstance(error) && error.statusCode === 404) return undefined;
+      throw error;
+    }
   }
 
   async systemStats(signal?: AbortSignal): Promise<ComfyuiSystemStats> {
@@ -175,14 +239,30 @@ export class ComfyuiClient {
     return new Uint8Array(await response.arrayBuffer());
   }
 
-  /** Best effort: drops a queued prompt we no longer wait for (a running one is left to finish). */
+  /**
+   * Best effort: stops a prompt we no longer wait for, so the GPU is freed. A running prompt is
+   * interrupted (`POST /interrupt` naming it, only after `/queue` shows it is the one running:
+   * servers before named interrupts stop whatever runs); a queued one is deleted from the queue.
+   */
   async cancel(promptId: string): Promise<void> {
-    await this.fetchImpl(this.url('/queue'), {
-      method: 'POST',
-      headers: this.headers({ 'content-type': 'application/json' }),
-      body: JSON.stringify({ delete: [promptId] }),
+    const post = (path: string, body: unknown) =>
+      this.fetchImpl(this.url(path), {
+        method: 'POST',
+        headers: this.headers({ 'content-type': 'application/json' }),
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(2000),
+      }).catch(() => undefined);
+    const queue = await this.fetchImpl(this.url('/queue'), {
+      headers: this.headers(),
       signal: AbortSignal.timeout(2000),
-    }).catch(() => undefined);
+    })
+      .then((response) =>
+        response.ok ? (response.json() as Promise<{ queue_running?: unknown[][] }>) : undefined,
+      )
+      .catch(() => undefined);
+    if (queue?.queue_running?.some((item) => item[1] === promptId))
+      await post('/interrupt', { prompt_id: promptId });
+    await post('/queue', { delete: [promptId] });
   }
 
   /**
@@ -282,7 +362,7 @@ export class ComfyuiFeed {
             finish(() => resolve('done'));
             break;
           case 'execution_error':
-            finish(() => reject(new ComfyuiWorkflowError(describeExecutionError(data, graph))));
+            finish(() => reject(executionFailure(data, graph)));
             break;
           case 'execution_interrupted':
             finish(() =>

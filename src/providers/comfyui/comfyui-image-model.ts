@@ -8,6 +8,7 @@ import type {
   SharedV3Warning,
 } from '@ai-sdk/provider';
 import { convertBase64ToUint8Array } from '@ai-sdk/provider-utils';
+import { reportBuiltinProgress } from '../../models/builtin/builtin-progress.ts';
 import { sha256 } from '../../util/canonical-json.ts';
 import { parseSize, sizeForAspectRatio } from '../aspect-ratio.ts';
 import { negativePromptOf } from '../call-settings.ts';
@@ -15,10 +16,11 @@ import {
   ComfyuiClient,
   type ComfyuiFeed,
   type ComfyuiHistoryEntry,
+  ComfyuiOutOfMemoryError,
   type ComfyuiProgress,
   type ComfyuiSystemStats,
   ComfyuiWorkflowError,
-  describeExecutionError,
+  executionFailure,
 } from './comfyui-client.ts';
 import {
   type ComfyuiWorkflow,
@@ -46,6 +48,8 @@ export interface ComfyuiImageModelSettings {
   readonly onProgress?: (progress: ComfyuiProgress) => void;
   /** How often `/history` is polled when the websocket is unavailable. */
   readonly pollIntervalMs?: number;
+  /** How often `/system_stats` is sampled during a call to catch the peak GPU memory (default 250 ms). */
+  readonly vramSampleMs?: number;
 }
 
 const builtinDefaults = { steps: 30, cfg: 7, sampler: 'euler', scheduler: 'normal' } as const;
@@ -92,6 +96,13 @@ export class ComfyuiImageModel implements ImageModelV3 {
   ): Promise<Awaited<ReturnType<ImageModelV3['doGenerate']>>> {
     const { workflow } = this.settings;
     const warnings: SharedV3Warning[] = [];
+    // Sampling steps go to the stage's progress (the CLI bar, the studio) as well as to
+    // onProgress: the feed's socket is opened in this call, so its events carry its async context.
+    const onProgress = (progress: ComfyuiProgress) => {
+      this.settings.onProgress?.(progress);
+      if (progress.max > 0)
+        reportBuiltinProgress(progress.value / progress.max, `step ${progress.value}/${progress.max}`);
+    };
     const signal = options.abortSignal;
     const { width, height } = options.size
       ? parseSize(options.size)
@@ -122,7 +133,19 @@ export class ComfyuiImageModel implements ImageModelV3 {
       }
       values.image = await this.upload(options.files![0]!, signal);
     }
-    const graph = fillWorkflow(workflow, values);
+    // Inferred inputs: the shot's prompt, seed and size always; steps and cfg only when the
+    // config or the stage asks, so a turbo or Flux workflow keeps its own; the workflow's own
+    // negative text stays unless the shot has one.
+    const negative = negativePromptOf(options);
+    const graph = fillWorkflow(workflow, values, {
+      prompt: values.prompt,
+      seed,
+      width,
+      height,
+      ...(negative ? { negative_prompt: negative } : {}),
+      steps: settings.steps ?? this.settings.defaults?.steps,
+      cfg: settings.cfg ?? this.settings.defaults?.cfg,
+    });
     const clientId = `atelier-${randomUUID()}`;
     const feed = await this.client.openFeed(clientId, 5000);
     if (!feed)
@@ -134,15 +157,21 @@ export class ComfyuiImageModel implements ImageModelV3 {
     // Ends the slow safety poll (and a feed left waiting) once the prompt is settled either way.
     const settled = new AbortController();
     const followSignal = signal ? AbortSignal.any([signal, settled.signal]) : settled.signal;
+    const vram = this.sampleVram(followSignal);
     try {
-      promptId = await this.client.queuePrompt(graph, clientId, signal);
-      const entry = await this.follow(promptId, graph, feed, followSignal);
-      const outputs = Object.entries(entry.outputs ?? {}).flatMap(([node, output]) =>
-        (output.images ?? []).filter((image) => image.type === 'output').map((image) => ({ node, image })),
+      // Not cut short by a stop: a prompt the server accepted must be known to be interrupted.
+      promptId = await this.client.queuePrompt(graph, clientId, AbortSignal.timeout(60_000));
+      signal?.throwIfAborted();
+      const entry = await this.follow(promptId, graph, feed, followSignal, onProgress);
+      const all = Object.entries(entry.outputs ?? {}).flatMap(([node, output]) =>
+        (output.images ?? []).map((image) => ({ node, image })),
       );
+      // SaveImage writes `output` images; a workflow ending in PreviewImage only has `temp` ones.
+      const saved = all.filter(({ image }) => image.type === 'output');
+      const outputs = saved.length > 0 ? saved : all.filter(({ image }) => image.type === 'temp');
       if (outputs.length === 0) {
         throw new ComfyuiWorkflowError(
-          `ComfyUI finished prompt ${promptId} without saving an image: the workflow needs a SaveImage node`,
+          `ComfyUI finished prompt ${promptId} without saving an image: the workflow needs a SaveImage or PreviewImage node`,
         );
       }
       const images: Uint8Array[] = [];
@@ -162,6 +191,9 @@ export class ComfyuiImageModel implements ImageModelV3 {
               height,
               workflowSha256: workflow.sha256,
               ...(system?.comfyui_version ? { comfyuiVersion: system.comfyui_version } : {}),
+              ...(vram.peakBytes !== undefined
+                ? { peakVramBytes: vram.peakBytes, vramTotalBytes: vram.totalBytes ?? 0 }
+                : {}),
             })),
           },
         },
@@ -169,6 +201,11 @@ export class ComfyuiImageModel implements ImageModelV3 {
       };
     } catch (error) {
       if (promptId && signal?.aborted) await this.client.cancel(promptId);
+      if (error instanceof ComfyuiOutOfMemoryError) {
+        throw new ComfyuiOutOfMemoryError(
+          `ComfyUI ran out of GPU memory at ${width}x${height} (render smaller and upscale, or free the GPU): ${error.message}`,
+        );
+      }
       throw error;
     } finally {
       settled.abort();
@@ -186,11 +223,12 @@ export class ComfyuiImageModel implements ImageModelV3 {
     graph: WorkflowGraph,
     feed: ComfyuiFeed | undefined,
     signal: AbortSignal,
+    onProgress: (progress: ComfyuiProgress) => void,
   ): Promise<ComfyuiHistoryEntry> {
     const poll = this.settings.pollIntervalMs;
     if (!feed) return this.awaitHistory(promptId, graph, { intervalMs: poll ?? 500 }, signal);
     const viaFeed = feed
-      .waitFor(promptId, graph, this.settings.onProgress, signal)
+      .waitFor(promptId, graph, onProgress, signal)
       .then((outcome) =>
         this.awaitHistory(promptId, graph, { intervalMs: poll ?? (outcome === 'done' ? 100 : 500) }, signal),
       );
@@ -204,6 +242,33 @@ export class ComfyuiImageModel implements ImageModelV3 {
     viaFeed.catch(() => undefined);
     viaPolling.catch(() => undefined);
     return Promise.race([viaFeed, viaPolling]);
+  }
+
+  /**
+   * Samples `/system_stats` until the signal ends, keeping the GPU memory in use at its highest
+   * (total minus free, of the first device with memory). ComfyUI reports only the current free
+   * memory, so the peak is as fine as the sampling interval.
+   */
+  private sampleVram(signal: AbortSignal): { peakBytes?: number; totalBytes?: number } {
+    const vram: { peakBytes?: number; totalBytes?: number } = {};
+    const interval = this.settings.vramSampleMs ?? 250;
+    void (async () => {
+      while (!signal.aborted) {
+        try {
+          const stats = await this.client.systemStats(signal);
+          const device = stats.devices?.find((candidate) => (candidate.vram_total ?? 0) > 0);
+          if (device?.vram_total !== undefined && device.vram_free !== undefined) {
+            const used = device.vram_total - device.vram_free;
+            vram.totalBytes = device.vram_total;
+            vram.peakBytes = Math.max(vram.peakBytes ?? 0, used);
+          }
+        } catch {
+          // A missed sample is not a failed call.
+        }
+        await sleep(interval, undefined, { signal }).catch(() => undefined);
+      }
+    })();
+    return vram;
   }
 
   /** Reads `/system_stats` once; warns when the size likely exceeds the GPU's memory. */
@@ -266,9 +331,8 @@ export class ComfyuiImageModel implements ImageModelV3 {
       if (entry) {
         if (entry.status?.status_str === 'error') {
           const failure = entry.status.messages?.find(([type]) => type === 'execution_error')?.[1];
-          throw new ComfyuiWorkflowError(
-            failure ? describeExecutionError(failure, graph) : `ComfyUI failed prompt ${promptId}`,
-          );
+          if (failure) throw executionFailure(failure, graph);
+          throw new ComfyuiWorkflowError(`ComfyUI failed prompt ${promptId}`);
         }
         if (entry.status?.completed !== false && entry.outputs) return entry;
       }

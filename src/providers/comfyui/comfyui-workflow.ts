@@ -2,6 +2,12 @@ import { readFileSync } from 'node:fs';
 import { AtelierError } from '../../errors.ts';
 import { sha256 } from '../../util/canonical-json.ts';
 import type { ModelCapabilities } from '../provider-capabilities.ts';
+import {
+  type InferredInput,
+  type InputSlot,
+  inferBindings,
+  type WorkflowBindings,
+} from './comfyui-bindings.ts';
 
 /**
  * The placeholders a workflow template may use, as whole string values (`"{{seed}}"`, replaced
@@ -39,23 +45,35 @@ export interface ComfyuiWorkflow {
   readonly placeholders: ReadonlySet<WorkflowPlaceholder>;
   /** Model files the workflow loads (checkpoints, LoRAs, VAEs...), sorted. */
   readonly checkpoints: readonly string[];
+  /** The same files with the server folder each is loaded from, sorted by folder and name. */
+  readonly modelFiles: readonly ModelFile[];
+  /** Where the shot's values go when the workflow has no placeholder for them. */
+  readonly bindings: WorkflowBindings;
+}
+
+/** A model file a loader node names, and the ComfyUI model folder it lives in. */
+export interface ModelFile {
+  readonly folder: string;
+  readonly name: string;
+  readonly node: string;
 }
 
 const placeholderPattern = /\{\{\s*([a-zA-Z_]+)\s*\}\}/g;
 const wholePlaceholderPattern = /^\{\{\s*([a-zA-Z_]+)\s*\}\}$/;
-/** Loader inputs that name a model file. */
-const modelFileInputs = new Set([
-  'ckpt_name',
-  'unet_name',
-  'lora_name',
-  'vae_name',
-  'clip_name',
-  'clip_name1',
-  'clip_name2',
-  'clip_name3',
-  'control_net_name',
-  'style_model_name',
-  'upscale_model_name',
+/** Loader inputs that name a model file, and the ComfyUI model folder (`/models/<folder>`) it is in. */
+const modelFileInputs = new Map([
+  ['ckpt_name', 'checkpoints'],
+  ['unet_name', 'diffusion_models'],
+  ['lora_name', 'loras'],
+  ['vae_name', 'vae'],
+  ['clip_name', 'text_encoders'],
+  ['clip_name1', 'text_encoders'],
+  ['clip_name2', 'text_encoders'],
+  ['clip_name3', 'text_encoders'],
+  ['clip_name4', 'text_encoders'],
+  ['control_net_name', 'controlnet'],
+  ['style_model_name', 'style_models'],
+  ['upscale_model_name', 'upscale_models'],
 ]);
 
 export function readWorkflowFile(path: string): ComfyuiWorkflow {
@@ -94,7 +112,7 @@ export function parseWorkflow(bytes: Uint8Array, path: string): ComfyuiWorkflow 
   }
   const graph = data as WorkflowGraph;
   const placeholders = new Set<WorkflowPlaceholder>();
-  const checkpoints = new Set<string>();
+  const files = new Map<string, ModelFile>();
   for (const [id, node] of Object.entries(graph)) {
     if (typeof node?.class_type !== 'string' || typeof node.inputs !== 'object' || node.inputs === null) {
       throw new AtelierError(
@@ -114,19 +132,40 @@ export function parseWorkflow(bytes: Uint8Array, path: string): ComfyuiWorkflow 
         }
         placeholders.add(name);
       }
-      if (modelFileInputs.has(input) && !value.includes('{{')) checkpoints.add(value);
+      const folder = modelFileInputs.get(input);
+      if (folder && !value.includes('{{')) files.set(`${folder}/${value}`, { folder, name: value, node: id });
     }
   }
-  return { path, sha256: sha256(bytes), graph, placeholders, checkpoints: [...checkpoints].sort() };
+  const modelFiles = [...files.keys()].sort().map((key) => files.get(key)!);
+  return {
+    path,
+    sha256: sha256(bytes),
+    graph,
+    placeholders,
+    checkpoints: [...new Set(modelFiles.map((file) => file.name))].sort(),
+    modelFiles,
+    bindings: inferBindings(graph, placeholders, path),
+  };
 }
 
 export type PlaceholderValues = Partial<Record<WorkflowPlaceholder, string | number>>;
 
+/** Values for the inputs found by following the graph; an undefined value keeps the workflow's own. */
+export type InferredValues = Partial<Record<InferredInput, string | number>>;
+
 /**
- * A copy of the graph with every placeholder filled. A whole-value placeholder takes the typed
- * value (numbers stay numbers); one inside text is interpolated.
+ * A copy of the graph with every placeholder filled, then the inferred inputs set. A
+ * whole-value placeholder takes the typed value (numbers stay numbers); one inside text is
+ * interpolated.
  */
-export function fillWorkflow(workflow: ComfyuiWorkflow, values: PlaceholderValues): WorkflowGraph {
+export function fillWorkflow(
+  workflow: ComfyuiWorkflow,
+  values: PlaceholderValues,
+  inferred: InferredValues = {},
+): WorkflowGraph {
+  if (workflow.bindings.problems.length > 0) {
+    throw new AtelierError('INVALID_ARGUMENT', workflow.bindings.problems.join('; '));
+  }
   const missing = [...workflow.placeholders].filter((name) => values[name] === undefined);
   if (missing.length > 0) {
     throw new AtelierError(
@@ -149,12 +188,21 @@ export function fillWorkflow(workflow: ComfyuiWorkflow, values: PlaceholderValue
     }
     filled[id] = { ...node, inputs };
   }
+  for (const [name, slots] of Object.entries(workflow.bindings.slots) as Array<
+    [InferredInput, readonly InputSlot[]]
+  >) {
+    const value = inferred[name];
+    if (value === undefined) continue;
+    for (const slot of slots) filled[slot.node]!.inputs[slot.input] = value;
+  }
   return filled;
 }
 
 /** What a workflow honours follows from the placeholders it has. */
 export function comfyuiCapabilities(workflow: ComfyuiWorkflow, label: string): ModelCapabilities {
-  const has = (name: WorkflowPlaceholder) => workflow.placeholders.has(name);
+  const has = (name: WorkflowPlaceholder) =>
+    workflow.placeholders.has(name) ||
+    (name in workflow.bindings.slots && workflow.bindings.slots[name as InferredInput] !== undefined);
   return {
     label,
     provider: 'comfyui',
