@@ -264,7 +264,8 @@ export class StageJobRunner {
     }
     const durationMs = performance.now() - started;
     for (const output of record.outputs) ledger.recordArtifact(output);
-    if (!record.rejected) this.costUsd += record.costUsd ?? 0;
+    // A rejected image (gate failed) was still paid for.
+    this.costUsd += record.costUsd ?? 0;
     ledger.storeCached(cacheKey, stage.name, record);
     ledger.finishJob(job.id, {
       status: record.rejected ? 'rejected' : 'done',

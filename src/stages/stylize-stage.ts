@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { measureImageColour } from '../colour/image-colour.ts';
 import { decodeRawImage } from '../colour/raw-image.ts';
 import type { ColourQa } from '../config/campaign-schema.ts';
-import { formatWarning } from '../models/format-warning.ts';
+import { generationRecord } from '../models/generation-record.ts';
 import type { StageDefinition } from './stage.ts';
 
 const stylizeParamsSchema = z.strictObject({
@@ -102,11 +102,8 @@ export const stylizeStage: StageDefinition<StylizeParams> = {
     context.progress(0.7, 'measuring colour');
     const pixels = await decodeRawImage(result.image.uint8Array);
     const colour = measureImageColour(pixels, brand.palette);
-    const details = {
-      strength: params.strength,
-      colour,
-      responses: result.responses.map((response) => ({ modelId: response.modelId })),
-    };
+    const record = generationRecord(result);
+    const details = { strength: params.strength, colour, ...record.details };
     const qa = context.qa as ColourQa | undefined;
     if (qa && colour.brandDeltaE > qa.maxDeltaE) {
       return {
@@ -114,6 +111,7 @@ export const stylizeStage: StageDefinition<StylizeParams> = {
         reason: `colour: palette is ${colour.brandDeltaE.toFixed(1)} ΔE00 from the brand palette, above qa.colour.maxDeltaE ${qa.maxDeltaE}`,
         reroll: qa.rerolls > 0,
         details,
+        costUsd: record.costUsd,
       };
     }
     const raw = { width: pixels.width, height: pixels.height, channels: pixels.channels };
@@ -121,8 +119,9 @@ export const stylizeStage: StageDefinition<StylizeParams> = {
     return {
       status: 'ok',
       outputs: [{ name: '', bytes, mediaType: 'image/png', primary: true }],
-      warnings: [...warnings, ...result.warnings.map(formatWarning)],
+      warnings: [...warnings, ...record.warnings],
       details,
+      costUsd: record.costUsd,
     };
   },
 };

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Shot } from '../config/campaign-schema.ts';
 import { AtelierError } from '../errors.ts';
 import { formatWarning } from '../models/format-warning.ts';
+import { generationRecord } from '../models/generation-record.ts';
 import { isImageModel, isOcrModel, type OcrModelV1, type OcrPolarity } from '../models/ocr-model.ts';
 import { defaultFontPackage, fontPackageVersion } from '../typography/brand-font.ts';
 import { parseHexColour, relativeLuminance } from '../typography/contrast.ts';
@@ -342,17 +343,15 @@ async function render(
     layout: 'auto',
     ...readOptions(context),
   });
-  return verdict(
+  const record = generationRecord(result);
+  const answer = await verdict(
     context,
     image,
     [reading],
-    {
-      mode: 'render',
-      prompt: text,
-      responses: result.responses.map((response) => ({ modelId: response.modelId })),
-    },
-    result.warnings.map(formatWarning),
+    { mode: 'render', prompt: text, ...record.details },
+    record.warnings,
   );
+  return { ...answer, costUsd: record.costUsd };
 }
 
 /** Fills `{prompt}` and `{headline}` in a render prompt template. */

@@ -1,0 +1,131 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeFal } from '../../test/fakes/fake-fal.ts';
+import { FakeOpenai } from '../../test/fakes/fake-openai.ts';
+import { createTempProject, type TempProject } from '../../test/helpers/temp-project.ts';
+import { loadCampaign } from '../config/load-campaign.ts';
+import { runCampaign } from '../pipeline/run-campaign.ts';
+import { campaignValidationContext, modelRegistryForCampaign } from '../runtime/wiring.ts';
+
+/**
+ * The seed's line-up in its seeded roles, each through its real `@ai-sdk/*` package against a
+ * fake of its provider: every stage that calls a model records provenance and cost, and the
+ * run adds them all up.
+ */
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+async function project(config: Record<string, unknown>): Promise<TempProject> {
+  const created = await createTempProject(config);
+  cleanups.push(() => created.cleanup());
+  return created;
+}
+
+async function started<T extends { close(): Promise<void> }>(fake: Promise<T>): Promise<T> {
+  const running = await fake;
+  cleanups.push(() => running.close());
+  return running;
+}
+
+async function manifest(runDirectory: string, file: string): Promise<any> {
+  return JSON.parse(await readFile(join(runDirectory, 'poster', 'seed-7', `${file}.json`), 'utf8'));
+}
+
+const falKey = 'fal-lineup-key-0123456789:abcdef0123456789abcdef';
+const openaiKey = 'sk-proj-LINEUPtest0123456789abcdefghijklm';
+
+describe('the seed line-up, every stage priced and recorded', () => {
+  it('SD3.5 Large Turbo -> Ideogram V2 Turbo render -> gpt-image-1 edit -> fal ESRGAN', async () => {
+    const fal = await started(FakeFal.start({ apiKey: falKey }));
+    const openai = await started(FakeOpenai.start({ apiKey: openaiKey }));
+    const created = await project({
+      campaign: 'lineup',
+      models: {
+        compose: 'sd3.5-large-turbo',
+        typography: 'ideogram-v2-turbo',
+        ocr: 'builtin:tesseract',
+        stylize: 'openai:gpt-image-1',
+        upscale: 'fal:fal-ai/esrgan',
+      },
+      providers: {
+        fal: {
+          baseURL: fal.baseURL,
+          retries: 0,
+          prices: {
+            'fal-ai/stable-diffusion-v35-large/turbo': 0.02,
+            'fal-ai/ideogram/v2/turbo': 0.05,
+            'fal-ai/esrgan': 0.003,
+          },
+        },
+        openai: { baseURL: openai.baseURL, retries: 0, prices: { 'gpt-image-1': 0.04 } },
+      },
+      brand: { palette: ['#F4E9DA', '#E8A0BF', '#7FB77E', '#2E4057'] },
+      pipeline: {
+        seeds: [7],
+        concurrency: 1,
+        stages: [
+          { stage: 'compose', size: '512x512' },
+          // The fakes letter nothing: the gate is opened so the run reaches every stage.
+          { stage: 'typography', mode: 'render', render: { source: 'prompt' }, minScore: 0, retries: 0 },
+          { stage: 'stylize', strength: 0.4 },
+          { stage: 'upscale', scale: 2 },
+          { stage: 'export', formats: ['png'], crops: [{ aspect: '1:1', size: '256x256' }] },
+        ],
+      },
+      shots: [{ id: 'poster', prompt: 'tulips on a pale podium', headline: 'Spring into colour' }],
+    });
+    const loaded = await loadCampaign(created.configPath, campaignValidationContext());
+    const registry = modelRegistryForCampaign(loaded, {
+      env: { FAL_KEY: falKey, OPENAI_API_KEY: openaiKey },
+    });
+    const summary = await runCampaign({ loaded, registry });
+    expect(summary.status).toBe('completed');
+    expect(summary.costUsd).toBeCloseTo(0.02 + 0.05 + 0.04 + 0.003, 10);
+
+    const [compose, ideogram, esrgan] = fal.generationRequests;
+    expect(compose!.path).toBe('/fal-ai/stable-diffusion-v35-large/turbo');
+    expect(compose!.json).toMatchObject({
+      prompt: 'tulips on a pale podium',
+      seed: 7,
+      image_size: { width: 512, height: 512 },
+    });
+    expect(ideogram!.path).toBe('/fal-ai/ideogram/v2/turbo');
+    expect(ideogram!.json).toMatchObject({
+      prompt: expect.stringContaining('"Spring into colour"'),
+      seed: 7,
+      aspect_ratio: '1:1',
+    });
+    expect(ideogram!.json.image_url).toBeUndefined();
+    expect(esrgan!.path).toBe('/fal-ai/esrgan');
+    expect(esrgan!.json).toMatchObject({
+      scale: 2,
+      image_url: expect.stringMatching(/^data:image\/png;base64,/),
+    });
+    expect(openai.editForms).toHaveLength(1);
+    expect(openai.editForms[0]).toMatchObject({ model: 'gpt-image-1', prompt: 'tulips on a pale podium' });
+
+    const stages = [
+      ['01-compose.png', 'fal', 0.02],
+      ['02-typography.png', 'fal', 0.05],
+      ['03-stylize.png', 'openai', 0.04],
+      ['04-upscale.png', 'fal', 0.003],
+    ] as const;
+    for (const [file, provider, cost] of stages) {
+      const record = await manifest(summary.runDirectory, file);
+      expect(record.costUsd, file).toBe(cost);
+      expect(record.details.provider, file).toMatchObject({ provider, attempts: 1, costUsd: cost });
+    }
+    expect((await manifest(summary.runDirectory, '01-compose.png')).details.provider).toMatchObject({
+      seed: 7,
+      requestId: 'fal-1',
+    });
+    expect((await manifest(summary.runDirectory, '03-stylize.png')).details.provider).toMatchObject({
+      requestId: 'req_1',
+      revisedPrompt: 'A detailed rendering of tulips on a pale podium',
+    });
+  }, 120_000);
+});
