@@ -129,3 +129,78 @@ describe('the seed line-up, every stage priced and recorded', () => {
     });
   }, 120_000);
 });
+
+describe('DALL·E 3 in the stylistic pass: re-rendered from the prompt, labelled, headline read back', () => {
+  async function rerenderRun(options: { letters: boolean }) {
+    const fal = await started(FakeFal.start({ apiKey: falKey }));
+    const openai = await started(FakeOpenai.start({ apiKey: openaiKey, lettersQuotedText: options.letters }));
+    const created = await project({
+      campaign: 'rerender',
+      models: { compose: 'sdxl', ocr: 'builtin:tesseract', stylize: 'dall-e-3' },
+      providers: {
+        fal: { baseURL: fal.baseURL, prices: { 'fal-ai/fast-sdxl': 0.01 } },
+        openai: { baseURL: openai.baseURL, retries: 0, prices: { 'dall-e-3': 0.04 } },
+      },
+      brand: { palette: ['#F4E9DA', '#E8A0BF', '#7FB77E', '#2E4057'] },
+      pipeline: {
+        seeds: [7],
+        stages: [
+          { stage: 'compose', size: '1024x1024' },
+          {
+            stage: 'stylize',
+            source: 'prompt',
+            style: 'soft pastel gouache',
+            retries: 0,
+            providerOptions: { openai: { quality: 'standard' } },
+          },
+          { stage: 'export', formats: ['png'], crops: [{ aspect: '1:1', size: '256x256' }] },
+        ],
+      },
+      shots: [{ id: 'poster', prompt: 'tulips on a pale podium', headline: 'Spring into colour' }],
+    });
+    const loaded = await loadCampaign(created.configPath, campaignValidationContext());
+    const registry = modelRegistryForCampaign(loaded, {
+      env: { FAL_KEY: falKey, OPENAI_API_KEY: openaiKey },
+    });
+    return { summary: await runCampaign({ loaded, registry }), openai, loaded };
+  }
+
+  it('asks DALL·E 3 for the prompt, the style and the quoted headline, and records it as a re-render', async () => {
+    const { summary, openai, loaded } = await rerenderRun({ letters: true });
+    expect(loaded.warnings.join('\n')).toMatch(/models\.stylize: openai:dall-e-3 ignores seed/);
+    expect(summary.status).toBe('completed');
+    expect(summary.costUsd).toBeCloseTo(0.05, 10);
+    expect(openai.generationRequests).toHaveLength(1);
+    expect(openai.editForms).toHaveLength(0);
+    expect(openai.generationRequests[0]!.json).toEqual({
+      model: 'dall-e-3',
+      prompt:
+        'tulips on a pale podium. Style: soft pastel gouache. The image shows the headline "Spring into colour" in clean, legible lettering.',
+      n: 1,
+      size: '1024x1024',
+      quality: 'standard',
+      response_format: 'b64_json',
+    });
+    const record = await manifest(summary.runDirectory, '02-stylize.png');
+    expect(record.details).toMatchObject({
+      source: 'prompt',
+      rerendered: 're-rendered, composition not kept',
+      style: 'soft pastel gouache',
+      headline: { minScore: 0.9 },
+      provider: { provider: 'openai', costUsd: 0.04, requestId: 'req_1' },
+    });
+    expect(record.details.headline.score).toBeGreaterThanOrEqual(0.9);
+    expect(record.costUsd).toBe(0.04);
+    expect(summary.warnings).toContain('openai:dall-e-3: re-rendered, composition not kept');
+  }, 120_000);
+
+  it('rejects a re-render whose headline does not read back, and still counts what it cost', async () => {
+    const { summary } = await rerenderRun({ letters: false });
+    expect(summary.status).toBe('failed');
+    expect(summary.failures[0]).toMatchObject({
+      stage: 'stylize',
+      reason: expect.stringMatching(/^re-rendered headline read as ".*" instead of "Spring into colour"/),
+    });
+    expect(summary.costUsd).toBeCloseTo(0.05, 10);
+  }, 120_000);
+});

@@ -69,6 +69,20 @@ export const typographyStage: StageDefinition<TypographyParams, OcrModelV1> = {
   paramsSchema: typographyParamsSchema,
   optionalRoles: ['typography'],
   extraRoles: (params) => (params.mode === 'render' ? ['typography'] : []),
+  modelCalls: (params) => [
+    { role: 'ocr', sendsInputImage: true, options: {} },
+    ...(params.mode === 'render'
+      ? [
+          {
+            role: 'typography',
+            sendsInputImage: params.render.source === 'input',
+            options: { providerOptions: params.render.providerOptions },
+            withoutInputImage:
+              'set render.source: prompt on the typography stage to have it draw a new image from the prompt at the input size',
+          },
+        ]
+      : []),
+  ],
   rerollBudget: (params) => params.retries,
   shotInputs(shot, params, brand) {
     // The verdict depends on how copy is normalised, scored and read back.

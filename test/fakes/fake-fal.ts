@@ -91,7 +91,7 @@ export class FakeFal extends FakeProvider {
         ? garbageBytes()
         : fault?.kind === 'truncated'
           ? await truncatedPng(width, height)
-          : await renderFakePng(width, height, seed);
+          : await this.lettered(await renderFakePng(width, height, seed), body.prompt);
     if (!fault) this.paidCalls++;
     sendJson(
       response,

@@ -82,7 +82,7 @@ export class FakeReplicate extends FakeProvider {
         ? garbageBytes()
         : fault?.kind === 'truncated'
           ? await truncatedPng(width, height)
-          : await renderFakePng(width, height, seed);
+          : await this.lettered(await renderFakePng(width, height, seed), input.prompt);
     if (!fault) this.paidCalls++;
     sendJson(response, 201, {
       ...prediction,
