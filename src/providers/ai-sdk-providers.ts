@@ -13,6 +13,23 @@ export interface ProviderConnection {
   readonly fetch: typeof fetch;
 }
 
+/**
+ * The base URL a provider is reached at, and why: the config's `baseURL`, else the first of the
+ * provider's base-URL variables that is set, else its public endpoint.
+ *
+ * @example providerBaseURL(openai, undefined, { OPENAI_BASE_URL: 'http://proxy/v1' }) // { url: 'http://proxy/v1', source: 'OPENAI_BASE_URL' }
+ */
+export function providerBaseURL(
+  definition: Pick<AiSdkProviderDefinition, 'defaultBaseURL' | 'baseURLVariables'>,
+  configured: string | undefined,
+  env: NodeJS.ProcessEnv,
+): { url: string; source: string } {
+  if (configured) return { url: configured, source: 'config' };
+  const variable = definition.baseURLVariables.find((name) => env[name] !== undefined && env[name] !== '');
+  if (variable) return { url: env[variable]!.replace(/\/+$/, ''), source: variable };
+  return { url: definition.defaultBaseURL, source: 'default' };
+}
+
 /** One AI SDK provider package as Atelier uses it. */
 export interface AiSdkProviderDefinition {
   /** The provider name in model references (`openai:dall-e-3`) and under `providers`. */
@@ -20,6 +37,11 @@ export interface AiSdkProviderDefinition {
   /** The environment variables the package documents for its key, in the order it reads them. */
   readonly keyVariables: readonly string[];
   readonly defaultBaseURL: string;
+  /**
+   * Environment variables the provider's own clients read a base URL from (proxies, gateways):
+   * used when the config names none. The config's `baseURL` wins over them.
+   */
+  readonly baseURLVariables: readonly string[];
   /** Whether `@version` in a reference means something to this provider. */
   readonly versioned: boolean;
   /** The package's model id for a reference (Replicate pins versions as `owner/model:version`). */
@@ -133,6 +155,7 @@ export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
     name: 'openai',
     keyVariables: ['OPENAI_API_KEY'],
     defaultBaseURL: 'https://api.openai.com/v1',
+    baseURLVariables: ['OPENAI_BASE_URL'],
     versioned: false,
     providerModelId: (reference) => reference.modelId,
     createModel: ({ apiKey, baseURL, fetch }, modelId) =>
@@ -143,6 +166,8 @@ export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
     name: 'google',
     keyVariables: ['GOOGLE_GENERATIVE_AI_API_KEY'],
     defaultBaseURL: 'https://generativelanguage.googleapis.com/v1beta',
+    // Read by Google's Gen AI SDKs and gemini-cli (@ai-sdk/google itself reads none).
+    baseURLVariables: ['GOOGLE_GEMINI_BASE_URL'],
     versioned: false,
     providerModelId: (reference) => reference.modelId,
     createModel: ({ apiKey, baseURL, fetch }, modelId) =>
@@ -153,6 +178,7 @@ export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
     name: 'fal',
     keyVariables: ['FAL_API_KEY', 'FAL_KEY'],
     defaultBaseURL: 'https://fal.run',
+    baseURLVariables: [],
     versioned: false,
     providerModelId: (reference) => reference.modelId,
     createModel: ({ apiKey, baseURL, fetch }, modelId) =>
@@ -163,6 +189,7 @@ export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
     name: 'replicate',
     keyVariables: ['REPLICATE_API_TOKEN'],
     defaultBaseURL: 'https://api.replicate.com/v1',
+    baseURLVariables: [],
     versioned: true,
     providerModelId: (reference) =>
       reference.version ? `${reference.modelId}:${reference.version}` : reference.modelId,

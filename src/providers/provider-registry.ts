@@ -12,7 +12,7 @@ import type { LockEntry } from '../models/lock-entry.ts';
 import type { ModelProvider, ModelRegistry } from '../models/model-registry.ts';
 import { withMiddleware } from '../models/with-middleware.ts';
 import { registerSecret } from '../util/redact-secrets.ts';
-import type { AiSdkProviderDefinition } from './ai-sdk-providers.ts';
+import { type AiSdkProviderDefinition, providerBaseURL } from './ai-sdk-providers.ts';
 import { recordingFetch } from './call-recorder.ts';
 import type { ComfyuiProgress } from './comfyui/comfyui-client.ts';
 import { ComfyuiImageModel } from './comfyui/comfyui-image-model.ts';
@@ -109,7 +109,8 @@ export function aiSdkModelProvider(
     },
     create(reference) {
       if (!definition.versioned) rejectVersion(reference, definition.name);
-      const key = providerKey(definition.keyVariables, settings, options.env ?? process.env);
+      const env = options.env ?? process.env;
+      const key = providerKey(definition.keyVariables, settings, env);
       if (!key.value) {
         throw new AtelierError(
           'MODEL_UNAVAILABLE',
@@ -118,7 +119,7 @@ export function aiSdkModelProvider(
       }
       registerSecret(key.value);
       const inner = definition.createModel(
-        { apiKey: key.value, baseURL: settings?.baseURL ?? definition.defaultBaseURL, fetch },
+        { apiKey: key.value, baseURL: providerBaseURL(definition, settings?.baseURL, env).url, fetch },
         definition.providerModelId(reference),
       );
       return withMiddleware(
