@@ -4,6 +4,7 @@ import { createOpenAI } from '@ai-sdk/openai';
 import type { ImageModelV3, JSONValue } from '@ai-sdk/provider';
 import { createReplicate } from '@ai-sdk/replicate';
 import type { ModelReference } from '../config/model-reference.ts';
+import { AtelierError } from '../errors.ts';
 import { looksLikeRefusal } from './provider-failure.ts';
 import type { CallInspection, ReadExchange, ResponseInspector } from './resilience-middleware.ts';
 
@@ -48,6 +49,41 @@ export interface AiSdkProviderDefinition {
   providerModelId(reference: ModelReference): string;
   createModel(connection: ProviderConnection, modelId: string): ImageModelV3;
   readonly inspect: ResponseInspector;
+  /**
+   * The model's current version id, for a versioned provider: what `atelier lock` pins an
+   * unpinned reference to.
+   */
+  latestVersion?(connection: ProviderConnection, modelId: string, signal?: AbortSignal): Promise<string>;
+}
+
+/** Replicate's model endpoint (`GET /v1/models/{owner}/{name}`) reports `latest_version.id`. */
+async function latestReplicateVersion(
+  { apiKey, baseURL, fetch }: ProviderConnection,
+  modelId: string,
+  signal?: AbortSignal,
+): Promise<string> {
+  const url = `${baseURL}/models/${modelId}`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      headers: { authorization: `Bearer ${apiKey}` },
+      signal: signal ?? AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    throw new AtelierError(
+      'MODEL_UNAVAILABLE',
+      `replicate:${modelId}: could not ask Replicate for its latest version (${(error as Error).message}): pin one as replicate:${modelId}@<version id>`,
+    );
+  }
+  const body = record(await response.json().catch(() => undefined));
+  const version = record(body?.latest_version)?.id;
+  if (!response.ok || typeof version !== 'string') {
+    throw new AtelierError(
+      'MODEL_UNAVAILABLE',
+      `replicate:${modelId}: Replicate ${response.ok ? 'reports no latest version' : `answered HTTP ${response.status}`} for ${url}: pin one as replicate:${modelId}@<version id>`,
+    );
+  }
+  return version;
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
@@ -196,5 +232,6 @@ export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
     createModel: ({ apiKey, baseURL, fetch }, modelId) =>
       createReplicate({ apiToken: apiKey, baseURL, fetch }).image(modelId as `${string}/${string}`),
     inspect: inspectReplicate,
+    latestVersion: latestReplicateVersion,
   },
 ];

@@ -58,6 +58,18 @@ const falImageInputPattern =
   /image-to-image|img2img|\/edit\b|\/edit\/|redux|inpaint|kontext|remix|upscale|esrgan|aura-sr|clarity/;
 const negativePromptOption = { option: 'negative_prompt' } as const;
 
+/**
+ * Hosted upscalers (fal's ESRGAN, clarity and AuraSR; Replicate's real-esrgan): they take the
+ * image to enlarge, decide its size from their scale option, and are deterministic for one input
+ * (so a seed, which they do not take, has nothing to reproduce).
+ */
+const upscalerCapabilities = {
+  shape: { kind: 'fixed' },
+  seed: true,
+  imageInput: true,
+  negativePrompt: false,
+} as const;
+
 interface TableEntry {
   pattern: RegExp;
   capabilities: Omit<ModelCapabilities, 'label' | 'provider' | 'known'>;
@@ -114,6 +126,7 @@ const table: Record<string, TableEntry[]> = {
     },
   ],
   fal: [
+    { pattern: /esrgan|clarity-upscaler|aura-sr|\/upscal/, capabilities: upscalerCapabilities },
     {
       pattern: /ideogram/,
       capabilities: {
@@ -143,6 +156,7 @@ const table: Record<string, TableEntry[]> = {
     },
   ],
   replicate: [
+    { pattern: /real-esrgan|esrgan|clarity-upscaler|swinir/, capabilities: upscalerCapabilities },
     {
       pattern: /stable-diffusion-3/,
       capabilities: {

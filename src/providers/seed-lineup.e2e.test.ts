@@ -3,8 +3,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeFal } from '../../test/fakes/fake-fal.ts';
 import { FakeOpenai } from '../../test/fakes/fake-openai.ts';
+import { FakeReplicate, fakeLatestVersion } from '../../test/fakes/fake-replicate.ts';
+import { runCli } from '../../test/helpers/run-cli.ts';
 import { createTempProject, type TempProject } from '../../test/helpers/temp-project.ts';
 import { loadCampaign } from '../config/load-campaign.ts';
+import { readLockfile } from '../lock/lockfile.ts';
 import { runCampaign } from '../pipeline/run-campaign.ts';
 import { campaignValidationContext, modelRegistryForCampaign } from '../runtime/wiring.ts';
 
@@ -202,5 +205,83 @@ describe('DALL·E 3 in the stylistic pass: re-rendered from the prompt, labelled
       reason: expect.stringMatching(/^re-rendered headline read as ".*" instead of "Spring into colour"/),
     });
     expect(summary.costUsd).toBeCloseTo(0.05, 10);
+  }, 120_000);
+});
+
+describe('Replicate: SDXL and real-esrgan, unpinned in the config, pinned by atelier lock', () => {
+  it('lock asks Replicate for the latest version and pins it; runs send the pinned version', async () => {
+    const token = 'r8_LINEUPtest0123456789abcdefghijklmnop';
+    const replicate = await started(FakeReplicate.start({ apiKey: token }));
+    const created = await project({
+      campaign: 'replicate-lineup',
+      models: { compose: 'replicate:stability-ai/sdxl', upscale: 'replicate:nightmareai/real-esrgan' },
+      providers: {
+        replicate: {
+          baseURL: replicate.baseURL,
+          retries: 0,
+          prices: { 'stability-ai/sdxl': 0.012, 'nightmareai/real-esrgan': 0.002 },
+        },
+      },
+      brand: { palette: ['#F4E9DA', '#2E4057'] },
+      pipeline: {
+        seeds: [7],
+        stages: [
+          { stage: 'compose', size: '512x640' },
+          { stage: 'upscale', scale: 2 },
+          { stage: 'export', formats: ['png'], crops: [{ aspect: '4:5', size: '256x320' }] },
+        ],
+      },
+      shots: [{ id: 'poster', prompt: 'tulips on a pale podium', negativePrompt: 'blurry' }],
+    });
+    const env = { REPLICATE_API_TOKEN: token };
+    const locked = await runCli(['lock', created.directory], { env });
+    expect(locked.code).toBe(0);
+    expect(replicate.modelLookups).toEqual(['stability-ai/sdxl', 'nightmareai/real-esrgan']);
+    const lock = await readLockfile(join(created.directory, 'atelier.lock.json'));
+    expect(lock!.models.compose).toEqual({
+      reference: 'replicate:stability-ai/sdxl',
+      provider: 'replicate',
+      modelId: 'stability-ai/sdxl',
+      version: fakeLatestVersion,
+      extra: { versionResolvedAtLock: 'latest version when locked' },
+    });
+
+    // Replicate moves on; the run still sends what the lock pins, and asks nothing.
+    replicate.latestVersion = 'f'.repeat(64);
+    const loaded = await loadCampaign(created.configPath, campaignValidationContext());
+    expect(loaded.warnings.join('\n')).toMatch(/`atelier lock` pins the version Replicate reports as latest/);
+    const summary = await runCampaign({ loaded, registry: modelRegistryForCampaign(loaded, { env }) });
+    expect(summary.status).toBe('completed');
+    expect(replicate.modelLookups).toHaveLength(2);
+    const [compose, upscale] = replicate.generationRequests;
+    expect(compose!.path).toBe('/v1/predictions');
+    expect(compose!.json).toEqual({
+      version: fakeLatestVersion,
+      input: {
+        prompt: 'tulips on a pale podium',
+        num_outputs: 1,
+        seed: 7,
+        width: 512,
+        height: 640,
+        negative_prompt: 'blurry',
+      },
+    });
+    expect(upscale!.json).toMatchObject({
+      version: fakeLatestVersion,
+      input: { scale: 2, image: expect.stringMatching(/^data:image\/png;base64,/) },
+    });
+    expect(summary.costUsd).toBeCloseTo(0.014, 10);
+    const upscaled = await manifest(summary.runDirectory, '02-upscale.png');
+    expect(upscaled.details).toMatchObject({
+      width: 1024,
+      height: 1280,
+      provider: { provider: 'replicate', version: fakeLatestVersion, predictionId: 'pred2', costUsd: 0.002 },
+    });
+    expect(upscaled.warnings ?? []).not.toContainEqual(expect.stringMatching(/resized/));
+    expect((await manifest(summary.runDirectory, '01-compose.png')).details.provider).toMatchObject({
+      version: fakeLatestVersion,
+      seed: 7,
+      predictionId: 'pred1',
+    });
   }, 120_000);
 });

@@ -155,7 +155,7 @@ describe("a stage's settings against its model, before any call", () => {
       configWith((config) => (config.models.compose = 'replicate:stability-ai/sdxl')),
     );
     expect(warnings.join('\n')).toContain(
-      'replicate:stability-ai/sdxl is not pinned to a version: Replicate may change it under you',
+      'replicate:stability-ai/sdxl is not pinned to a version: `atelier lock` pins the version Replicate reports as latest',
     );
     const [problem] = problemsOf(configWith((config) => (config.models.compose = 'fal:fal-ai/fast-sdxl@v2')));
     expect(problem).toMatch(/models\.compose: fal models have no @version/);

@@ -51,7 +51,7 @@ export function checkModelSettings(input: ModelSettingsCheckInput): ModelSetting
   if (reference.provider === 'replicate' && !reference.version) {
     warn(
       modelPath,
-      `${label} is not pinned to a version: Replicate may change it under you; pin it as replicate:${reference.modelId}@<version id>`,
+      `${label} is not pinned to a version: \`atelier lock\` pins the version Replicate reports as latest, and runs send that one (or pin it here as replicate:${reference.modelId}@<version id>)`,
     );
   }
   if (!capabilities.known) {
