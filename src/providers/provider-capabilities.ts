@@ -38,6 +38,16 @@ export interface ModelCapabilities {
   readonly negativePrompt: false | 'native' | { option: string };
   /** False when the model is not in the table and its settings were guessed. */
   readonly known: boolean;
+  /**
+   * The provider option that lets the provider rewrite the prompt (Ideogram's MagicPrompt), and
+   * the value that turns it off: Atelier sends that value unless the config sets the option.
+   */
+  readonly promptExpansion?: { readonly option: string; readonly off: string | boolean };
+  /**
+   * The only provider-option keys the AI SDK package passes on for this model (the rest are
+   * dropped silently); absent when it passes everything.
+   */
+  readonly providerOptionKeys?: readonly string[];
 }
 
 const openaiSizes = {
@@ -74,6 +84,9 @@ interface TableEntry {
   pattern: RegExp;
   capabilities: Omit<ModelCapabilities, 'label' | 'provider' | 'known'>;
 }
+
+/** @ai-sdk/google sends Imagen only these of `providerOptions.google`. */
+const imagenOptionKeys = ['personGeneration', 'aspectRatio'];
 
 const table: Record<string, TableEntry[]> = {
   openai: [
@@ -113,6 +126,7 @@ const table: Record<string, TableEntry[]> = {
         seed: false,
         imageInput: false,
         negativePrompt: false,
+        providerOptionKeys: imagenOptionKeys,
       },
     },
     {
@@ -134,6 +148,8 @@ const table: Record<string, TableEntry[]> = {
         seed: true,
         imageInput: false,
         negativePrompt: negativePromptOption,
+        // fal's Ideogram endpoints expand prompts unless told not to (expand_prompt, default true).
+        promptExpansion: { option: 'expand_prompt', off: false },
       },
     },
     {
@@ -182,6 +198,8 @@ const table: Record<string, TableEntry[]> = {
         seed: true,
         imageInput: false,
         negativePrompt: negativePromptOption,
+        // Replicate's Ideogram models take magic_prompt_option Auto (the default), On or Off.
+        promptExpansion: { option: 'magic_prompt_option', off: 'Off' },
       },
     },
     {

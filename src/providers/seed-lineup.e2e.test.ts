@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeFal } from '../../test/fakes/fake-fal.ts';
+import { FakeGoogle } from '../../test/fakes/fake-google.ts';
 import { FakeOpenai } from '../../test/fakes/fake-openai.ts';
 import { FakeReplicate, fakeLatestVersion } from '../../test/fakes/fake-replicate.ts';
 import { runCli } from '../../test/helpers/run-cli.ts';
@@ -101,6 +102,7 @@ describe('the seed line-up, every stage priced and recorded', () => {
       prompt: expect.stringContaining('"Spring into colour"'),
       seed: 7,
       aspect_ratio: '1:1',
+      expand_prompt: false,
     });
     expect(ideogram!.json.image_url).toBeUndefined();
     expect(esrgan!.path).toBe('/fal-ai/esrgan');
@@ -125,6 +127,9 @@ describe('the seed line-up, every stage priced and recorded', () => {
     expect((await manifest(summary.runDirectory, '01-compose.png')).details.provider).toMatchObject({
       seed: 7,
       requestId: 'fal-1',
+    });
+    expect((await manifest(summary.runDirectory, '02-typography.png')).details.provider).toMatchObject({
+      promptExpansion: "off (expand_prompt: false, Atelier's default for reproducible prompts)",
     });
     expect((await manifest(summary.runDirectory, '03-stylize.png')).details.provider).toMatchObject({
       requestId: 'req_1',
@@ -285,3 +290,142 @@ describe('Replicate: SDXL and real-esrgan, unpinned in the config, pinned by ate
     });
   }, 120_000);
 });
+
+const googleKey = 'AIzaLINEUPtest0123456789abcdefghijklmnop';
+const replicateToken = 'r8_LINEUP2test0123456789abcdefghijklmno';
+const sd35Version = 'b'.repeat(64);
+const ideogramVersion = 'c'.repeat(64);
+
+interface LetteringCase {
+  name: string;
+  typography: string;
+  renderOptions?: Record<string, unknown>;
+  price: { provider: 'google' | 'replicate'; key: string; usd: number };
+  expectedWarning?: RegExp;
+  expectBody(google: FakeGoogle, replicate: FakeReplicate): void;
+  expectProvenance: Record<string, unknown>;
+}
+
+const letteringCases: LetteringCase[] = [
+  {
+    name: 'Imagen 4 on Google',
+    typography: 'imagen-4',
+    renderOptions: { google: { personGeneration: 'dont_allow', enhancePrompt: false } },
+    price: { provider: 'google', key: 'imagen-4.0-generate-001', usd: 0.04 },
+    expectedWarning:
+      /providerOptions\.google\.enhancePrompt is dropped by the AI SDK's google provider for google:imagen-4\.0-generate-001: it passes on only personGeneration, aspectRatio/,
+    expectBody(google) {
+      expect(google.generationRequests).toHaveLength(1);
+      expect(google.generationRequests[0]!.path).toBe('/v1beta/models/imagen-4.0-generate-001:predict');
+      expect(google.generationRequests[0]!.json).toEqual({
+        instances: [
+          {
+            prompt:
+              'tulips on a pale podium. The image shows the headline "Spring into colour" in clean, legible lettering.',
+          },
+        ],
+        parameters: { sampleCount: 1, aspectRatio: '4:3', personGeneration: 'dont_allow' },
+      });
+    },
+    expectProvenance: { provider: 'google', costUsd: 0.04 },
+  },
+  {
+    name: 'Ideogram V2 Turbo on Replicate (pinned)',
+    typography: `replicate:ideogram-ai/ideogram-v2-turbo@${ideogramVersion}`,
+    price: { provider: 'replicate', key: `ideogram-ai/ideogram-v2-turbo@${ideogramVersion}`, usd: 0.05 },
+    expectBody(_google, replicate) {
+      const ideogram = replicate.generationRequests[1]!;
+      expect(ideogram.path).toBe('/v1/predictions');
+      expect(ideogram.json).toEqual({
+        version: ideogramVersion,
+        input: {
+          prompt:
+            'tulips on a pale podium. The image shows the headline "Spring into colour" in clean, legible lettering.',
+          num_outputs: 1,
+          seed: 7,
+          aspect_ratio: '4:3',
+          magic_prompt_option: 'Off',
+        },
+      });
+    },
+    expectProvenance: {
+      provider: 'replicate',
+      version: ideogramVersion,
+      seed: 7,
+      costUsd: 0.05,
+      promptExpansion: 'off (magic_prompt_option: "Off", Atelier\'s default for reproducible prompts)',
+    },
+  },
+];
+
+describe.each(letteringCases)(
+  'SD3.5 Large Turbo on Replicate, then $name lettering the headline',
+  (letteringCase) => {
+    it('sends each model its own request and records provenance and cost at both stages', async () => {
+      const google = await started(FakeGoogle.start({ apiKey: googleKey, lettersQuotedText: true }));
+      const replicate = await started(
+        FakeReplicate.start({ apiKey: replicateToken, lettersQuotedText: true }),
+      );
+      const prices: Record<string, Record<string, number>> = {
+        google: {},
+        replicate: { [`stability-ai/stable-diffusion-3.5-large-turbo@${sd35Version}`]: 0.03 },
+      };
+      prices[letteringCase.price.provider]![letteringCase.price.key] = letteringCase.price.usd;
+      const created = await project({
+        campaign: 'lettering',
+        aliases: {
+          'sd3.5-large-turbo': `replicate:stability-ai/stable-diffusion-3.5-large-turbo@${sd35Version}`,
+        },
+        models: {
+          compose: 'sd3.5-large-turbo',
+          typography: letteringCase.typography,
+          ocr: 'builtin:tesseract',
+        },
+        providers: {
+          google: { baseURL: google.baseURL, retries: 0, prices: prices.google },
+          replicate: { baseURL: replicate.baseURL, retries: 0, prices: prices.replicate },
+        },
+        brand: { palette: ['#F4E9DA', '#2E4057'] },
+        pipeline: {
+          seeds: [7],
+          stages: [
+            { stage: 'compose', aspectRatio: '4:3' },
+            {
+              stage: 'typography',
+              mode: 'render',
+              retries: 0,
+              render: { source: 'prompt', providerOptions: letteringCase.renderOptions },
+            },
+            { stage: 'export', formats: ['png'], crops: [{ aspect: '1:1', size: '256x256' }] },
+          ],
+        },
+        shots: [{ id: 'poster', prompt: 'tulips on a pale podium', headline: 'Spring into colour' }],
+      });
+      const loaded = await loadCampaign(created.configPath, campaignValidationContext());
+      if (letteringCase.expectedWarning)
+        expect(loaded.warnings.join('\n')).toMatch(letteringCase.expectedWarning);
+      const env = { GOOGLE_GENERATIVE_AI_API_KEY: googleKey, REPLICATE_API_TOKEN: replicateToken };
+      const summary = await runCampaign({ loaded, registry: modelRegistryForCampaign(loaded, { env }) });
+      expect(summary.status).toBe('completed');
+      expect(summary.costUsd).toBeCloseTo(0.03 + letteringCase.price.usd, 10);
+      expect(replicate.generationRequests[0]!.json).toEqual({
+        version: sd35Version,
+        input: { prompt: 'tulips on a pale podium', num_outputs: 1, seed: 7, aspect_ratio: '4:3' },
+      });
+      letteringCase.expectBody(google, replicate);
+      const composed = await manifest(summary.runDirectory, '01-compose.png');
+      expect(composed.details.provider).toMatchObject({
+        provider: 'replicate',
+        version: sd35Version,
+        seed: 7,
+      });
+      const lettered = await manifest(summary.runDirectory, '02-typography.png');
+      expect(lettered.costUsd).toBe(letteringCase.price.usd);
+      expect(lettered.details).toMatchObject({
+        mode: 'render',
+        passed: true,
+        provider: letteringCase.expectProvenance,
+      });
+    }, 120_000);
+  },
+);

@@ -71,6 +71,16 @@ export function checkModelSettings(input: ModelSettingsCheckInput): ModelSetting
   const params = input.options ?? modelCallOptions(stage.params);
   const plan = planImageShape(capabilities, { size: params.size, aspectRatio: params.aspectRatio });
   if (plan.note) warn([...stagePath, params.size ? 'size' : 'aspectRatio'], plan.note);
+  const own = params.providerOptions?.[reference.provider];
+  if (capabilities.providerOptionKeys && own && typeof own === 'object') {
+    for (const key of Object.keys(own)) {
+      if (capabilities.providerOptionKeys.includes(key)) continue;
+      warn(
+        [...stagePath, 'providerOptions', reference.provider, key],
+        `providerOptions.${reference.provider}.${key} is dropped by the AI SDK's ${reference.provider} provider for ${label}: it passes on only ${capabilities.providerOptionKeys.join(', ')}`,
+      );
+    }
+  }
   for (const key of Object.keys(params.providerOptions ?? {})) {
     if (key !== reference.provider && !neutralOptionKeys.has(key)) {
       warn(
