@@ -6,6 +6,8 @@ const stageFigures = z.object({
   p50Ms: z.number().nonnegative(),
   p95Ms: z.number().nonnegative(),
   meanMs: z.number().nonnegative(),
+  /** Why no job of this stage finished (it failed, or an earlier stage failed): its times are not measured. */
+  failed: z.string().optional(),
 });
 
 const qualityFigures = z.object({
@@ -44,6 +46,8 @@ export const benchResultSchema = z.object({
       setting: z.string(),
       ms: z.number().nonnegative(),
       peakRssMb: z.number().nonnegative(),
+      /** Why the stage did not finish at this setting: `ms` is not a measurement then. */
+      failed: z.string().optional(),
     }),
   ),
 });
