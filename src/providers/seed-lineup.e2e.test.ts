@@ -429,3 +429,18 @@ describe.each(letteringCases)(
     }, 120_000);
   },
 );
+
+describe('examples/seed-lineup', () => {
+  it('binds the seed models in their roles and validates without keys, warning only of what DALL·E 3 ignores', async () => {
+    const example = new URL('../../examples/seed-lineup/atelier.yaml', import.meta.url).pathname;
+    const loaded = await loadCampaign(example, campaignValidationContext());
+    expect(loaded.campaign.models).toEqual({
+      compose: 'fal:fal-ai/stable-diffusion-v35-large/turbo',
+      typography: 'fal:fal-ai/ideogram/v2/turbo',
+      ocr: 'builtin:tesseract',
+      stylize: 'openai:dall-e-3',
+      upscale: 'builtin:esrgan-slim',
+    });
+    expect(loaded.warnings).toEqual([expect.stringMatching(/models\.stylize: openai:dall-e-3 ignores seed/)]);
+  });
+});
