@@ -117,7 +117,7 @@ export function parseCampaignWithWarnings(
     reportProblems();
   }
   const input = parsed.data as CampaignInput;
-  const stages = checkStages(input.pipeline.stages, context, problems);
+  const stages = withPromptTemplate(checkStages(input.pipeline.stages, context, problems), context);
   checkAliases(input, context, problems);
   const models = checkModels(input.models, stages, context, problems, input.aliases);
   if (context.checkModelSettings) {
@@ -235,6 +235,22 @@ function checkStages(
     stages.push({ name: entry.stage, params: result.data });
   });
   return stages;
+}
+
+/**
+ * The first stage's prompt template, when the config gives none and a later stage needs one
+ * (typography `check` asks compose to letter the headline): filled in here so it is part of the
+ * stage's params, its cache key and its manifest.
+ */
+function withPromptTemplate(stages: PipelineStage[], context: CampaignValidationContext): PipelineStage[] {
+  const [first, ...rest] = stages;
+  if (!first || !context.stages.get(first.name)?.acceptsPromptTemplate) return stages;
+  if ((first.params as { prompt?: unknown }).prompt !== undefined) return stages;
+  const template = rest
+    .map((stage) => context.stages.get(stage.name)?.firstStagePrompt?.(stage.params))
+    .find((found) => found !== undefined);
+  if (template === undefined) return stages;
+  return [{ ...first, params: { ...(first.params as object), prompt: template } }, ...rest];
 }
 
 /** Each config alias must route to a usable `provider:modelId[@version]` reference. */

@@ -32,6 +32,14 @@ export interface StageRules<Params = unknown> {
   readonly paramsSchema: z.ZodType<Params>;
   /** Config problems only visible with a shot in hand (e.g. a crop the export does not define). */
   checkShot?(shot: Shot, params: Params): Array<{ path: (string | number)[]; message: string }>;
+  /**
+   * A prompt template (`{prompt}`, `{headline}`) this stage needs the first stage to write its
+   * prompt with, when the config gives that stage none: typography `check` needs the compose
+   * model asked to letter the headline.
+   */
+  firstStagePrompt?(params: Params): string | undefined;
+  /** The stage takes a `prompt` template param (so `firstStagePrompt` can fill it). */
+  readonly acceptsPromptTemplate?: boolean;
   /** The `qa` section this stage enforces (e.g. `colour`). */
   readonly qaSection?: keyof Qa;
 }

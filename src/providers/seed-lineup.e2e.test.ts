@@ -444,3 +444,47 @@ describe('examples/seed-lineup', () => {
     expect(loaded.warnings).toEqual([expect.stringMatching(/models\.stylize: openai:dall-e-3 ignores seed/)]);
   });
 });
+
+describe('typography check: compose is asked to letter the headline', () => {
+  it('writes the check-mode prompt (headline quoted) into the compose request and its manifest', async () => {
+    const fal = await started(FakeFal.start({ apiKey: falKey, lettersQuotedText: true }));
+    const created = await project({
+      campaign: 'check',
+      models: { compose: 'sdxl', ocr: 'builtin:tesseract' },
+      providers: { fal: { baseURL: fal.baseURL, retries: 0 } },
+      brand: { palette: ['#F4E9DA', '#2E4057'] },
+      pipeline: {
+        seeds: [7],
+        stages: [
+          { stage: 'compose', size: '768x768' },
+          { stage: 'typography', mode: 'check', retries: 0 },
+          { stage: 'export', formats: ['png'], crops: [{ aspect: '1:1', size: '256x256' }] },
+        ],
+      },
+      shots: [
+        { id: 'poster', prompt: 'tulips on a pale podium', headline: 'Spring into colour' },
+        { id: 'quiet', prompt: 'a quiet meadow' },
+      ],
+    });
+    const loaded = await loadCampaign(created.configPath, campaignValidationContext());
+    expect(loaded.campaign.pipeline.stages[0]!.params).toMatchObject({
+      prompt: '{prompt}, with the text "{headline}" in large, clean, legible lettering',
+    });
+    const summary = await runCampaign({
+      loaded,
+      registry: modelRegistryForCampaign(loaded, { env: { FAL_KEY: falKey } }),
+    });
+    expect(summary.status).toBe('completed');
+    const prompts = fal.generationRequests.map((request) => request.json.prompt).sort();
+    expect(prompts).toEqual([
+      'a quiet meadow',
+      'tulips on a pale podium, with the text "Spring into colour" in large, clean, legible lettering',
+    ]);
+    const composed = await manifest(summary.runDirectory, '01-compose.png');
+    expect(composed.details.prompt).toBe(prompts[1]);
+    expect((await manifest(summary.runDirectory, '02-typography.png')).details).toMatchObject({
+      mode: 'check',
+      passed: true,
+    });
+  }, 120_000);
+});

@@ -52,6 +52,9 @@ export type TypographyParams = z.infer<typeof typographyParamsSchema>;
 
 const round = (value: number) => Math.round(value * 10_000) / 10_000;
 
+/** The compose prompt template typography `check` asks for when the config gives none. */
+export const checkModePrompt = '{prompt}, with the text "{headline}" in large, clean, legible lettering';
+
 /** How copy is read back, normalised and scored: `readCopy` and everything it imports. */
 function scoringImplementation(): string {
   return implementationHash([new URL('../typography/read-copy.ts', import.meta.url)]);
@@ -84,6 +87,9 @@ export const typographyStage: StageDefinition<TypographyParams, OcrModelV1> = {
       : []),
   ],
   rerollBudget: (params) => params.retries,
+  // Check mode reads the composition's own lettering, so compose is asked for it: the copy in
+  // quotes, as Imagen's, Ideogram's and OpenAI's prompting guides recommend for text in images.
+  firstStagePrompt: (params) => (params.mode === 'check' ? checkModePrompt : undefined),
   shotInputs(shot, params, brand) {
     // The verdict depends on how copy is normalised, scored and read back.
     const checker = scoringImplementation();
