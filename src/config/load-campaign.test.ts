@@ -171,7 +171,14 @@ describe('stylize stage and qa config', () => {
     expect(campaign.qa).toEqual({ colour: { maxDeltaE: 12, rerolls: 0 } });
     expect(campaign.pipeline.stages[1]).toEqual({
       name: 'stylize',
-      params: { strength: 0.4, preserveLightness: false, mode: 'statistics' },
+      params: {
+        strength: 0.4,
+        preserveLightness: false,
+        mode: 'statistics',
+        source: 'input',
+        minScore: 0.9,
+        retries: 2,
+      },
     });
   });
 

@@ -12,7 +12,7 @@ import {
   type Shot,
 } from './campaign-schema.ts';
 import { parseModelReference } from './model-reference.ts';
-import { type CampaignValidationContext, rolesOfStages } from './validation-context.ts';
+import { type CampaignValidationContext, modelCallsOf, rolesOfStages } from './validation-context.ts';
 
 export type {
   CampaignValidationContext,
@@ -117,7 +117,7 @@ export function parseCampaignWithWarnings(
     reportProblems();
   }
   const input = parsed.data as CampaignInput;
-  const stages = checkStages(input.pipeline.stages, context, problems);
+  const stages = withPromptTemplate(checkStages(input.pipeline.stages, context, problems), context);
   checkAliases(input, context, problems);
   const models = checkModels(input.models, stages, context, problems, input.aliases);
   if (context.checkModelSettings) {
@@ -237,6 +237,22 @@ function checkStages(
   return stages;
 }
 
+/**
+ * The first stage's prompt template, when the config gives none and a later stage needs one
+ * (typography `check` asks compose to letter the headline): filled in here so it is part of the
+ * stage's params, its cache key and its manifest.
+ */
+function withPromptTemplate(stages: PipelineStage[], context: CampaignValidationContext): PipelineStage[] {
+  const [first, ...rest] = stages;
+  if (!first || !context.stages.get(first.name)?.acceptsPromptTemplate) return stages;
+  if ((first.params as { prompt?: unknown }).prompt !== undefined) return stages;
+  const template = rest
+    .map((stage) => context.stages.get(stage.name)?.firstStagePrompt?.(stage.params))
+    .find((found) => found !== undefined);
+  if (template === undefined) return stages;
+  return [{ ...first, params: { ...(first.params as object), prompt: template } }, ...rest];
+}
+
 /** Each config alias must route to a usable `provider:modelId[@version]` reference. */
 function checkAliases(input: CampaignInput, context: CampaignValidationContext, problems: Problem[]): void {
   for (const [name, target] of Object.entries(input.aliases ?? {})) {
@@ -324,7 +340,7 @@ function checkModels(
   return roles;
 }
 
-/** Asks the providers whether each stage's settings suit the model bound to its role. */
+/** Asks the providers whether each call a stage will make suits the model bound to its role. */
 function checkModelSettings(
   input: CampaignInput,
   stages: readonly PipelineStage[],
@@ -334,27 +350,36 @@ function checkModelSettings(
   warnings: Problem[],
 ): void {
   const stageIndex = new Map(input.pipeline.stages.map((entry, index) => [entry.stage, index]));
+  const seen = new Set<string>();
   for (const stage of stages) {
     const definition = context.stages.get(stage.name);
-    const role = definition?.role;
-    const raw = role ? input.models[role] : undefined;
-    if (!role || raw === undefined) continue;
-    const reference = parseModelReference(raw);
-    if ('error' in reference || !context.providers.includes(reference.provider)) continue;
-    const found = context.checkModelSettings!({
-      role,
-      reference,
-      stage,
-      stageIndex: stageIndex.get(stage.name) ?? 0,
-      sendsInputImage: definition?.sendsInputImage ?? false,
-      campaign: input,
-      projectDirectory,
-    });
-    for (const problem of found) {
-      (problem.severity === 'error' ? problems : warnings).push({
-        path: problem.path,
-        message: problem.message,
+    if (!definition) continue;
+    for (const call of modelCallsOf(definition, stage.params)) {
+      const raw = input.models[call.role];
+      if (raw === undefined) continue;
+      const reference = parseModelReference(raw);
+      if ('error' in reference || !context.providers.includes(reference.provider)) continue;
+      const found = context.checkModelSettings!({
+        role: call.role,
+        reference,
+        stage,
+        stageIndex: stageIndex.get(stage.name) ?? 0,
+        sendsInputImage: call.sendsInputImage,
+        options: call.options,
+        withoutInputImage: call.withoutInputImage,
+        campaign: input,
+        projectDirectory,
       });
+      for (const problem of found) {
+        // A role called by two stages says the same thing of the model once.
+        const key = `${problem.severity} ${problem.path.join('.')} ${problem.message}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        (problem.severity === 'error' ? problems : warnings).push({
+          path: problem.path,
+          message: problem.message,
+        });
+      }
     }
   }
 }

@@ -20,12 +20,26 @@ export interface StageRules<Params = unknown> {
   extraRoles?(params: Params): readonly string[];
   /** True when the stage hands its role's model an input image (so that model must take one). */
   readonly sendsInputImage?: boolean;
+  /**
+   * What the stage sends each model it calls with these params, when that is not simply its
+   * `role` with `sendsInputImage` and its own `size`/`aspectRatio`/`providerOptions` (see
+   * `modelCallsOf`). Config validation checks every call against the model bound to its role.
+   */
+  modelCalls?(params: Params): readonly ModelCall[];
   /** Where the stage may stand: compose must come first, export last. */
   readonly position?: 'first' | 'last';
   /** Validates the stage's params (every key except `stage`). */
   readonly paramsSchema: z.ZodType<Params>;
   /** Config problems only visible with a shot in hand (e.g. a crop the export does not define). */
   checkShot?(shot: Shot, params: Params): Array<{ path: (string | number)[]; message: string }>;
+  /**
+   * A prompt template (`{prompt}`, `{headline}`) this stage needs the first stage to write its
+   * prompt with, when the config gives that stage none: typography `check` needs the compose
+   * model asked to letter the headline.
+   */
+  firstStagePrompt?(params: Params): string | undefined;
+  /** The stage takes a `prompt` template param (so `firstStagePrompt` can fill it). */
+  readonly acceptsPromptTemplate?: boolean;
   /** The `qa` section this stage enforces (e.g. `colour`). */
   readonly qaSection?: keyof Qa;
 }
@@ -40,6 +54,60 @@ export function rolesOfStages(stages: Iterable<StageRules<unknown>>): string[] {
   return [...roles];
 }
 
+/** One role a stage calls, with what the call carries. */
+export interface ModelCall {
+  readonly role: string;
+  /** The call hands the model an input image (edit, image-to-image, upscale). */
+  readonly sendsInputImage: boolean;
+  /** The model-facing options the call sends, when the stage has them. */
+  readonly options?: ModelCallOptions;
+  /** What the config can do instead when the bound model takes no input image (said in the refusal). */
+  readonly withoutInputImage?: string;
+}
+
+export interface ModelCallOptions {
+  readonly size?: { width: number; height: number };
+  readonly aspectRatio?: string;
+  readonly providerOptions?: Record<string, unknown>;
+}
+
+/** The model-facing options in a stage's params, when it has them at the top level. */
+export function modelCallOptions(params: unknown): ModelCallOptions {
+  const record = (params ?? {}) as Record<string, unknown>;
+  const size = record.size as { width?: unknown; height?: unknown } | undefined;
+  return {
+    size:
+      size && typeof size.width === 'number' && typeof size.height === 'number'
+        ? { width: size.width, height: size.height }
+        : undefined,
+    aspectRatio: typeof record.aspectRatio === 'string' ? record.aspectRatio : undefined,
+    providerOptions:
+      typeof record.providerOptions === 'object' && record.providerOptions !== null
+        ? (record.providerOptions as Record<string, unknown>)
+        : undefined,
+  };
+}
+
+/**
+ * Every model call a stage makes with these params: its own `modelCalls`, or else its `role`
+ * (with `sendsInputImage` and its top-level options) followed by its `extraRoles`.
+ */
+export function modelCallsOf<Params>(rules: StageRules<Params>, params: Params): readonly ModelCall[] {
+  if (rules.modelCalls) return rules.modelCalls(params);
+  return [
+    ...(rules.role
+      ? [
+          {
+            role: rules.role,
+            sendsInputImage: rules.sendsInputImage ?? false,
+            options: modelCallOptions(params),
+          },
+        ]
+      : []),
+    ...(rules.extraRoles?.(params) ?? []).map((role) => ({ role, sendsInputImage: false, options: {} })),
+  ];
+}
+
 export interface ModelSettingsCheckInput {
   readonly role: string;
   /** The resolved reference (aliases already followed). */
@@ -48,6 +116,10 @@ export interface ModelSettingsCheckInput {
   readonly stageIndex: number;
   /** Whether the stage hands this role's model an input image. */
   readonly sendsInputImage: boolean;
+  /** The model-facing options the call sends (default: read from the stage's params). */
+  readonly options?: ModelCallOptions;
+  /** What the config can do instead when the model takes no input image. */
+  readonly withoutInputImage?: string;
   readonly campaign: CampaignInput;
   readonly projectDirectory: string;
 }

@@ -1,8 +1,9 @@
 import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { requireModelReference } from '../config/model-reference.ts';
 import { describeError } from '../errors.ts';
 import type { CachedResult } from '../ledger/ledger.ts';
+import { referenceAsLocked } from '../lock/lockfile.ts';
+import { isResolvedAtLock } from '../models/lock-entry.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import { disposeModel, isImageModel } from '../models/ocr-model.ts';
 import { withMiddleware } from '../models/with-middleware.ts';
@@ -115,10 +116,11 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     let bound = models.get(key);
     if (!bound) {
       bound = (async () => {
-        const reference = requireModelReference(raw);
+        const reference = referenceAsLocked(raw, pinned);
         // A worker must run the very model the run's lock pins, not whatever it has installed.
         const registry = registryOf(context);
-        const found = await registry.lock(reference);
+        // A version the lock resolved is the pin itself: the provider's latest may have moved on.
+        const found = isResolvedAtLock(pinned) ? pinned : await registry.lock(reference);
         if (canonicalJson(found) !== canonicalJson(pinned))
           throw new Error(
             `this worker's ${role} model (${canonicalJson(found)}) differs from the run's lock`,

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Campaign } from '../config/campaign-schema.ts';
-import { requireModelReference } from '../config/model-reference.ts';
+import { type ModelReference, requireModelReference } from '../config/model-reference.ts';
 import { AtelierError } from '../errors.ts';
-import type { LockEntry } from '../models/lock-entry.ts';
+import { isResolvedAtLock, type LockEntry } from '../models/lock-entry.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { canonicalJson } from '../util/canonical-json.ts';
@@ -20,11 +20,24 @@ export function lockPathFor(projectDirectory: string): string {
   return join(projectDirectory, lockFileName);
 }
 
-/** What each bound role resolves to right now. */
-export async function resolveLock(campaign: Campaign, registry: ModelRegistry): Promise<Lockfile> {
+/**
+ * What each bound role resolves to right now. With `previous` (a run checking its lock), a
+ * version `atelier lock` resolved for an unpinned reference is kept, not asked for again: the
+ * run sends the version the lock pins.
+ */
+export async function resolveLock(
+  campaign: Campaign,
+  registry: ModelRegistry,
+  previous?: Lockfile,
+): Promise<Lockfile> {
   const models: Record<string, LockEntry> = {};
   for (const [role, raw] of Object.entries(campaign.models)) {
     if (raw === undefined) continue;
+    const kept = previous?.models[role];
+    if (kept && kept.reference === raw && isResolvedAtLock(kept)) {
+      models[role] = kept;
+      continue;
+    }
     try {
       models[role] = await registry.lock(requireModelReference(raw));
     } catch (error) {
@@ -113,8 +126,8 @@ export async function checkLock(
   options: { update: boolean },
 ): Promise<LockCheck> {
   const path = lockPathFor(projectDirectory);
-  const current = await resolveLock(campaign, registry);
   const locked = await readLockfile(path);
+  const current = await resolveLock(campaign, registry, locked);
   if (!locked) {
     await writeLockfile(path, current);
     return { lock: current, action: 'created' };
@@ -128,4 +141,14 @@ export async function checkLock(
   throw new AtelierError('LOCK_MISMATCH', `The config and ${path} disagree:`, {
     details: [...differences, 'Run `atelier lock` (or pass --update-lock) to accept the new models.'],
   });
+}
+
+/**
+ * The reference a role's model is created from: as written, or with the version the lock
+ * resolved for it when the config names none (so a run sends the pinned version).
+ */
+export function referenceAsLocked(raw: string, entry: LockEntry | undefined): ModelReference {
+  const reference = requireModelReference(raw);
+  if (reference.version || !isResolvedAtLock(entry)) return reference;
+  return { ...reference, version: entry!.version };
 }

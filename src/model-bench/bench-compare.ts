@@ -25,7 +25,8 @@ export function compareBenchResults(before: BenchResult, after: BenchResult): Co
     if (!setupAfter) continue;
     for (const stage of setupBefore.stages) {
       const other = setupAfter.stages.find((candidate) => candidate.stage === stage.stage);
-      if (other) {
+      // A stage that did not run on either side has no time to compare.
+      if (other && !stage.failed && !other.failed) {
         push(setupBefore.label, `${stage.stage} p50 ms`, stage.p50Ms, other.p50Ms);
         push(setupBefore.label, `${stage.stage} p95 ms`, stage.p95Ms, other.p95Ms);
       }

@@ -2,6 +2,8 @@ import { barChartSvg } from '../report/bar-chart.ts';
 import type { BenchResult } from './bench-schema.ts';
 
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
+/** Text safe in a Markdown table cell. */
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ');
 
 /** The bench result as Markdown tables: per setup and stage, quality gates, and the sweep. */
 export function benchMarkdown(result: BenchResult): string {
@@ -16,7 +18,9 @@ export function benchMarkdown(result: BenchResult): string {
   for (const setup of result.setups) {
     for (const stage of setup.stages) {
       lines.push(
-        `| ${setup.label} | ${stage.stage} | ${stage.jobs} | ${fixed(stage.p50Ms)} | ${fixed(stage.p95Ms)} | ${fixed(setup.imagesPerMinute)} | ${fixed(setup.peakRssMb, 0)} | ${setup.costUsd.toFixed(2)} |`,
+        stage.failed
+          ? `| ${setup.label} | ${stage.stage} | 0 | failed: ${cell(stage.failed)} | - | ${fixed(setup.imagesPerMinute)} | ${fixed(setup.peakRssMb, 0)} | ${setup.costUsd.toFixed(2)} |`
+          : `| ${setup.label} | ${stage.stage} | ${stage.jobs} | ${fixed(stage.p50Ms)} | ${fixed(stage.p95Ms)} | ${fixed(setup.imagesPerMinute)} | ${fixed(setup.peakRssMb, 0)} | ${setup.costUsd.toFixed(2)} |`,
       );
     }
   }
@@ -33,7 +37,7 @@ export function benchMarkdown(result: BenchResult): string {
   }
   if (result.sweep.length) {
     // GPU columns only when a setup ran on a ComfyUI server (built-ins have process RSS only).
-    const gpu = result.sweep.some((row) => row.peakVramMb !== undefined || row.outcome !== undefined);
+    const gpu = result.sweep.some((row) => row.peakVramMb !== undefined);
     lines.push(
       '',
       `| setup | stage | setting | ms | peak RSS MB |${gpu ? ' peak VRAM MB | outcome |' : ''}`,
@@ -41,7 +45,7 @@ export function benchMarkdown(result: BenchResult): string {
     );
     for (const row of result.sweep)
       lines.push(
-        `| ${row.setup} | ${row.stage} | ${row.setting} | ${fixed(row.ms)} | ${fixed(row.peakRssMb, 0)} |${gpu ? ` ${row.peakVramMb === undefined ? '-' : fixed(row.peakVramMb, 0)} | ${row.outcome ?? 'ok'} |` : ''}`,
+        `| ${row.setup} | ${row.stage} | ${row.setting} | ${row.failed ? `failed: ${cell(row.failed)}` : fixed(row.ms)} | ${fixed(row.peakRssMb, 0)} |${gpu ? ` ${row.peakVramMb === undefined ? '-' : fixed(row.peakVramMb, 0)} | ${row.failed ? 'failed' : 'ok'} |` : ''}`,
       );
   }
   return `${lines.join('\n')}\n`;
@@ -56,7 +60,9 @@ export function benchChartSvg(result: BenchResult): string {
     stages,
     result.setups.map((setup) => ({
       label: setup.label,
-      values: setup.stages.map((stage) => ({ name: stage.stage, value: stage.p50Ms })),
+      values: setup.stages
+        .filter((stage) => !stage.failed)
+        .map((stage) => ({ name: stage.stage, value: stage.p50Ms })),
     })),
   );
   const settings = [...new Set(result.sweep.map((row) => row.setting))];
@@ -69,7 +75,7 @@ export function benchChartSvg(result: BenchResult): string {
         sweepStages.map((stage) => ({
           label: stage,
           values: result.sweep
-            .filter((row) => row.stage === stage)
+            .filter((row) => row.stage === stage && !row.failed)
             .map((row) => ({ name: row.setting, value: row.ms })),
         })),
       )

@@ -6,6 +6,8 @@ const stageFigures = z.object({
   p50Ms: z.number().nonnegative(),
   p95Ms: z.number().nonnegative(),
   meanMs: z.number().nonnegative(),
+  /** Why no job of this stage finished (it failed, or an earlier stage failed): its times are not measured. */
+  failed: z.string().optional(),
 });
 
 const qualityFigures = z.object({
@@ -46,8 +48,8 @@ export const benchResultSchema = z.object({
       peakRssMb: z.number().nonnegative(),
       /** ComfyUI setups: the highest GPU memory in use during the compose calls. */
       peakVramMb: z.number().nonnegative().optional(),
-      /** Set when the setting failed for a known reason, e.g. "OOM at 1536". */
-      outcome: z.string().optional(),
+      /** Why the stage did not finish at this setting (e.g. "OOM at 1536"): `ms` is not a measurement then. */
+      failed: z.string().optional(),
     }),
   ),
 });

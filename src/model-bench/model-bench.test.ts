@@ -129,7 +129,7 @@ describe('atelier bench', () => {
       const bench = benchResultSchema.parse(JSON.parse(await readFile(join(out, 'bench.json'), 'utf8')));
       const compose = bench.sweep.filter((row) => row.stage === 'compose');
       const idle = Math.round(12 * 1024 ** 3 * 0.1);
-      expect(compose.map((row) => [row.setting, row.outcome])).toEqual([
+      expect(compose.map((row) => [row.setting, row.failed])).toEqual([
         ['512x512', undefined],
         ['1536x1536', 'OOM at 1536'],
       ]);
@@ -138,7 +138,7 @@ describe('atelier bench', () => {
       const markdown = await readFile(join(out, 'bench.md'), 'utf8');
       expect(markdown).toContain('| peak VRAM MB | outcome |');
       expect(markdown).toMatch(
-        /\| comfyui:sdxl \| compose \| 1536x1536 \| [^|]+ \| [^|]+ \| - \| OOM at 1536 \|/,
+        /\| comfyui:sdxl \| compose \| 1536x1536 \| failed: OOM at 1536 \| [^|]+ \| - \| failed \|/,
       );
       // The out-of-memory prompt was not retried: one prompt per setup image and per swept size.
       expect(fake.prompts.filter((prompt) => JSON.stringify(prompt.graph).includes('1536'))).toHaveLength(1);

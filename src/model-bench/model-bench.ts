@@ -186,8 +186,13 @@ async function runVariant(options: BenchOptions, source: string) {
   }
 }
 
-function stageFigures(jobs: JobRecord[], stages: string[]) {
-  return stages.map((stage) => {
+/**
+ * Latency figures per stage, over the jobs that finished. A stage none of whose jobs finished
+ * says why instead (its own failure, a gate that rejected every image, or an earlier stage that
+ * failed), so a table never shows a stage that never ran as a fast one.
+ */
+export function stageFigures(jobs: JobRecord[], stages: string[]) {
+  return stages.map((stage, index) => {
     const durations = jobs
       .filter((job) => job.stage === stage && job.status === 'done' && job.durationMs !== null)
       .map((job) => job.durationMs!);
@@ -197,6 +202,7 @@ function stageFigures(jobs: JobRecord[], stages: string[]) {
       p50Ms: quantile(durations, 0.5),
       p95Ms: quantile(durations, 0.95),
       meanMs: durations.length ? durations.reduce((sum, value) => sum + value, 0) / durations.length : 0,
+      ...(durations.length === 0 ? { failed: whyNotRun(jobs, stages, index) } : {}),
     };
   });
 }
@@ -220,6 +226,21 @@ function gpuFigures(jobs: JobRecord[]): { peakVramMb?: number; outOfMemory: bool
       (job) => job.status === 'failed' && /ran out of GPU memory/.test(job.error ?? ''),
     ),
   };
+}
+
+function whyNotRun(jobs: JobRecord[], stages: string[], index: number): string {
+  const stage = stages[index]!;
+  const own = jobs.find(
+    (job) => job.stage === stage && (job.status === 'failed' || job.status === 'rejected'),
+  );
+  if (own) return `${own.status}: ${own.error ?? 'no reason recorded'}`;
+  for (const earlier of stages.slice(0, index).reverse()) {
+    const stopped = jobs.find(
+      (job) => job.stage === earlier && (job.status === 'failed' || job.status === 'rejected'),
+    );
+    if (stopped) return `not run: ${earlier} ${stopped.status}: ${stopped.error ?? 'no reason recorded'}`;
+  }
+  return 'not run';
 }
 
 /** Gate figures for every stage that can reject (typography, colour QA...): pass rate and mean `score`. */
@@ -308,7 +329,12 @@ export async function benchModels(options: BenchOptions): Promise<BenchResult> {
         ms: stage.p50Ms,
         peakRssMb: measured.peakRssMb,
         ...(stage.stage === 'compose' && gpu.peakVramMb !== undefined ? { peakVramMb: gpu.peakVramMb } : {}),
-        ...(stage.stage === 'compose' && gpu.outOfMemory ? { outcome: `OOM at ${size}` } : {}),
+        // Out of GPU memory is the reason a ComfyUI setting failed; any other failure says its own.
+        ...(stage.stage === 'compose' && gpu.outOfMemory
+          ? { failed: `OOM at ${size}` }
+          : stage.failed
+            ? { failed: stage.failed }
+            : {}),
       });
     }
   }
@@ -334,6 +360,7 @@ export async function benchModels(options: BenchOptions): Promise<BenchResult> {
         setting: `tile ${tile}`,
         ms: upscale.p50Ms,
         peakRssMb: measured.peakRssMb,
+        ...(upscale.failed ? { failed: upscale.failed } : {}),
       });
   }
   return {

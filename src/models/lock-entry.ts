@@ -16,3 +16,15 @@ export interface LockEntry {
   /** Provider-specific pins (workflow hash, checkpoint names, snapshot ids...). */
   extra?: Record<string, string | string[]>;
 }
+
+/**
+ * The `extra` key marking a version that `atelier lock` resolved for an unpinned reference (the
+ * provider's latest version at that moment). Runs reuse such an entry and send its version,
+ * rather than asking the provider again; `atelier lock` re-resolves it.
+ */
+export const versionResolvedAtLock = 'versionResolvedAtLock';
+
+/** Whether a lock entry pins a version the config did not name (resolved by `atelier lock`). */
+export function isResolvedAtLock(entry: LockEntry | undefined): boolean {
+  return entry?.extra?.[versionResolvedAtLock] !== undefined && entry.version !== undefined;
+}

@@ -55,6 +55,7 @@ export async function computeStageJob(options: ComputeStageJobOptions): Promise<
       outputs: [],
       details: result.details,
       rejected: { reason: result.reason, reroll: result.reroll },
+      costUsd: result.costUsd,
     };
   }
   const outputs: StoredOutput[] = [];

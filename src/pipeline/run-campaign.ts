@@ -4,10 +4,9 @@ import { join, relative } from 'node:path';
 import pLimit from 'p-limit';
 import type { Campaign } from '../config/campaign-schema.ts';
 import type { LoadedCampaign } from '../config/load-campaign.ts';
-import { requireModelReference } from '../config/model-reference.ts';
 import type { ContentSigner } from '../credentials/content-credentials.ts';
 import { AtelierError } from '../errors.ts';
-import { checkLock, type Lockfile, lockPathFor } from '../lock/lockfile.ts';
+import { checkLock, type Lockfile, lockPathFor, referenceAsLocked } from '../lock/lockfile.ts';
 import { limitCallsMiddleware } from '../models/limit-model-calls.ts';
 import { defaultModelRegistry, type ModelRegistry } from '../models/model-registry.ts';
 import { disposeModel, isImageModel } from '../models/ocr-model.ts';
@@ -250,7 +249,7 @@ function resolveModels(campaign: Campaign, registry: ModelRegistry, lock: Lockfi
   const models = new Map<string, BoundModel>();
   for (const [role, raw] of Object.entries(campaign.models)) {
     if (raw === undefined) continue;
-    const model = registry.resolve(requireModelReference(raw)).model;
+    const model = registry.resolve(referenceAsLocked(raw, lock.models[role])).model;
     // Image-model calls are limited per role; other models (OCR) pace themselves (worker pools).
     const instance = isImageModel(model)
       ? withMiddleware(model, limitCallsMiddleware(pLimit(concurrency)))

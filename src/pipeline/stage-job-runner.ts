@@ -267,7 +267,8 @@ export class StageJobRunner {
       return this.failJob(job.id, describeError(error), performance.now() - started);
     }
     for (const output of record.outputs) ledger.recordArtifact(output);
-    if (!record.rejected) this.costUsd += record.costUsd ?? 0;
+    // A rejected image (gate failed) was still paid for.
+    this.costUsd += record.costUsd ?? 0;
     // The stage's own (unsigned, deterministic) result is what the cache keeps.
     ledger.storeCached(cacheKey, stage.name, record);
     const sealed = await this.sealFinal(job, chain, seed, stageIndex, cacheKey, record);

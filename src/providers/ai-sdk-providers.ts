@@ -4,6 +4,7 @@ import { createOpenAI } from '@ai-sdk/openai';
 import type { ImageModelV3, JSONValue } from '@ai-sdk/provider';
 import { createReplicate } from '@ai-sdk/replicate';
 import type { ModelReference } from '../config/model-reference.ts';
+import { AtelierError } from '../errors.ts';
 import { looksLikeRefusal } from './provider-failure.ts';
 import type { CallInspection, ReadExchange, ResponseInspector } from './resilience-middleware.ts';
 
@@ -13,6 +14,23 @@ export interface ProviderConnection {
   readonly fetch: typeof fetch;
 }
 
+/**
+ * The base URL a provider is reached at, and why: the config's `baseURL`, else the first of the
+ * provider's base-URL variables that is set, else its public endpoint.
+ *
+ * @example providerBaseURL(openai, undefined, { OPENAI_BASE_URL: 'http://proxy/v1' }) // { url: 'http://proxy/v1', source: 'OPENAI_BASE_URL' }
+ */
+export function providerBaseURL(
+  definition: Pick<AiSdkProviderDefinition, 'defaultBaseURL' | 'baseURLVariables'>,
+  configured: string | undefined,
+  env: NodeJS.ProcessEnv,
+): { url: string; source: string } {
+  if (configured) return { url: configured, source: 'config' };
+  const variable = definition.baseURLVariables.find((name) => env[name] !== undefined && env[name] !== '');
+  if (variable) return { url: env[variable]!.replace(/\/+$/, ''), source: variable };
+  return { url: definition.defaultBaseURL, source: 'default' };
+}
+
 /** One AI SDK provider package as Atelier uses it. */
 export interface AiSdkProviderDefinition {
   /** The provider name in model references (`openai:dall-e-3`) and under `providers`. */
@@ -20,12 +38,52 @@ export interface AiSdkProviderDefinition {
   /** The environment variables the package documents for its key, in the order it reads them. */
   readonly keyVariables: readonly string[];
   readonly defaultBaseURL: string;
+  /**
+   * Environment variables the provider's own clients read a base URL from (proxies, gateways):
+   * used when the config names none. The config's `baseURL` wins over them.
+   */
+  readonly baseURLVariables: readonly string[];
   /** Whether `@version` in a reference means something to this provider. */
   readonly versioned: boolean;
   /** The package's model id for a reference (Replicate pins versions as `owner/model:version`). */
   providerModelId(reference: ModelReference): string;
   createModel(connection: ProviderConnection, modelId: string): ImageModelV3;
   readonly inspect: ResponseInspector;
+  /**
+   * The model's current version id, for a versioned provider: what `atelier lock` pins an
+   * unpinned reference to.
+   */
+  latestVersion?(connection: ProviderConnection, modelId: string, signal?: AbortSignal): Promise<string>;
+}
+
+/** Replicate's model endpoint (`GET /v1/models/{owner}/{name}`) reports `latest_version.id`. */
+async function latestReplicateVersion(
+  { apiKey, baseURL, fetch }: ProviderConnection,
+  modelId: string,
+  signal?: AbortSignal,
+): Promise<string> {
+  const url = `${baseURL}/models/${modelId}`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      headers: { authorization: `Bearer ${apiKey}` },
+      signal: signal ?? AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    throw new AtelierError(
+      'MODEL_UNAVAILABLE',
+      `replicate:${modelId}: could not ask Replicate for its latest version (${(error as Error).message}): pin one as replicate:${modelId}@<version id>`,
+    );
+  }
+  const body = record(await response.json().catch(() => undefined));
+  const version = record(body?.latest_version)?.id;
+  if (!response.ok || typeof version !== 'string') {
+    throw new AtelierError(
+      'MODEL_UNAVAILABLE',
+      `replicate:${modelId}: Replicate ${response.ok ? 'reports no latest version' : `answered HTTP ${response.status}`} for ${url}: pin one as replicate:${modelId}@<version id>`,
+    );
+  }
+  return version;
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
@@ -133,6 +191,7 @@ export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
     name: 'openai',
     keyVariables: ['OPENAI_API_KEY'],
     defaultBaseURL: 'https://api.openai.com/v1',
+    baseURLVariables: ['OPENAI_BASE_URL'],
     versioned: false,
     providerModelId: (reference) => reference.modelId,
     createModel: ({ apiKey, baseURL, fetch }, modelId) =>
@@ -143,6 +202,8 @@ export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
     name: 'google',
     keyVariables: ['GOOGLE_GENERATIVE_AI_API_KEY'],
     defaultBaseURL: 'https://generativelanguage.googleapis.com/v1beta',
+    // Read by Google's Gen AI SDKs and gemini-cli (@ai-sdk/google itself reads none).
+    baseURLVariables: ['GOOGLE_GEMINI_BASE_URL'],
     versioned: false,
     providerModelId: (reference) => reference.modelId,
     createModel: ({ apiKey, baseURL, fetch }, modelId) =>
@@ -153,6 +214,7 @@ export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
     name: 'fal',
     keyVariables: ['FAL_API_KEY', 'FAL_KEY'],
     defaultBaseURL: 'https://fal.run',
+    baseURLVariables: [],
     versioned: false,
     providerModelId: (reference) => reference.modelId,
     createModel: ({ apiKey, baseURL, fetch }, modelId) =>
@@ -163,11 +225,13 @@ export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
     name: 'replicate',
     keyVariables: ['REPLICATE_API_TOKEN'],
     defaultBaseURL: 'https://api.replicate.com/v1',
+    baseURLVariables: [],
     versioned: true,
     providerModelId: (reference) =>
       reference.version ? `${reference.modelId}:${reference.version}` : reference.modelId,
     createModel: ({ apiKey, baseURL, fetch }, modelId) =>
       createReplicate({ apiToken: apiKey, baseURL, fetch }).image(modelId as `${string}/${string}`),
     inspect: inspectReplicate,
+    latestVersion: latestReplicateVersion,
   },
 ];

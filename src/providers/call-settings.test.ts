@@ -78,8 +78,31 @@ describe('adaptCallOptions', () => {
         providerOptions: { atelier: { negativePrompt: 'text' }, fal: { aspect_ratio: '3:2' } },
       }),
     );
-    expect(options.providerOptions.fal).toEqual({ aspect_ratio: '3:2', negative_prompt: 'text' });
+    expect(options.providerOptions.fal).toEqual({
+      aspect_ratio: '3:2',
+      negative_prompt: 'text',
+      expand_prompt: false,
+    });
     expect(options.size).toBeUndefined();
+  });
+
+  it("turns Ideogram's prompt expansion off unless the config asks for it, and says which", () => {
+    const fal = capabilitiesOf('fal', 'fal-ai/ideogram/v2/turbo');
+    const quiet = adaptCallOptions(fal, call({ aspectRatio: '1:1' }));
+    expect(quiet.options.providerOptions.fal).toMatchObject({ expand_prompt: false });
+    expect(quiet.provenance.promptExpansion).toMatch(/^off \(expand_prompt: false/);
+    const asked = adaptCallOptions(
+      fal,
+      call({ aspectRatio: '1:1', providerOptions: { fal: { expand_prompt: true } } }),
+    );
+    expect(asked.options.providerOptions.fal).toMatchObject({ expand_prompt: true });
+    expect(asked.provenance.promptExpansion).toBe('expand_prompt: true as the config asks');
+    const replicate = adaptCallOptions(
+      capabilitiesOf('replicate', 'ideogram-ai/ideogram-v2-turbo'),
+      call({}),
+    );
+    expect(replicate.options.providerOptions.replicate).toMatchObject({ magic_prompt_option: 'Off' });
+    expect(adaptCallOptions(capabilitiesOf('fal', 'fal-ai/fast-sdxl'), call({})).provenance).toEqual({});
   });
 
   it('drops a seed the model ignores, with one warning', () => {

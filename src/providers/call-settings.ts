@@ -123,13 +123,14 @@ export function seedIgnoredMessage(label: string): string {
 /**
  * Applies a model's capabilities to one call: the shape is mapped, a seed the model ignores is
  * dropped with a warning (instead of the provider's terser one), a negative prompt goes where
- * the provider reads it. An input image the model cannot take is refused before any request.
+ * the provider reads it, prompt expansion is turned off unless asked for (and said so in
+ * `provenance`). An input image the model cannot take is refused before any request.
  * Options the stage set explicitly for the provider win over the mapping.
  */
 export function adaptCallOptions(
   capabilities: ModelCapabilities,
   options: ImageModelV3CallOptions,
-): { options: ImageModelV3CallOptions; warnings: SharedV3Warning[] } {
+): { options: ImageModelV3CallOptions; warnings: SharedV3Warning[]; provenance: Record<string, JSONValue> } {
   const { label, provider } = capabilities;
   const warnings: SharedV3Warning[] = [];
   if (options.files && options.files.length > 0 && !capabilities.imageInput) {
@@ -158,6 +159,17 @@ export function adaptCallOptions(
     }
   }
   const explicit = (options.providerOptions?.[provider] ?? {}) as JSONObject;
+  const provenance: Record<string, JSONValue> = {};
+  const expansion = capabilities.promptExpansion;
+  if (expansion) {
+    // Prompt expansion rewrites prompt and headline differently from one call to the next.
+    const asked = explicit[expansion.option];
+    if (asked === undefined) mapped[expansion.option] = expansion.off;
+    provenance.promptExpansion =
+      asked === undefined
+        ? `off (${expansion.option}: ${JSON.stringify(expansion.off)}, Atelier's default for reproducible prompts)`
+        : `${expansion.option}: ${JSON.stringify(asked)} as the config asks`;
+  }
   return {
     options: {
       ...options,
@@ -167,5 +179,6 @@ export function adaptCallOptions(
       providerOptions: { ...options.providerOptions, [provider]: { ...mapped, ...explicit } },
     },
     warnings,
+    provenance,
   };
 }

@@ -38,6 +38,16 @@ export interface ModelCapabilities {
   readonly negativePrompt: false | 'native' | { option: string };
   /** False when the model is not in the table and its settings were guessed. */
   readonly known: boolean;
+  /**
+   * The provider option that lets the provider rewrite the prompt (Ideogram's MagicPrompt), and
+   * the value that turns it off: Atelier sends that value unless the config sets the option.
+   */
+  readonly promptExpansion?: { readonly option: string; readonly off: string | boolean };
+  /**
+   * The only provider-option keys the AI SDK package passes on for this model (the rest are
+   * dropped silently); absent when it passes everything.
+   */
+  readonly providerOptionKeys?: readonly string[];
 }
 
 const openaiSizes = {
@@ -58,10 +68,25 @@ const falImageInputPattern =
   /image-to-image|img2img|\/edit\b|\/edit\/|redux|inpaint|kontext|remix|upscale|esrgan|aura-sr|clarity/;
 const negativePromptOption = { option: 'negative_prompt' } as const;
 
+/**
+ * Hosted upscalers (fal's ESRGAN, clarity and AuraSR; Replicate's real-esrgan): they take the
+ * image to enlarge, decide its size from their scale option, and are deterministic for one input
+ * (so a seed, which they do not take, has nothing to reproduce).
+ */
+const upscalerCapabilities = {
+  shape: { kind: 'fixed' },
+  seed: true,
+  imageInput: true,
+  negativePrompt: false,
+} as const;
+
 interface TableEntry {
   pattern: RegExp;
   capabilities: Omit<ModelCapabilities, 'label' | 'provider' | 'known'>;
 }
+
+/** @ai-sdk/google sends Imagen only these of `providerOptions.google`. */
+const imagenOptionKeys = ['personGeneration', 'aspectRatio'];
 
 const table: Record<string, TableEntry[]> = {
   openai: [
@@ -101,6 +126,7 @@ const table: Record<string, TableEntry[]> = {
         seed: false,
         imageInput: false,
         negativePrompt: false,
+        providerOptionKeys: imagenOptionKeys,
       },
     },
     {
@@ -114,6 +140,7 @@ const table: Record<string, TableEntry[]> = {
     },
   ],
   fal: [
+    { pattern: /esrgan|clarity-upscaler|aura-sr|\/upscal/, capabilities: upscalerCapabilities },
     {
       pattern: /ideogram/,
       capabilities: {
@@ -121,6 +148,8 @@ const table: Record<string, TableEntry[]> = {
         seed: true,
         imageInput: false,
         negativePrompt: negativePromptOption,
+        // fal's Ideogram endpoints expand prompts unless told not to (expand_prompt, default true).
+        promptExpansion: { option: 'expand_prompt', off: false },
       },
     },
     {
@@ -143,6 +172,7 @@ const table: Record<string, TableEntry[]> = {
     },
   ],
   replicate: [
+    { pattern: /real-esrgan|esrgan|clarity-upscaler|swinir/, capabilities: upscalerCapabilities },
     {
       pattern: /stable-diffusion-3/,
       capabilities: {
@@ -168,6 +198,8 @@ const table: Record<string, TableEntry[]> = {
         seed: true,
         imageInput: false,
         negativePrompt: negativePromptOption,
+        // Replicate's Ideogram models take magic_prompt_option Auto (the default), On or Off.
+        promptExpansion: { option: 'magic_prompt_option', off: 'Off' },
       },
     },
     {

@@ -67,7 +67,9 @@ export function formatProviderChecks(checks: readonly ProviderCheck[]): string {
       const lines = [
         `${check.provider}${check.usedBy.length > 0 ? ` (used by ${check.usedBy.join(', ')})` : ''}`,
       ];
-      lines.push(`  base URL   ${check.baseURL}`);
+      const source =
+        check.baseURLSource && check.baseURLSource !== 'default' ? ` (from ${check.baseURLSource})` : '';
+      lines.push(`  base URL   ${check.baseURL}${source}`);
       lines.push(
         `  key        ${check.key ? `${check.key.variable} ${check.key.present ? 'is set' : 'is NOT set'}` : 'none needed'}`,
       );

@@ -1,6 +1,6 @@
 import type { ComfyuiSettings, ProviderSettings } from '../config/campaign-schema.ts';
 import { redactSecrets } from '../util/redact-secrets.ts';
-import type { AiSdkProviderDefinition } from './ai-sdk-providers.ts';
+import { type AiSdkProviderDefinition, providerBaseURL } from './ai-sdk-providers.ts';
 import { ComfyuiClient, type ComfyuiSystemStats } from './comfyui/comfyui-client.ts';
 import { type ComfyuiWorkflow, readWorkflowFile } from './comfyui/comfyui-workflow.ts';
 import { formatSeconds } from './provider-failure.ts';
@@ -10,6 +10,8 @@ import { comfyuiWorkflowPath, defaultComfyuiBaseURL, providerKey } from './provi
 export interface ProviderCheck {
   readonly provider: string;
   readonly baseURL: string;
+  /** Where the base URL came from: `config`, the environment variable that set it, or `default`. */
+  readonly baseURLSource?: string;
   /** Roles bound to this provider's models in the config. */
   readonly usedBy: string[];
   /** The variable the key is read from and whether it is set; undefined when none is needed. */
@@ -78,7 +80,7 @@ export async function probeAiSdkProvider(
   settings: ProviderSettings | undefined,
   options: ProbeOptions,
 ): Promise<ProbeResult> {
-  const baseURL = settings?.baseURL ?? definition.defaultBaseURL;
+  const { url: baseURL, source } = providerBaseURL(definition, settings?.baseURL, options.env);
   const key = providerKey(definition.keyVariables, settings, options.env);
   const reached = await probe(baseURL, options.timeoutMs, options.fetch);
   const variable = settings?.apiKeyEnv
@@ -86,7 +88,12 @@ export async function probeAiSdkProvider(
     : key.value
       ? key.variable
       : definition.keyVariables.join(' or ');
-  return { baseURL, key: { variable, present: key.value !== undefined }, ...reached };
+  return {
+    baseURL,
+    baseURLSource: source,
+    key: { variable, present: key.value !== undefined },
+    ...reached,
+  };
 }
 
 /** Whether the server has every model file each configured workflow loads. */

@@ -8,11 +8,11 @@ import type {
 } from '../config/campaign-schema.ts';
 import { type ModelReference, requireModelReference } from '../config/model-reference.ts';
 import { AtelierError } from '../errors.ts';
-import type { LockEntry } from '../models/lock-entry.ts';
+import { type LockEntry, versionResolvedAtLock } from '../models/lock-entry.ts';
 import type { ModelProvider, ModelRegistry } from '../models/model-registry.ts';
 import { withMiddleware } from '../models/with-middleware.ts';
 import { registerSecret } from '../util/redact-secrets.ts';
-import type { AiSdkProviderDefinition } from './ai-sdk-providers.ts';
+import { type AiSdkProviderDefinition, providerBaseURL } from './ai-sdk-providers.ts';
 import { recordingFetch } from './call-recorder.ts';
 import { ComfyuiClient, type ComfyuiProgress } from './comfyui/comfyui-client.ts';
 import { ComfyuiImageModel } from './comfyui/comfyui-image-model.ts';
@@ -101,6 +101,17 @@ export function aiSdkModelProvider(
     name: definition.name,
     async lock(reference): Promise<LockEntry> {
       if (!definition.versioned) rejectVersion(reference, definition.name);
+      if (!reference.version && definition.latestVersion) {
+        const { apiKey, baseURL } = connectionFor(reference);
+        const version = await definition.latestVersion({ apiKey, baseURL, fetch }, reference.modelId);
+        return {
+          reference: reference.raw,
+          provider: definition.name,
+          modelId: reference.modelId,
+          version,
+          extra: { [versionResolvedAtLock]: 'latest version when locked' },
+        };
+      }
       return {
         reference: reference.raw,
         provider: definition.name,
@@ -110,18 +121,8 @@ export function aiSdkModelProvider(
     },
     create(reference) {
       if (!definition.versioned) rejectVersion(reference, definition.name);
-      const key = providerKey(definition.keyVariables, settings, options.env ?? process.env);
-      if (!key.value) {
-        throw new AtelierError(
-          'MODEL_UNAVAILABLE',
-          `${definition.name} needs an API key for "${reference.raw}": set ${key.variable} in the environment`,
-        );
-      }
-      registerSecret(key.value);
-      const inner = definition.createModel(
-        { apiKey: key.value, baseURL: settings?.baseURL ?? definition.defaultBaseURL, fetch },
-        definition.providerModelId(reference),
-      );
+      const { apiKey, baseURL, keyVariable } = connectionFor(reference);
+      const inner = definition.createModel({ apiKey, baseURL, fetch }, definition.providerModelId(reference));
       return withMiddleware(
         inner,
         resilienceMiddleware({
@@ -130,12 +131,27 @@ export function aiSdkModelProvider(
           policy: retryPolicyFor(settings),
           inspect: definition.inspect,
           priceUsd: priceFor(settings, reference),
-          keyVariable: key.variable,
+          keyVariable,
           onAttempt: options.onAttempt,
         }),
       );
     },
   };
+
+  /** The key (registered as a secret) and base URL a call or a lookup uses; no key, no call. */
+  function connectionFor(reference: ModelReference) {
+    const env = options.env ?? process.env;
+    const key = providerKey(definition.keyVariables, settings, env);
+    if (!key.value) {
+      throw new AtelierError(
+        'MODEL_UNAVAILABLE',
+        `${definition.name} needs an API key for "${reference.raw}": set ${key.variable} in the environment`,
+      );
+    }
+    registerSecret(key.value);
+    const baseURL = providerBaseURL(definition, settings?.baseURL, env).url;
+    return { apiKey: key.value, baseURL, keyVariable: key.variable };
+  }
 }
 
 /** The workflow file a `comfyui:<name>` reference renders with. */

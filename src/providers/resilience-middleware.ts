@@ -115,13 +115,13 @@ async function generateResiliently(
   settings: ResilienceOptions,
 ): Promise<GenerateResult> {
   const { capabilities, policy } = settings;
-  const { options, warnings } = adaptCallOptions(capabilities, call);
+  const { options, warnings, provenance: planned } = adaptCallOptions(capabilities, call);
   const failures: AttemptFailure[] = [];
   let requests = 0;
   for (let attempt = 1; ; attempt++) {
     const outcome = await settings.gate.run(() => attemptOnce(model, options, settings), call.abortSignal);
     requests += outcome.requests;
-    if (outcome.ok) return finish(model, outcome, warnings, attempt, requests, settings);
+    if (outcome.ok) return finish(model, outcome, warnings, planned, attempt, requests, settings);
     const { failure } = outcome;
     failures.push(failure);
     const retriesLeft = attempt <= policy.retries;
@@ -209,6 +209,7 @@ function finish(
   model: ImageModelV3,
   outcome: { result: GenerateResult; images: Uint8Array[]; inspection: CallInspection },
   planned: SharedV3Warning[],
+  settingsApplied: Record<string, JSONValue>,
   attempts: number,
   requests: number,
   settings: ResilienceOptions,
@@ -222,6 +223,7 @@ function finish(
     attempts,
     requests,
     costUsd: priceUsd ?? null,
+    ...settingsApplied,
     ...redactValue(inspection.provenance ?? {}),
   };
   const warnings: SharedV3Warning[] = [

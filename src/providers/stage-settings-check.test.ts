@@ -155,7 +155,7 @@ describe("a stage's settings against its model, before any call", () => {
       configWith((config) => (config.models.compose = 'replicate:stability-ai/sdxl')),
     );
     expect(warnings.join('\n')).toContain(
-      'replicate:stability-ai/sdxl is not pinned to a version: Replicate may change it under you',
+      'replicate:stability-ai/sdxl is not pinned to a version: `atelier lock` pins the version Replicate reports as latest',
     );
     const [problem] = problemsOf(configWith((config) => (config.models.compose = 'fal:fal-ai/fast-sdxl@v2')));
     expect(problem).toMatch(/models\.compose: fal models have no @version/);
@@ -192,6 +192,7 @@ describe('checkModelSettings for an image-to-image role', () => {
       stage: { name: 'stylize', params: {} },
       stageIndex: 2,
       sendsInputImage: true,
+      withoutInputImage: 'set source: prompt',
       campaign: smallCampaign() as never,
       projectDirectory: '/campaigns',
     };
@@ -206,7 +207,7 @@ describe('checkModelSettings for an image-to-image role', () => {
         path: ['models', 'stylize'],
         severity: 'error',
         message:
-          'openai:dall-e-3 cannot take an input image, and the stylize stage sends one: bind a model that edits images (e.g. openai:gpt-image-1)',
+          'openai:dall-e-3 cannot take an input image, and the stylize stage sends it one: bind a model that edits images (e.g. openai:gpt-image-1), or set source: prompt',
       },
     ]);
   });

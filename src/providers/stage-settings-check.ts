@@ -1,5 +1,5 @@
-import type { Size } from '../config/campaign-schema.ts';
 import type { ModelSettingsCheckInput, ModelSettingsProblem } from '../config/load-campaign.ts';
+import { modelCallOptions } from '../config/validation-context.ts';
 import { AtelierError } from '../errors.ts';
 import { planImageShape, seedIgnoredMessage } from './call-settings.ts';
 import { comfyuiCapabilities, readWorkflowFile } from './comfyui/comfyui-workflow.ts';
@@ -9,26 +9,6 @@ import { remoteProvider } from './provider-table.ts';
 
 /** `providerOptions` keys every stage may pass whatever the model. */
 const neutralOptionKeys = new Set(['builtin', 'atelier']);
-
-/** The parts of a stage's params that concern the model, when the stage has them. */
-interface ModelFacingParams {
-  size?: Size;
-  aspectRatio?: string;
-  providerOptions?: Record<string, unknown>;
-}
-
-function modelFacing(params: unknown): ModelFacingParams {
-  const record = (params ?? {}) as Record<string, unknown>;
-  const size = record.size as Size | undefined;
-  return {
-    size: size && typeof size.width === 'number' && typeof size.height === 'number' ? size : undefined,
-    aspectRatio: typeof record.aspectRatio === 'string' ? record.aspectRatio : undefined,
-    providerOptions:
-      typeof record.providerOptions === 'object' && record.providerOptions !== null
-        ? (record.providerOptions as Record<string, unknown>)
-        : undefined,
-  };
-}
 
 /**
  * Checks a stage's settings against the model bound to its role, before any call: errors for
@@ -74,7 +54,7 @@ export function checkModelSettings(input: ModelSettingsCheckInput): ModelSetting
   if (reference.provider === 'replicate' && !reference.version) {
     warn(
       modelPath,
-      `${label} is not pinned to a version: Replicate may change it under you; pin it as replicate:${reference.modelId}@<version id>`,
+      `${label} is not pinned to a version: \`atelier lock\` pins the version Replicate reports as latest, and runs send that one (or pin it here as replicate:${reference.modelId}@<version id>)`,
     );
   }
   if (!capabilities.known) {
@@ -86,14 +66,24 @@ export function checkModelSettings(input: ModelSettingsCheckInput): ModelSetting
   if (input.sendsInputImage && !capabilities.imageInput) {
     error(
       modelPath,
-      `${label} cannot take an input image, and the ${stage.name} stage sends one: bind a model that edits images (e.g. openai:gpt-image-1)`,
+      `${label} cannot take an input image, and the ${stage.name} stage sends it one: bind a model that edits images (e.g. openai:gpt-image-1)${input.withoutInputImage ? `, or ${input.withoutInputImage}` : ''}`,
     );
   }
   if (!capabilities.seed) warn(modelPath, seedIgnoredMessage(label));
 
-  const params = modelFacing(stage.params);
+  const params = input.options ?? modelCallOptions(stage.params);
   const plan = planImageShape(capabilities, { size: params.size, aspectRatio: params.aspectRatio });
   if (plan.note) warn([...stagePath, params.size ? 'size' : 'aspectRatio'], plan.note);
+  const own = params.providerOptions?.[reference.provider];
+  if (capabilities.providerOptionKeys && own && typeof own === 'object') {
+    for (const key of Object.keys(own)) {
+      if (capabilities.providerOptionKeys.includes(key)) continue;
+      warn(
+        [...stagePath, 'providerOptions', reference.provider, key],
+        `providerOptions.${reference.provider}.${key} is dropped by the AI SDK's ${reference.provider} provider for ${label}: it passes on only ${capabilities.providerOptionKeys.join(', ')}`,
+      );
+    }
+  }
   for (const key of Object.keys(params.providerOptions ?? {})) {
     if (key !== reference.provider && !neutralOptionKeys.has(key)) {
       warn(

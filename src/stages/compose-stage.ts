@@ -2,7 +2,7 @@ import type { JSONObject, SharedV3ProviderOptions } from '@ai-sdk/provider';
 import { generateImage } from 'ai';
 import sharp from 'sharp';
 import { z } from 'zod';
-import { aspectSchema, sizeSchema } from '../config/campaign-schema.ts';
+import { aspectSchema, type Shot, sizeSchema } from '../config/campaign-schema.ts';
 import { digitalSourceTypeOf, softwareAgentOf } from '../credentials/software-agent.ts';
 import { generationRecord } from '../models/generation-record.ts';
 import type { StageDefinition } from './stage.ts';
@@ -13,6 +13,12 @@ const composeParamsSchema = z
     size: sizeSchema.optional(),
     /** Used when the model prefers aspect ratios to sizes (or no size is given). */
     aspectRatio: aspectSchema.optional(),
+    /**
+     * How the model is asked: `{prompt}` and `{headline}` are replaced with the shot's. Shots
+     * without a headline, or whose prompt already quotes it, are sent as written. Typography
+     * `check` fills in its own default when this is absent.
+     */
+    prompt: z.string().min(1).optional(),
     /** Passed through to the provider, keyed by provider name (AI SDK convention). */
     providerOptions: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   })
@@ -40,15 +46,21 @@ export const composeStage: StageDefinition<ComposeParams> = {
   }),
   position: 'first',
   paramsSchema: composeParamsSchema,
-  shotInputs: (shot) => ({ prompt: shot.prompt, negativePrompt: shot.negativePrompt }),
+  acceptsPromptTemplate: true,
+  shotInputs: (shot, params) => ({
+    prompt: shot.prompt,
+    negativePrompt: shot.negativePrompt,
+    ...(params.prompt?.includes('{headline}') ? { headline: shot.headline } : {}),
+  }),
   async run(context) {
     const { params, shot, model } = context;
     if (!model) throw new Error('compose stage ran without a model');
+    const prompt = composePrompt(params.prompt, shot);
     const size = params.size ? (`${params.size.width}x${params.size.height}` as const) : undefined;
     const aspectRatio = !size ? ((params.aspectRatio ?? '1:1') as `${number}:${number}`) : undefined;
     const result = await generateImage({
       model: model.instance,
-      prompt: shot.prompt,
+      prompt,
       size,
       aspectRatio,
       seed: context.seed,
@@ -69,8 +81,23 @@ export const composeStage: StageDefinition<ComposeParams> = {
       status: 'ok',
       outputs: [{ name: '', bytes, mediaType: 'image/png', primary: true }],
       warnings,
-      details,
+      details: prompt === shot.prompt ? details : { prompt, ...details },
       costUsd,
     };
   },
 };
+
+/**
+ * The prompt compose sends: the template with the shot's prompt and headline, or the shot's
+ * prompt as written when there is no template, no headline, or the prompt already quotes it.
+ *
+ * @example composePrompt('{prompt}, with the text "{headline}"', { prompt: 'a poster', headline: 'Hi' }) // 'a poster, with the text "Hi"'
+ */
+export function composePrompt(template: string | undefined, shot: Pick<Shot, 'prompt' | 'headline'>): string {
+  if (!template) return shot.prompt;
+  const needsHeadline = template.includes('{headline}');
+  if (needsHeadline && (!shot.headline || shot.prompt.includes(`"${shot.headline}"`))) return shot.prompt;
+  return template.replace(/\{(prompt|headline)\}/g, (_, key: string) =>
+    key === 'prompt' ? shot.prompt : (shot.headline ?? ''),
+  );
+}

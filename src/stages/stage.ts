@@ -104,4 +104,6 @@ export type StageResult =
       readonly reason: string;
       readonly reroll: boolean;
       readonly details?: Record<string, unknown>;
+      /** Money spent on the rejected attempt: a refused image was still paid for. */
+      readonly costUsd?: number;
     };

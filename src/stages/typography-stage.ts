@@ -6,6 +6,7 @@ import type { Shot } from '../config/campaign-schema.ts';
 import { softwareAgentOf } from '../credentials/software-agent.ts';
 import { AtelierError } from '../errors.ts';
 import { formatWarning } from '../models/format-warning.ts';
+import { generationRecord } from '../models/generation-record.ts';
 import { isImageModel, isOcrModel, type OcrModelV1, type OcrPolarity } from '../models/ocr-model.ts';
 import { defaultFontPackage, fontPackageVersion } from '../typography/brand-font.ts';
 import { parseHexColour, relativeLuminance } from '../typography/contrast.ts';
@@ -52,6 +53,9 @@ export type TypographyParams = z.infer<typeof typographyParamsSchema>;
 
 const round = (value: number) => Math.round(value * 10_000) / 10_000;
 
+/** The compose prompt template typography `check` asks for when the config gives none. */
+export const checkModePrompt = '{prompt}, with the text "{headline}" in large, clean, legible lettering';
+
 /** How copy is read back, normalised and scored: `readCopy` and everything it imports. */
 function scoringImplementation(): string {
   return implementationHash([new URL('../typography/read-copy.ts', import.meta.url)]);
@@ -69,6 +73,20 @@ export const typographyStage: StageDefinition<TypographyParams, OcrModelV1> = {
   paramsSchema: typographyParamsSchema,
   optionalRoles: ['typography'],
   extraRoles: (params) => (params.mode === 'render' ? ['typography'] : []),
+  modelCalls: (params) => [
+    { role: 'ocr', sendsInputImage: true, options: {} },
+    ...(params.mode === 'render'
+      ? [
+          {
+            role: 'typography',
+            sendsInputImage: params.render.source === 'input',
+            options: { providerOptions: params.render.providerOptions },
+            withoutInputImage:
+              'set render.source: prompt on the typography stage to have it draw a new image from the prompt at the input size',
+          },
+        ]
+      : []),
+  ],
   rerollBudget: (params) => params.retries,
   credentialAction(params, models) {
     // A check reads the composition's own lettering and changes no pixel.
@@ -87,6 +105,9 @@ export const typographyStage: StageDefinition<TypographyParams, OcrModelV1> = {
           parameters: { mode: params.mode },
         };
   },
+  // Check mode reads the composition's own lettering, so compose is asked for it: the copy in
+  // quotes, as Imagen's, Ideogram's and OpenAI's prompting guides recommend for text in images.
+  firstStagePrompt: (params) => (params.mode === 'check' ? checkModePrompt : undefined),
   shotInputs(shot, params, brand) {
     // The verdict depends on how copy is normalised, scored and read back.
     const checker = scoringImplementation();
@@ -360,17 +381,15 @@ async function render(
     layout: 'auto',
     ...readOptions(context),
   });
-  return verdict(
+  const record = generationRecord(result);
+  const answer = await verdict(
     context,
     image,
     [reading],
-    {
-      mode: 'render',
-      prompt: text,
-      responses: result.responses.map((response) => ({ modelId: response.modelId })),
-    },
-    result.warnings.map(formatWarning),
+    { mode: 'render', prompt: text, ...record.details },
+    record.warnings,
   );
+  return { ...answer, costUsd: record.costUsd };
 }
 
 /** Fills `{prompt}` and `{headline}` in a render prompt template. */

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { softwareAgentOf } from '../credentials/software-agent.ts';
 import { withBuiltinProgress } from '../models/builtin/builtin-progress.ts';
 import { parseByteSize } from '../models/builtin/esrgan/esrgan-settings.ts';
-import { formatWarning } from '../models/format-warning.ts';
+import { generationRecord } from '../models/generation-record.ts';
 import type { StageDefinition } from './stage.ts';
 
 const memoryBudgetSchema = z.union([z.number(), z.string()]).transform((value, context) => {
@@ -35,10 +35,30 @@ const upscaleParamsSchema = z.strictObject({
   overlap: z.number().int().min(0).max(128).optional(),
   /** Peak memory the upscale may use: bytes or "1.5GB"; a smaller tile is chosen to fit, or the job refuses. */
   memoryBudget: memoryBudgetSchema.optional(),
+  /**
+   * The provider option that carries `scale` to a hosted upscaler (`scale` for fal's ESRGAN and
+   * Replicate's real-esrgan, `upscale_factor` for fal's clarity upscaler by default); `none` sends none.
+   */
+  scaleOption: z.string().min(1).optional(),
   /** Passed through to the provider, keyed by provider name (AI SDK convention). */
   providerOptions: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
 });
 export type UpscaleParams = z.infer<typeof upscaleParamsSchema>;
+
+/** Where well-known hosted upscalers take their factor, by provider and model id. */
+const scaleOptions: Readonly<Record<string, ReadonlyArray<[RegExp, string]>>> = {
+  fal: [
+    [/clarity-upscaler/, 'upscale_factor'],
+    [/aura-sr/, 'upscaling_factor'],
+    [/esrgan|upscale/, 'scale'],
+  ],
+  replicate: [[/esrgan|upscale|swinir/, 'scale']],
+};
+
+/** The provider option a remote upscaler reads its factor from, if Atelier knows it. */
+export function defaultScaleOption(provider: string, modelId: string): string | undefined {
+  return scaleOptions[provider]?.find(([pattern]) => pattern.test(modelId))?.[1];
+}
 
 /**
  * Stage 4: upscales the previous stage's image with whichever model is bound to the `upscale`
@@ -71,6 +91,20 @@ export const upscaleStage: StageDefinition<UpscaleParams> = {
         memoryBudget: params.memoryBudget,
       }).filter(([, value]) => value !== undefined),
     ) as JSONObject;
+    const warnings: string[] = [];
+    const provider = model.instance.provider.split('.')[0] ?? model.instance.provider;
+    const passed = params.providerOptions as SharedV3ProviderOptions | undefined;
+    const remote: SharedV3ProviderOptions = {};
+    if (provider !== 'builtin') {
+      const option = params.scaleOption ?? defaultScaleOption(provider, model.instance.modelId);
+      if (option && option !== 'none') {
+        remote[provider] = { [option]: params.scale, ...passed?.[provider] } as JSONObject;
+      } else if (!option) {
+        warnings.push(
+          `scale ${params.scale} not sent to ${model.lock.reference}: no known scale option (set scaleOption to name it, or to none); the result is resized to ${params.scale}x`,
+        );
+      }
+    }
     const result = await withBuiltinProgress(
       (fraction, message) => context.progress(fraction, message),
       () =>
@@ -78,13 +112,15 @@ export const upscaleStage: StageDefinition<UpscaleParams> = {
           model: model.instance,
           prompt: { images: [input.bytes] },
           providerOptions: {
-            ...(params.providerOptions as SharedV3ProviderOptions | undefined),
+            ...passed,
+            ...remote,
             builtin: { ...builtin, ...(params.providerOptions?.builtin as JSONObject | undefined) },
           },
           abortSignal: context.signal,
         }),
     );
-    const warnings = result.warnings.map(formatWarning);
+    const record = generationRecord(result);
+    warnings.push(...record.warnings);
     const width = input.width * params.scale;
     const height = input.height * params.scale;
     let image = sharp(result.image.uint8Array);
@@ -107,8 +143,9 @@ export const upscaleStage: StageDefinition<UpscaleParams> = {
         width,
         height,
         upscaler: result.providerMetadata.builtin?.images[0] ?? null,
-        responses: result.responses.map((response) => ({ modelId: response.modelId })),
+        ...record.details,
       },
+      costUsd: record.costUsd,
     };
   },
 };

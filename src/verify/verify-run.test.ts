@@ -8,7 +8,7 @@ import { loadCampaign } from '../config/load-campaign.ts';
 import { builtinProvider, ModelRegistry } from '../models/model-registry.ts';
 import { runCampaign } from '../pipeline/run-campaign.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
-import { verifyRun } from './verify-run.ts';
+import { modelIdentityChanges, verifyRun } from './verify-run.ts';
 
 const projects: TempProject[] = [];
 afterEach(async () => {
@@ -118,5 +118,38 @@ describe('verifyRun', () => {
       '~ models.compose.version: lock has "v1", config resolves to "v2"',
     ]);
     expect(report.manifestDifferences).toContain('tulips#0 compose: details differ: responses');
+  });
+});
+
+describe('modelIdentityChanges', () => {
+  it('names a change of the model that answered, and ignores request ids and attempts', () => {
+    const before = {
+      colour: {},
+      provider: {
+        provider: 'replicate',
+        version: 'a1',
+        model: 'stability-ai/sdxl',
+        predictionId: 'p1',
+        attempts: 1,
+      },
+    };
+    const after = {
+      colour: {},
+      provider: {
+        provider: 'replicate',
+        version: 'b2',
+        model: 'stability-ai/sdxl',
+        predictionId: 'p9',
+        attempts: 2,
+      },
+    };
+    expect(modelIdentityChanges(before, after)).toEqual(['version: a1 -> b2']);
+    expect(
+      modelIdentityChanges(before, { ...before, provider: { ...before.provider, predictionId: 'p2' } }),
+    ).toEqual([]);
+    expect(modelIdentityChanges({ provider: { responseModelId: 'x' } }, { provider: {} })).toEqual([
+      'responseModelId: x -> none',
+    ]);
+    expect(modelIdentityChanges({}, { provider: { version: 'a' } })).toEqual([]);
   });
 });

@@ -143,9 +143,13 @@ export async function verifyRun(options: VerifyOptions): Promise<VerifyReport> {
       const detailsBefore = canonicalJson(originalDetails);
       const detailsAfter = canonicalJson(again.details ?? {});
       if (detailsBefore !== detailsAfter) {
+        const label = `${original.shotId}#${original.seedIndex} ${original.stage}`;
         manifestDifferences.push(
-          `${original.shotId}#${original.seedIndex} ${original.stage}: details differ: ${changedKeys(original.details, again.details).join(', ')}`,
+          `${label}: details differ: ${changedKeys(original.details, again.details).join(', ')}`,
         );
+        for (const change of modelIdentityChanges(original.details, again.details)) {
+          manifestDifferences.push(`${label}: the provider's model changed: ${change}`);
+        }
       }
       const newOutputs = new Map(again.outputs.map((output) => [outputKey(output), output]));
       const directory = chainDirectory(
@@ -268,6 +272,35 @@ function describeComparison(comparison: Awaited<ReturnType<typeof compareImages>
   if (!comparison.sameSize) return `different size; SSIM ${comparison.ssim.toFixed(4)}`;
   if (comparison.identical) return 'same pixels, different bytes (metadata or encoding)';
   return `SSIM ${comparison.ssim.toFixed(4)}, ${(comparison.changedFraction * 100).toFixed(1)}% of pixels changed, max difference ${comparison.maxDelta}/255`;
+}
+
+/**
+ * What the provider reported about the model that answered (in `details.provider`), as opposed
+ * to the request (ids, attempts, timings): a change here means a different model made the image.
+ */
+const modelIdentityFields = ['responseModelId', 'model', 'version', 'systemFingerprint', 'modelVersion'];
+
+/**
+ * The model-identity fields of two manifests' `details.provider` that differ, as
+ * `field: before -> after`.
+ *
+ * @example modelIdentityChanges({ provider: { version: 'a' } }, { provider: { version: 'b' } }) // ['version: a -> b']
+ */
+export function modelIdentityChanges(
+  before: Record<string, unknown> | null | undefined,
+  after: Record<string, unknown> | null | undefined,
+): string[] {
+  const providerOf = (details: Record<string, unknown> | null | undefined) => {
+    const provider = details?.provider;
+    return typeof provider === 'object' && provider !== null && !Array.isArray(provider)
+      ? (provider as Record<string, unknown>)
+      : undefined;
+  };
+  const [was, now] = [providerOf(before), providerOf(after)];
+  if (!was || !now) return [];
+  return modelIdentityFields
+    .filter((field) => (was[field] !== undefined || now[field] !== undefined) && was[field] !== now[field])
+    .map((field) => `${field}: ${String(was[field] ?? 'none')} -> ${String(now[field] ?? 'none')}`);
 }
 
 function changedKeys(

@@ -42,23 +42,9 @@ export class LetteringImageModel implements ImageModelV3 {
           })
             .png()
             .toBuffer();
-    const quoted = /"([^"]+)"/.exec(call.prompt ?? '')?.[1];
-    let image: Uint8Array = base;
-    if (quoted) {
-      const text = this.options.garbles?.(seed) ? garble(quoted) : quoted;
-      const drawn = await overlayCopy({
-        image: base,
-        copy: { headline: text },
-        fonts: {},
-        layout: copyLayoutSchema.parse({ position: seed % 2 === 0 ? 'top' : 'centre', align: 'centre' }),
-        style: copyStyleSchema.parse({}),
-      });
-      image = await sharp(drawn.pixels, {
-        raw: { width: drawn.width, height: drawn.height, channels: drawn.channels },
-      })
-        .png()
-        .toBuffer();
-    }
+    const text = /"([^"]+)"/.exec(call.prompt ?? '')?.[1];
+    const quoted = text && this.options.garbles?.(seed) ? garble(text) : text;
+    const image: Uint8Array = quoted ? await letterText(base, quoted, seed) : base;
     return {
       images: [image],
       warnings: [],
@@ -77,4 +63,24 @@ export function garble(text: string): string {
   const last = letters.findLastIndex((letter) => /\p{L}/u.test(letter));
   if (last > at + 1) letters.splice(last - 1, 1);
   return letters.join('');
+}
+
+/**
+ * Letters `text` onto a PNG with the overlay typesetter, at the top for even seeds and centred
+ * for odd ones: how the lettering doubles and the provider fakes draw a quoted headline.
+ */
+export async function letterText(png: Uint8Array, text: string, seed = 0): Promise<Uint8Array> {
+  const drawn = await overlayCopy({
+    image: png,
+    copy: { headline: text },
+    fonts: {},
+    layout: copyLayoutSchema.parse({ position: seed % 2 === 0 ? 'top' : 'centre', align: 'centre' }),
+    style: copyStyleSchema.parse({}),
+  });
+  const buffer = await sharp(drawn.pixels, {
+    raw: { width: drawn.width, height: drawn.height, channels: drawn.channels },
+  })
+    .png()
+    .toBuffer();
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import sharp from 'sharp';
 import { type RecordedRequest, sendFault, sendJson } from './fake-http-server.ts';
 import { garbageBytes, renderFakePng, truncatedPng } from './fake-png.ts';
 import { FakeProvider, type FakeProviderOptions } from './fake-provider.ts';
@@ -62,6 +63,13 @@ export class FakeFal extends FakeProvider {
     } else if (body.image_size && typeof body.image_size === 'object') {
       [width, height] = [Number(body.image_size.width), Number(body.image_size.height)];
     }
+    // Upscalers (fal-ai/esrgan `scale`, fal-ai/clarity-upscaler `upscale_factor`) answer the
+    // input image's size times the factor.
+    if (typeof body.image_url === 'string' && /upscale|esrgan|aura-sr/.test(modelId)) {
+      const factor = Number(body.scale ?? body.upscale_factor ?? body.upscaling_factor ?? 2);
+      const input = await sharp(dataUriBytes(body.image_url)).metadata();
+      [width, height] = [(input.width ?? 0) * factor, (input.height ?? 0) * factor];
+    }
     const seed = typeof body.seed === 'number' ? body.seed : 123_456;
     const fault = this.takeFault(request);
     if (fault?.kind === 'hang') return;
@@ -83,7 +91,7 @@ export class FakeFal extends FakeProvider {
         ? garbageBytes()
         : fault?.kind === 'truncated'
           ? await truncatedPng(width, height)
-          : await renderFakePng(width, height, seed);
+          : await this.lettered(await renderFakePng(width, height, seed), body.prompt);
     if (!fault) this.paidCalls++;
     sendJson(
       response,
@@ -98,4 +106,9 @@ export class FakeFal extends FakeProvider {
       { 'x-fal-request-id': `fal-${this.generationRequests.length}` },
     );
   }
+}
+
+/** The bytes of a `data:...;base64,` URI (how @ai-sdk/fal sends input images). */
+function dataUriBytes(uri: string): Buffer {
+  return Buffer.from(uri.slice(uri.indexOf(',') + 1), 'base64');
 }

@@ -69,7 +69,10 @@ export class FakeGoogle extends FakeProvider {
           ? garbageBytes()
           : fault?.kind === 'truncated'
             ? await truncatedPng(width, height)
-            : await renderFakePng(width, height, index);
+            : await this.lettered(
+                await renderFakePng(width, height, index),
+                request.json?.instances?.[0]?.prompt,
+              );
       predictions.push({ bytesBase64Encoded: Buffer.from(bytes).toString('base64'), mimeType: 'image/png' });
     }
     if (!fault) this.paidCalls++;

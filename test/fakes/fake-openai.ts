@@ -57,7 +57,7 @@ export class FakeOpenai extends FakeProvider {
         ? garbageBytes()
         : fault?.kind === 'truncated'
           ? await truncatedPng(width, height)
-          : await renderFakePng(width, height, prompt.length);
+          : await this.lettered(await renderFakePng(width, height, prompt.length), prompt);
     if (!fault) this.paidCalls++;
     sendJson(
       response,

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { letterText } from '../doubles/lettering-image-model.ts';
 import {
   credentialOf,
   FakeHttpServer,
@@ -19,6 +20,11 @@ export interface FakeProviderOptions {
   readonly echoCredentials?: boolean;
   /** Time each answer takes, so concurrency and rate limits can be observed. */
   readonly latencyMs?: number;
+  /**
+   * Letter the text quoted in a prompt onto the image, as typography-capable models do (DALL·E 3,
+   * Ideogram, Imagen), so the headline can be read back.
+   */
+  readonly lettersQuotedText?: boolean;
 }
 
 /**
@@ -77,6 +83,12 @@ export abstract class FakeProvider {
 
   close(): Promise<void> {
     return this.http.close();
+  }
+
+  /** The image with the prompt's quoted text lettered on it, when the fake was asked to letter. */
+  protected async lettered(bytes: Uint8Array, prompt: unknown): Promise<Uint8Array> {
+    const quoted = typeof prompt === 'string' ? /"([^"]+)"/.exec(prompt)?.[1] : undefined;
+    return this.options.lettersQuotedText && quoted ? letterText(bytes, quoted) : bytes;
   }
 
   protected abstract handle(request: RecordedRequest, response: ServerResponse): Promise<void> | void;

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import sharp from 'sharp';
 import { type RecordedRequest, sendFault, sendJson } from './fake-http-server.ts';
 import { garbageBytes, renderFakePng, truncatedPng } from './fake-png.ts';
 import { FakeProvider, type FakeProviderOptions } from './fake-provider.ts';
@@ -38,6 +39,8 @@ export class FakeReplicate extends FakeProvider {
 
   protected async handle(request: RecordedRequest, response: ServerResponse): Promise<void> {
     if (this.files.serve(request, response)) return;
+    const modelInfo = /^\/v1\/models\/([^/]+)\/([^/]+)$/.exec(request.path);
+    if (request.method === 'GET' && modelInfo) return this.describeModel(request, response, modelInfo);
     const modelRoute = /^\/v1\/models\/([^/]+)\/([^/]+)\/predictions$/.exec(request.path);
     const versionRoute = request.path === '/v1/predictions';
     if (request.method !== 'POST' || (!modelRoute && !versionRoute)) {
@@ -55,12 +58,19 @@ export class FakeReplicate extends FakeProvider {
     this.generationRequests.push(request);
     const input = request.json?.input ?? {};
     const model = modelRoute ? `${modelRoute[1]}/${modelRoute[2]}` : 'stability-ai/sdxl';
-    const version = versionRoute ? String(request.json?.version) : fakeLatestVersion;
+    const version = versionRoute ? String(request.json?.version) : this.latestVersion;
     let [width, height] = [1024, 1024];
     if (typeof input.width === 'number' && typeof input.height === 'number')
       [width, height] = [input.width, input.height];
     else if (typeof input.aspect_ratio === 'string')
       [width, height] = stabilitySizes[input.aspect_ratio] ?? [1024, 1024];
+    if (typeof input.image === 'string' && typeof input.scale === 'number') {
+      // An upscaler (nightmareai/real-esrgan): the input image's size times `scale`.
+      const source = await sharp(
+        Buffer.from(input.image.slice(input.image.indexOf(',') + 1), 'base64'),
+      ).metadata();
+      [width, height] = [(source.width ?? 0) * input.scale, (source.height ?? 0) * input.scale];
+    }
     const seed = typeof input.seed === 'number' ? input.seed : 4242;
     const id = `pred${this.generationRequests.length}`;
     const prediction = { id, model, version, input, urls: { get: `${this.baseURL}/predictions/${id}` } };
@@ -82,7 +92,7 @@ export class FakeReplicate extends FakeProvider {
         ? garbageBytes()
         : fault?.kind === 'truncated'
           ? await truncatedPng(width, height)
-          : await renderFakePng(width, height, seed);
+          : await this.lettered(await renderFakePng(width, height, seed), input.prompt);
     if (!fault) this.paidCalls++;
     sendJson(response, 201, {
       ...prediction,
@@ -91,6 +101,33 @@ export class FakeReplicate extends FakeProvider {
       error: null,
       logs: `Using seed: ${seed}\nsampling...\n`,
       metrics: { predict_time: 1.25 },
+    });
+  }
+
+  /** Models looked up (`GET /v1/models/{owner}/{name}`), e.g. by `atelier lock`. */
+  readonly modelLookups: string[] = [];
+  /** What the fake reports as every model's latest version (a test may move it on). */
+  latestVersion = fakeLatestVersion;
+
+  /** `GET /v1/models/{owner}/{name}`: the model with its `latest_version`, as Replicate describes it. */
+  private describeModel(request: RecordedRequest, response: ServerResponse, match: RegExpExecArray): void {
+    if (
+      !this.authorise(request, response, (message) => ({
+        title: 'Unauthenticated',
+        detail: message,
+        status: 401,
+      }))
+    ) {
+      return;
+    }
+    const [owner, name] = [match[1]!, match[2]!];
+    this.modelLookups.push(`${owner}/${name}`);
+    sendJson(response, 200, {
+      url: `https://replicate.com/${owner}/${name}`,
+      owner,
+      name,
+      visibility: 'public',
+      latest_version: { id: this.latestVersion, created_at: '2026-01-01T00:00:00.000Z' },
     });
   }
 }
