@@ -8,6 +8,7 @@ import { trainedDataVersion } from '../models/builtin/tesseract/tesseract-ocr-mo
 import { formatWarning } from '../models/format-warning.ts';
 import { isImageModel, isOcrModel, type OcrModelV1, type OcrPolarity } from '../models/ocr-model.ts';
 import { defaultFontPackage, fontPackageVersion } from '../typography/brand-font.ts';
+import { checkCopy, minimumDisplayContrast } from '../typography/check-copy.ts';
 import { parseHexColour, relativeLuminance } from '../typography/contrast.ts';
 import { CopyDoesNotFitError, copyLayoutSchema, type Rectangle } from '../typography/copy-layout.ts';
 import { textMatchingSchema } from '../typography/normalise-text.ts';
@@ -32,6 +33,11 @@ const typographyParamsSchema = z.strictObject({
   match: z.enum(['strict', 'tolerant']).default('strict'),
   /** Pass mark in `tolerant` mode; the score is reported in both. */
   minScore: z.number().min(0).max(1).default(0.9),
+  /**
+   * check: WCAG contrast the headline's letters must reach against their ground, measured in
+   * the recogniser's word boxes (3:1 is AA for large display type).
+   */
+  minContrast: z.number().min(1).max(21).default(minimumDisplayContrast),
   /** The copy's language for every shot without its own (`shots[].language`). */
   language: languageSchema.default('eng'),
   /** Re-rolls of the shot's seed (a new composition) after a failed check, before the shot fails. */
@@ -63,7 +69,10 @@ const round = (value: number) => Math.round(value * 10_000) / 10_000;
 /** How copy is read back, normalised and scored: `readCopy` and everything it imports. */
 function scoringImplementation(): string {
   // read-copy imports match-words, score-copy and normalise-text: the graph covers them.
-  return implementationHash([new URL('../typography/read-copy.ts', import.meta.url)]);
+  return implementationHash([
+    new URL('../typography/read-copy.ts', import.meta.url),
+    new URL('../typography/check-copy.ts', import.meta.url),
+  ]);
 }
 
 /**
@@ -120,11 +129,12 @@ export const typographyStage: StageDefinition<TypographyParams, OcrModelV1> = {
     if (params.mode === 'overlay') return overlay(context, ocr, shot.headline);
     if (params.mode === 'render') return render(context, ocr, shot.headline);
     context.progress(0.1, 'reading the headline');
-    const reading = await readCopy(ocr, input.bytes, [{ role: 'headline', copy: shot.headline }], {
+    const check = await checkCopy(ocr, input.bytes, shot.headline, {
       layout: 'auto',
+      minContrast: params.minContrast,
       ...readOptions(context),
     });
-    return verdict(context, input.bytes, [reading], { mode: 'check' });
+    return verdict(context, input.bytes, [check.reading], { mode: 'check', glyphContrast: check.contrast });
   },
 };
 
@@ -186,7 +196,11 @@ async function verdict(
     })),
   );
   const score = Math.min(...readings.map((reading) => reading.score));
-  const passed = readings.every((reading) => reading.passed);
+  const glyphContrast = extra.glyphContrast as
+    | { ratio: number; minimum: number; passed: boolean }
+    | null
+    | undefined;
+  const passed = readings.every((reading) => reading.passed) && glyphContrast?.passed !== false;
   const details = {
     ...extra,
     match: params.match,
@@ -198,6 +212,14 @@ async function verdict(
     ocr: describeReading(readings[0]!),
     ...(readings[1] ? { callToActionOcr: describeReading(readings[1]) } : {}),
   };
+  if (!passed && glyphContrast && !glyphContrast.passed && readings.every((reading) => reading.passed)) {
+    return {
+      status: 'rejected',
+      reroll: true,
+      reason: `headline contrast ${glyphContrast.ratio}:1 is below ${glyphContrast.minimum}:1`,
+      details,
+    };
+  }
   if (!passed) {
     const failed = matches.find((match) => !match.passed) ?? matches[0]!;
     return {

@@ -22,6 +22,8 @@ describe('matchWords', () => {
 
   it('ignores text on other lines and tokens that are not words', () => {
     expect(isExact(matchWords('Shop now', ['SALE 20%', '| Shop now _', 'logo']))).toBe(true);
+    // Beside the copy on its line (a shape read as a letter) is not inside it.
+    expect(isExact(matchWords('Free shipping', ['a Free shipping ll']))).toBe(true);
   });
 
   it('counts a word read as an unrelated one as missing, the read one as extra', () => {

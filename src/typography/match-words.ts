@@ -7,7 +7,10 @@ export interface WordAlignment {
   readonly expected: readonly string[];
   /** What was read for each word of the copy, in order; null when the word was not read at all. */
   readonly read: ReadonlyArray<string | null>;
-  /** Words read inside the headline's lines that are not the copy's (a doubled or stray word). */
+  /**
+   * Words read among the copy's that are not the copy's: a stray word between two of its words,
+   * or one of its words again (doubled). Other text beside the copy on its lines is left out.
+   */
   readonly extra: readonly string[];
   /** Indices of the first and last line of the match, or null when nothing was read. */
   readonly lines: readonly [number, number] | null;
@@ -38,9 +41,14 @@ export function matchWords(
     if (lines[first]!.length === 0) continue;
     for (let last = first; last < Math.min(lines.length, first + maximumLineGroup); last++) {
       if (lines[last]!.length === 0) continue;
-      const alignment = align(expected, lines.slice(first, last + 1).flat());
+      const { read, extra, cost } = align(expected, lines.slice(first, last + 1).flat());
       // Fewer edits win; on a tie the shorter run (the lines beyond add nothing).
-      if (!best || alignment.cost < best.cost) best = { ...alignment, expected, lines: [first, last] };
+      if (!best || cost < best.cost) {
+        const among = extra
+          .filter((word) => word.inside || expected.includes(word.word))
+          .map((word) => word.word);
+        best = { expected, read, extra: among, lines: [first, last], cost };
+      }
     }
   }
   if (!best) return { expected, read: expected.map(() => null), extra: [], lines: null };
@@ -86,7 +94,8 @@ function align(expected: readonly string[], read: readonly string[]) {
     }
   }
   const matched: Array<string | null> = expected.map(() => null);
-  const extra: string[] = [];
+  // An extra word is inside the copy when copy words were matched both before and after it.
+  const extra: Array<{ word: string; inside: boolean }> = [];
   let row = rows - 1;
   let column = columns - 1;
   while (row > 0 || column > 0) {
@@ -102,7 +111,7 @@ function align(expected: readonly string[], read: readonly string[]) {
     } else if (row > 0 && here === cost[at(row - 1, column)]! + 1) {
       row--;
     } else {
-      extra.unshift(read[column - 1]!);
+      extra.unshift({ word: read[column - 1]!, inside: row > 0 && row < expected.length });
       column--;
     }
   }

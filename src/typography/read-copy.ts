@@ -81,8 +81,11 @@ export interface ReadCopyOptions {
 interface Look {
   readonly dictionary: boolean;
   readonly binarisation: 'local' | 'global';
-  /** `first`: as the first reading saw it; `best`: as the reading with most words right. */
-  readonly polarity: 'first' | 'opposite' | 'best';
+  /**
+   * `best`: as the reading with most words right so far saw it (the first reading's guess
+   * until one reads something); `opposite`: the other way round.
+   */
+  readonly polarity: 'best' | 'opposite';
   /** Relative to the size the recogniser needs. */
   readonly scale: number;
 }
@@ -94,8 +97,8 @@ interface Look {
  * scales: an OCR slip is random across these, a typo the same in all.
  */
 const plan: readonly Look[] = [
-  { dictionary: false, binarisation: 'local', polarity: 'first', scale: 1 },
-  { dictionary: true, binarisation: 'local', polarity: 'first', scale: 1 },
+  { dictionary: false, binarisation: 'local', polarity: 'best', scale: 1 },
+  { dictionary: true, binarisation: 'local', polarity: 'best', scale: 1 },
   { dictionary: false, binarisation: 'local', polarity: 'opposite', scale: 1 },
   { dictionary: true, binarisation: 'global', polarity: 'best', scale: 1 },
   { dictionary: false, binarisation: 'global', polarity: 'best', scale: 1.5 },
@@ -107,7 +110,7 @@ const plan: readonly Look[] = [
 /** Line height (px) the recogniser reads display type best at; larger type is scaled down to it. */
 const targetLineHeight = 72;
 /** Longest side a whole composition is read at before its copy is found. */
-const wholeImageSide = 1024;
+const wholeImageSide = 640;
 
 /**
  * Reads an image several ways and decides, per piece of copy, whether it is legible.
@@ -142,20 +145,17 @@ export async function readCopy(
   let region: OcrBox | undefined;
   let lineHeight = 0;
   let firstPolarity = options.polarity;
-  const maxReadings = Math.min(plan.length, options.maxReadings ?? plan.length);
+  const maxReadings = options.maxReadings ?? plan.length;
 
-  for (const look of plan.slice(0, maxReadings)) {
-    if (look.polarity === 'opposite' && options.polarity) continue; // the polarity is known
+  const looks = plan.filter((look) => look.polarity !== 'opposite' || !options.polarity); // known polarity
+  while (looks.length > 0 && readings.length < maxReadings) {
+    const look = looks.shift()!;
     const best = results.reduce<(typeof results)[number] | undefined>(
       (most, result) => (!most || result.exactWords > most.exactWords ? result : most),
       undefined,
     );
-    const polarity =
-      look.polarity === 'first' || !firstPolarity
-        ? firstPolarity
-        : look.polarity === 'opposite'
-          ? opposite(firstPolarity)
-          : (best?.read.polarity ?? firstPolarity);
+    const seen = best && best.exactWords > 0 ? best.read.polarity : firstPolarity;
+    const polarity = look.polarity === 'opposite' && seen ? opposite(seen) : seen;
     const baseScale = region
       ? Math.min(1, targetLineHeight / Math.max(1, lineHeight))
       : Math.min(1, wholeImageSide / Math.max(width, height, 1));
@@ -187,8 +187,13 @@ export async function readCopy(
     const segments = splitAtGaps(read.lines);
     const texts = segments.map((segment) => segment.text);
     let exactWords = 0;
-    for (const piece of tally) exactWords += piece.add(texts, look.dictionary);
+    for (const piece of tally) exactWords += piece.add(texts, !look.dictionary);
     results.push({ read, exactWords });
+    if (results.length === 1 && exactWords === 0) {
+      // Nothing of the copy read at all: most likely the other polarity; look that way next.
+      const other = looks.findIndex((next) => next.polarity === 'opposite');
+      if (other > 0) looks.unshift(...looks.splice(other, 1));
+    }
     if (!region && options.layout === 'auto') {
       const found = copyRegion(tally, segments, width, height);
       if (found) ({ region, lineHeight } = found);
