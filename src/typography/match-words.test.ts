@@ -18,6 +18,9 @@ describe('matchWords', () => {
     expect(doubled.extra).toEqual(['made']);
     expect(isExact(doubled)).toBe(false);
     expect(isExact(matchWords('Spring into colour', ['Spring into HH colour']))).toBe(false);
+    // Doubled across a line break.
+    expect(matchWords('Welcome home', ['Welcome', 'Welcome home']).extra).toEqual(['welcome']);
+    expect(matchWords('Made to last', ['Made to last', 'last']).extra).toEqual(['last']);
   });
 
   it('ignores text on other lines and tokens that are not words', () => {

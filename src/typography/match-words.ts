@@ -53,7 +53,19 @@ export function matchWords(
   }
   if (!best) return { expected, read: expected.map(() => null), extra: [], lines: null };
   const { cost: _cost, ...alignment } = best;
-  return alignment;
+  // A copy word again right before or after the match, on the neighbouring line, is a doubled
+  // word that wrapped ("Welcome / Welcome home"), not text beside the copy.
+  const [first, last] = alignment.lines!;
+  const before = lines
+    .slice(0, first)
+    .findLast((line) => line.length > 0)
+    ?.at(-1);
+  const after = lines.slice(last + 1).find((line) => line.length > 0)?.[0];
+  const doubled = [
+    ...(before !== undefined && before === expected[0] ? [before] : []),
+    ...(after !== undefined && after === expected.at(-1) ? [after] : []),
+  ];
+  return doubled.length > 0 ? { ...alignment, extra: [...doubled, ...alignment.extra] } : alignment;
 }
 
 /** Every word of the copy read exactly, in order, and nothing else on its lines. */

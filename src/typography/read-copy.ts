@@ -98,14 +98,17 @@ interface Look {
  */
 const plan: readonly Look[] = [
   { dictionary: false, binarisation: 'local', polarity: 'best', scale: 1 },
-  { dictionary: true, binarisation: 'local', polarity: 'best', scale: 1 },
-  { dictionary: false, binarisation: 'local', polarity: 'opposite', scale: 1 },
-  { dictionary: true, binarisation: 'global', polarity: 'best', scale: 1 },
   { dictionary: false, binarisation: 'global', polarity: 'best', scale: 1.5 },
+  { dictionary: false, binarisation: 'local', polarity: 'opposite', scale: 1 },
+  { dictionary: true, binarisation: 'local', polarity: 'best', scale: 1 },
+  { dictionary: true, binarisation: 'global', polarity: 'best', scale: 1 },
   { dictionary: true, binarisation: 'local', polarity: 'best', scale: 0.7 },
   { dictionary: false, binarisation: 'local', polarity: 'best', scale: 0.7 },
   { dictionary: true, binarisation: 'local', polarity: 'opposite', scale: 1.5 },
 ];
+
+/** Dictionary-free readings that must have read the copy before a legible verdict is certain. */
+const minimumDictionaryFree = 1;
 
 /** Line height (px) the recogniser reads display type best at; larger type is scaled down to it. */
 const targetLineHeight = 72;
@@ -227,7 +230,7 @@ class PieceTally {
   private readonly readAs: Array<Set<string>>;
   private readonly extraSeen = new Map<string, number>();
   private cleanSeen = false;
-  private dictionaryFreeCovered = false;
+  private dictionaryFreeCovered = 0;
   lastAlignment: WordAlignment | undefined;
 
   constructor(
@@ -260,11 +263,14 @@ class PieceTally {
         if (dictionaryFree && isLookAlikeOf(word, expected)) this.lookAlike[index] ??= word;
       }
     });
-    for (const word of new Set(alignment.extra))
-      this.extraSeen.set(word, (this.extraSeen.get(word) ?? 0) + 1);
+    for (const word of new Set(alignment.extra)) {
+      // A copy word read twice is never an OCR slip (a recogniser does not invent the copy):
+      // one reading is enough. Any other stray word must show in two.
+      this.extraSeen.set(word, (this.extraSeen.get(word) ?? 0) + (this.expected.includes(word) ? 2 : 1));
+    }
     if (alignment.extra.length === 0 && alignment.read.every((word) => word !== null)) this.cleanSeen = true;
     if (!dictionaryFree) return exactWords;
-    this.dictionaryFreeCovered = true;
+    this.dictionaryFreeCovered++;
     return exactWords;
   }
 
@@ -276,7 +282,11 @@ class PieceTally {
   certain(): boolean | undefined {
     if (this.lookAlike.some((word) => word !== undefined)) return false;
     if (this.repeatedExtra().length > 0) return false;
-    if (this.exact.every(Boolean) && this.cleanSeen && this.dictionaryFreeCovered) return true;
+    // A dictionary-free reading must have looked (it reads look-alikes as drawn more often).
+    // Requiring two caught no more look-alikes on the corpus and cost a reading per image.
+    if (this.exact.every(Boolean) && this.cleanSeen && this.dictionaryFreeCovered >= minimumDictionaryFree) {
+      return true;
+    }
     return undefined;
   }
 
