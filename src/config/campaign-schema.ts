@@ -45,6 +45,11 @@ export const seedsSchema = z.union([
   z.number().int().min(1).max(256),
 ]);
 
+/** A Tesseract language code: `eng`, `fra`, `deu`, `spa`, `chi_sim`... */
+export const languageSchema = z
+  .string()
+  .regex(/^[a-z]{3}(_[a-z]+)?$/, 'expected a Tesseract language code such as "eng", "fra", "deu" or "spa"');
+
 export const shotIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export const shotSchema = z.strictObject({
@@ -59,6 +64,8 @@ export const shotSchema = z.strictObject({
   headline: z.string().trim().min(1).optional(),
   subline: z.string().trim().min(1).optional(),
   callToAction: z.string().trim().min(1).optional(),
+  /** The copy's language (Tesseract code: eng, fra, deu, spa...); overrides the typography stage's. */
+  language: languageSchema.optional(),
   seeds: seedsSchema.optional(),
   /** Focal point for crops, as fractions of width and height. */
   focus: z.strictObject({ x: z.number().min(0).max(1), y: z.number().min(0).max(1) }).optional(),

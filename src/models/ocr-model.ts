@@ -28,12 +28,33 @@ export interface OcrCallOptions {
   readonly image: Uint8Array;
   /**
    * How the text is laid out: `auto` looks for text blocks anywhere (a whole composition),
-   * `block` reads the image as one block of text (a crop around typeset copy), `sparse` finds
+   * `block` reads the image as one block of text (a crop around typeset copy), `line` as one
+   * line of text, `sparse` finds
    * as much scattered text as it can.
    */
-  readonly layout?: 'auto' | 'block' | 'sparse';
+  readonly layout?: 'auto' | 'block' | 'line' | 'sparse';
   /** Which way round the text is; when absent the model guesses (and reports its guess). */
   readonly polarity?: OcrPolarity;
+  /**
+   * The language of the text, as a Tesseract language code (`eng`, `fra`, `deu`, `spa`); the
+   * model's default (English for the built-in) when absent.
+   */
+  readonly language?: string;
+  /**
+   * `false` reads characters as drawn, without dictionary or language-model correction, so
+   * look-alikes (0 and O, 1 and l, rn and m) stay apart instead of becoming the likelier word.
+   * Default `true`.
+   */
+  readonly dictionary?: boolean;
+  /**
+   * How ink is separated from ground: `local` (a threshold per neighbourhood, for text on
+   * gradients and shapes) or `global` (one threshold for the image). The model's choice when absent.
+   */
+  readonly binarisation?: 'local' | 'global';
+  /** Resize factor applied before recognition (0.5 halves each side); boxes stay in the input's pixels. */
+  readonly scale?: number;
+  /** Read only this rectangle of the image; boxes stay in the whole image's pixels. */
+  readonly region?: OcrBox;
   readonly providerOptions?: SharedV3ProviderOptions;
   readonly abortSignal?: AbortSignal;
 }

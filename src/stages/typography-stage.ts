@@ -2,13 +2,15 @@ import type { ImageModelV3, JSONObject, SharedV3ProviderOptions } from '@ai-sdk/
 import { generateImage } from 'ai';
 import sharp from 'sharp';
 import { z } from 'zod';
-import type { Shot } from '../config/campaign-schema.ts';
+import { languageSchema, type Shot } from '../config/campaign-schema.ts';
 import { softwareAgentOf } from '../credentials/software-agent.ts';
 import { AtelierError } from '../errors.ts';
+import { trainedDataVersion } from '../models/builtin/tesseract/tesseract-ocr-model.ts';
 import { formatWarning } from '../models/format-warning.ts';
 import { generationRecord } from '../models/generation-record.ts';
 import { isImageModel, isOcrModel, type OcrModelV1, type OcrPolarity } from '../models/ocr-model.ts';
 import { defaultFontPackage, fontPackageVersion } from '../typography/brand-font.ts';
+import { checkCopy, minimumDisplayContrast } from '../typography/check-copy.ts';
 import { parseHexColour, relativeLuminance } from '../typography/contrast.ts';
 import { CopyDoesNotFitError, copyLayoutSchema, type Rectangle } from '../typography/copy-layout.ts';
 import { textMatchingSchema } from '../typography/normalise-text.ts';
@@ -25,8 +27,21 @@ const typographyParamsSchema = z.strictObject({
    * `render`: ask the model bound to `typography` to draw the headline, then read it back.
    */
   mode: z.enum(['check', 'overlay', 'render']).default('check'),
-  /** Pass mark: 1 - character error rate of the best-matching text. */
+  /**
+   * `strict` (default): every word of the copy read exactly, in order, and nothing else on its
+   * lines (one wrong, missing, doubled or look-alike character fails). `tolerant`: the score
+   * (1 - character error rate) reaches `minScore`.
+   */
+  match: z.enum(['strict', 'tolerant']).default('strict'),
+  /** Pass mark in `tolerant` mode; the score is reported in both. */
   minScore: z.number().min(0).max(1).default(0.9),
+  /**
+   * check: WCAG contrast the headline's letters must reach against their ground, measured in
+   * the recogniser's word boxes (3:1 is AA for large display type).
+   */
+  minContrast: z.number().min(1).max(21).default(minimumDisplayContrast),
+  /** The copy's language for every shot without its own (`shots[].language`). */
+  language: languageSchema.default('eng'),
   /** Re-rolls of the shot's seed (a new composition) after a failed check, before the shot fails. */
   retries: z.number().int().min(0).max(20).default(2),
   /** How copy and what was read are normalised before comparing. */
@@ -58,7 +73,11 @@ export const checkModePrompt = '{prompt}, with the text "{headline}" in large, c
 
 /** How copy is read back, normalised and scored: `readCopy` and everything it imports. */
 function scoringImplementation(): string {
-  return implementationHash([new URL('../typography/read-copy.ts', import.meta.url)]);
+  // read-copy imports match-words, score-copy and normalise-text: the graph covers them.
+  return implementationHash([
+    new URL('../typography/read-copy.ts', import.meta.url),
+    new URL('../typography/check-copy.ts', import.meta.url),
+  ]);
 }
 
 /**
@@ -110,7 +129,8 @@ export const typographyStage: StageDefinition<TypographyParams, OcrModelV1> = {
   firstStagePrompt: (params) => (params.mode === 'check' ? checkModePrompt : undefined),
   shotInputs(shot, params, brand) {
     // The verdict depends on how copy is normalised, scored and read back.
-    const checker = scoringImplementation();
+    const language = shot.language ?? params.language;
+    const checker = { implementation: scoringImplementation(), language, data: trainedDataVersion(language) };
     switch (params.mode) {
       case 'check':
         return { headline: shot.headline, checker };
@@ -148,11 +168,12 @@ export const typographyStage: StageDefinition<TypographyParams, OcrModelV1> = {
     if (params.mode === 'overlay') return overlay(context, ocr, shot.headline);
     if (params.mode === 'render') return render(context, ocr, shot.headline);
     context.progress(0.1, 'reading the headline');
-    const reading = await readCopy(ocr, input.bytes, [{ role: 'headline', copy: shot.headline }], {
+    const check = await checkCopy(ocr, input.bytes, shot.headline, {
       layout: 'auto',
+      minContrast: params.minContrast,
       ...readOptions(context),
     });
-    return verdict(context, input.bytes, [reading], { mode: 'check' });
+    return verdict(context, input.bytes, [check.reading], { mode: 'check', glyphContrast: check.contrast });
   },
 };
 
@@ -168,7 +189,14 @@ function requireOcrModel(model: BoundModel<unknown> | undefined): OcrModelV1 {
 }
 
 function readOptions(context: StageContext<TypographyParams, OcrModelV1>) {
-  return { matching: context.params.matching, minScore: context.params.minScore, signal: context.signal };
+  const { params, shot } = context;
+  return {
+    matching: params.matching,
+    match: params.match,
+    minScore: params.minScore,
+    language: shot.language ?? params.language,
+    signal: context.signal,
+  };
 }
 
 async function passThrough(context: StageContext<TypographyParams, OcrModelV1>, bytes: Uint8Array) {
@@ -196,29 +224,47 @@ async function verdict(
   const matches = readings.flatMap((reading) =>
     reading.matches.map((match) => ({
       role: match.role,
+      passed: match.passed,
       score: round(match.score),
       characterErrorRate: round(match.characterErrorRate),
       expected: match.expected,
       read: match.read,
       lines: match.lines,
+      words: match.words,
+      extra: match.extra,
     })),
   );
   const score = Math.min(...readings.map((reading) => reading.score));
+  const glyphContrast = extra.glyphContrast as
+    | { ratio: number; minimum: number; passed: boolean }
+    | null
+    | undefined;
+  const passed = readings.every((reading) => reading.passed) && glyphContrast?.passed !== false;
   const details = {
     ...extra,
+    match: params.match,
+    language: context.shot.language ?? params.language,
     score: round(score),
     minScore: params.minScore,
-    passed: score >= params.minScore,
+    passed,
     copy: matches,
     ocr: describeReading(readings[0]!),
     ...(readings[1] ? { callToActionOcr: describeReading(readings[1]) } : {}),
   };
-  if (score < params.minScore) {
-    const worst = matches.reduce((lowest, match) => (match.score < lowest.score ? match : lowest));
+  if (!passed && glyphContrast && !glyphContrast.passed && readings.every((reading) => reading.passed)) {
     return {
       status: 'rejected',
       reroll: true,
-      reason: `${worst.role} read as "${worst.read}" instead of "${worst.expected}" (score ${round(score).toFixed(2)} < ${params.minScore})`,
+      reason: `headline contrast ${glyphContrast.ratio}:1 is below ${glyphContrast.minimum}:1`,
+      details,
+    };
+  }
+  if (!passed) {
+    const failed = matches.find((match) => !match.passed) ?? matches[0]!;
+    return {
+      status: 'rejected',
+      reroll: true,
+      reason: `${failed.role} read as "${failed.read}" instead of "${failed.expected}" (${whyFailed(failed, params)})`,
       details,
     };
   }
@@ -233,11 +279,28 @@ async function verdict(
   };
 }
 
-function describeReading({ read, attempts }: CopyReading) {
+/** The reason a piece failed, in the words of the mode in force. */
+function whyFailed(
+  match: { score: number; words: CopyReading['matches'][number]['words']; extra: readonly string[] },
+  params: TypographyParams,
+): string {
+  if (params.match === 'tolerant') return `score ${match.score.toFixed(2)} < ${params.minScore}`;
+  const lookAlike = match.words.find((word) => word.lookAlike);
+  if (lookAlike) return `"${lookAlike.word}" shows a look-alike: "${lookAlike.lookAlike}"`;
+  const wrong = match.words.find((word) => !word.passed);
+  if (wrong)
+    return `"${wrong.word}" never read exactly${wrong.readAs.length ? ` (read ${wrong.readAs.map((read) => `"${read}"`).join(', ')})` : ''}`;
+  if (match.extra.length > 0) return `stray word ${match.extra.map((word) => `"${word}"`).join(', ')}`;
+  return 'no reading had every word and nothing else';
+}
+
+function describeReading({ read, attempts, readings, region }: CopyReading) {
   return {
     modelId: read.response.modelId,
     polarity: read.polarity,
     attempts,
+    readings,
+    ...(region ? { region } : {}),
     text: read.text,
     confidence: round(read.confidence),
     lines: read.lines.map((line) => ({

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   contrastRatio,
   hexColour,
+  measureGlyphContrast,
   measureTextContrast,
   minimumTextContrast,
   parseHexColour,
@@ -81,5 +82,35 @@ describe('measureTextContrast', () => {
     }
     const contrast = measureTextContrast({ ...input, textColour: parseHexColour('#000000'), radius: 3 });
     expect(contrast.ratio).toBeCloseTo(21, 5);
+  });
+});
+
+describe('measureGlyphContrast', () => {
+  /** A grey `ground` box with a darker or lighter `ink` bar covering a quarter of it. */
+  function box(ground: number, ink: number) {
+    const width = 40;
+    const height = 20;
+    const image = new Uint8Array(width * height * 3).fill(ground);
+    for (let y = 5; y < 15; y++)
+      for (let x = 5; x < 25; x++) image.fill(ink, (y * width + x) * 3, (y * width + x) * 3 + 3);
+    return { image, channels: 3, width, boxes: [{ x: 0, y: 0, width, height }] };
+  }
+
+  it('measures the ratio between the letters and their ground, either polarity', () => {
+    const black = measureGlyphContrast(box(255, 0));
+    expect(black.ratio).toBeCloseTo(21, 0);
+    const white = measureGlyphContrast(box(0, 255));
+    expect(white.ratio).toBeCloseTo(21, 0);
+    const faint = measureGlyphContrast(box(0x88, 0x77));
+    expect(faint.ratio).toBeCloseTo(
+      contrastRatio(relativeLuminance(0x88, 0x88, 0x88), relativeLuminance(0x77, 0x77, 0x77)),
+      1,
+    );
+    expect(faint.ratio).toBeLessThan(1.5);
+  });
+
+  it('is 1 for a box with no letters and for no boxes', () => {
+    expect(measureGlyphContrast(box(120, 120)).ratio).toBe(1);
+    expect(measureGlyphContrast({ ...box(255, 0), boxes: [] }).ratio).toBe(1);
   });
 });

@@ -118,3 +118,87 @@ function dilate(mask: Uint8Array, width: number, height: number, radius: number)
   }
   return result;
 }
+
+/** Contrast of lettering measured inside the recogniser's word boxes. */
+export interface GlyphContrast {
+  /** The median of the words' ratios, 1..21. */
+  readonly ratio: number;
+  /** Each word's ratio, in the order of the boxes. */
+  readonly words: readonly number[];
+}
+
+/**
+ * WCAG contrast of lettering whose colours are not known (a composition's own headline), from
+ * the word boxes a recogniser found: inside each box the pixels' luminances split in two at
+ * Otsu's threshold, the smaller group is the ink (letters cover less of their box than the
+ * ground does), and the ratio is between the two groups' median luminances. The median over
+ * words keeps one box that caught a shape from deciding.
+ *
+ * `image` holds `channels` bytes per pixel (RGB or RGBA first), `width` pixels a row.
+ *
+ * @example measureGlyphContrast({ image, channels: 3, width: 1024, boxes: words.map((w) => w.box) }).ratio // 8.2
+ */
+export function measureGlyphContrast(input: {
+  readonly image: Uint8Array;
+  readonly channels: number;
+  readonly width: number;
+  readonly boxes: ReadonlyArray<{ x: number; y: number; width: number; height: number }>;
+}): GlyphContrast {
+  const { image, channels, width } = input;
+  const height = Math.floor(image.length / channels / width);
+  const words: number[] = [];
+  for (const box of input.boxes) {
+    const left = Math.max(0, Math.floor(box.x));
+    const top = Math.max(0, Math.floor(box.y));
+    const right = Math.min(width, Math.ceil(box.x + box.width));
+    const bottom = Math.min(height, Math.ceil(box.y + box.height));
+    const levels: number[] = [];
+    for (let y = top; y < bottom; y++) {
+      for (let x = left; x < right; x++) {
+        const offset = (y * width + x) * channels;
+        levels.push(
+          Math.round(relativeLuminance(image[offset]!, image[offset + 1]!, image[offset + 2]!) * 1000),
+        );
+      }
+    }
+    if (levels.length < 16) continue;
+    const threshold = otsuThreshold(levels, 1001);
+    const dark = levels.filter((level) => level <= threshold).sort((a, b) => a - b);
+    const light = levels.filter((level) => level > threshold).sort((a, b) => a - b);
+    if (dark.length === 0 || light.length === 0) {
+      words.push(1);
+      continue;
+    }
+    const middle = (values: number[]) => values[Math.floor(values.length / 2)]! / 1000;
+    words.push(round(contrastRatio(middle(dark), middle(light))));
+  }
+  if (words.length === 0) return { ratio: 1, words };
+  const sorted = [...words].sort((a, b) => a - b);
+  return { ratio: sorted[Math.floor((sorted.length - 1) / 2)]!, words };
+}
+
+/** The level that best splits `values` (integers in 0..bins-1) into two groups (Otsu). */
+function otsuThreshold(values: readonly number[], bins: number): number {
+  const histogram = new Float64Array(bins);
+  for (const value of values) histogram[value]!++;
+  let total = 0;
+  for (let level = 0; level < bins; level++) total += level * histogram[level]!;
+  let below = 0;
+  let belowSum = 0;
+  let best = 0;
+  let threshold = 0;
+  for (let level = 0; level < bins; level++) {
+    below += histogram[level]!;
+    if (below === 0) continue;
+    const above = values.length - below;
+    if (above === 0) break;
+    belowSum += level * histogram[level]!;
+    const difference = belowSum / below - (total - belowSum) / above;
+    const between = below * above * difference * difference;
+    if (between > best) {
+      best = between;
+      threshold = level;
+    }
+  }
+  return threshold;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultTextMatching, normaliseText, textMatchingSchema } from './normalise-text.ts';
+import { defaultTextMatching, matchingFor, normaliseText, textMatchingSchema } from './normalise-text.ts';
 
 describe('normaliseText', () => {
   it('unifies case, whitespace, quotes and dashes', () => {
@@ -30,7 +30,11 @@ describe('normaliseText', () => {
   });
 
   it('folds accents by default and keeps them when asked', () => {
-    expect(defaultTextMatching.diacritics).toBe('fold');
+    expect(defaultTextMatching.diacritics).toBeUndefined();
+    expect(normaliseText('Crème', defaultTextMatching)).toBe('creme');
+    expect(matchingFor(defaultTextMatching, 'eng').diacritics).toBe('fold');
+    expect(matchingFor(defaultTextMatching, 'fra').diacritics).toBe('keep');
+    expect(matchingFor({ ...defaultTextMatching, diacritics: 'fold' }, 'fra').diacritics).toBe('fold');
     expect(normaliseText('Crème brûlée für Straße')).toBe('creme brulee fur strasse');
     const keep = textMatchingSchema.parse({ diacritics: 'keep' });
     expect(normaliseText('Crème brûlée für Straße', keep)).toBe('crème brûlée für straße');

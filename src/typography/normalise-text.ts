@@ -7,15 +7,25 @@ export const textMatchingSchema = z.strictObject({
   /** `ignore` drops punctuation from both sides; `keep` counts every mark. */
   punctuation: z.enum(['ignore', 'keep']).default('ignore'),
   /**
-   * `fold` (default) compares base letters (é -> e, ß -> ss): the built-in recogniser reads
-   * English and drops accents. `keep` requires accents to be read exactly (use it with a
-   * recogniser that knows the copy's language).
+   * `keep` requires accents to be read exactly; `fold` compares base letters (é -> e, ß -> ss).
+   * Default: `fold` for English copy (the English model drops accents), `keep` for any other
+   * language (its model reads them) — see `matchingFor`.
    */
-  diacritics: z.enum(['keep', 'fold']).default('fold'),
+  diacritics: z.enum(['keep', 'fold']).optional(),
 });
 export type TextMatching = z.infer<typeof textMatchingSchema>;
 
 export const defaultTextMatching: TextMatching = textMatchingSchema.parse({});
+
+/**
+ * The matching for copy in `language` (a Tesseract code): diacritics are compared exactly
+ * unless the copy is English or `matching` says otherwise.
+ *
+ * @example matchingFor(defaultTextMatching, 'fra').diacritics // 'keep'
+ */
+export function matchingFor(matching: TextMatching, language: string): TextMatching {
+  return { ...matching, diacritics: matching.diacritics ?? (language === 'eng' ? 'fold' : 'keep') };
+}
 
 // Typographic variants of the same mark, mapped to the plain ASCII mark before comparison:
 // copy is written with curly quotes and em dashes, OCR reads whichever it likes.
@@ -54,7 +64,7 @@ export function normaliseText(text: string, matching: TextMatching = defaultText
     .replace(singleQuotes, "'")
     .replace(doubleQuotes, '"')
     .replace(dashes, '-');
-  if (matching.diacritics === 'fold') {
+  if ((matching.diacritics ?? 'fold') === 'fold') {
     result = result
       .replace(/[ßẞæÆœŒøØłŁđĐþÞ]/g, (letter) => foldedLetters[letter] ?? letter)
       .normalize('NFD')

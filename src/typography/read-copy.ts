@@ -1,44 +1,136 @@
-import type { OcrCallResult, OcrModelV1, OcrPolarity } from '../models/ocr-model.ts';
-import { defaultTextMatching, type TextMatching } from './normalise-text.ts';
+import sharp from 'sharp';
+import type { OcrBox, OcrCallResult, OcrLine, OcrModelV1, OcrPolarity } from '../models/ocr-model.ts';
+import { isLookAlikeOf, matchWords, type WordAlignment } from './match-words.ts';
+import { defaultTextMatching, matchingFor, type TextMatching } from './normalise-text.ts';
 import { type CopyMatch, scoreCopy } from './score-copy.ts';
 
 export type CopyRole = 'headline' | 'subline' | 'callToAction';
 
+/**
+ * `strict`: every word of the copy read exactly, in order, and nothing else on its lines.
+ * `tolerant`: 1 - character error rate reaches `minScore`.
+ */
+export type CopyMatchMode = 'strict' | 'tolerant';
+
+/** The verdict on one word of the copy over every reading. */
+export interface WordVerdict {
+  readonly word: string;
+  readonly passed: boolean;
+  /** What the readings read for it, other than the word itself (misreadings or typos). */
+  readonly readAs: readonly string[];
+  /** A dictionary-free reading saw a look-alike substitution (e.g. "n0rdvik" for "nordvik"). */
+  readonly lookAlike?: string;
+}
+
 /** A piece of copy and how well it was read. */
-export type PieceMatch = { readonly role: CopyRole } & CopyMatch;
+export type PieceMatch = { readonly role: CopyRole } & CopyMatch & {
+    /** The verdict under the mode in force. */
+    readonly passed: boolean;
+    readonly words: readonly WordVerdict[];
+    /** Words found on the copy's lines that are not the copy's, in at least two readings. */
+    readonly extra: readonly string[];
+  };
+
+/** How one reading looked at the image: what the manifest records for each. */
+export interface ReadingRecord {
+  readonly layout: 'auto' | 'block';
+  readonly polarity?: OcrPolarity;
+  readonly dictionary: boolean;
+  readonly binarisation: 'local' | 'global';
+  readonly scale: number;
+  /** The crop read, when not the whole image. */
+  readonly region?: OcrBox;
+  readonly text: string;
+  readonly ms: number;
+}
 
 /** What looking at an image found: the reading kept, and how each piece of copy scored. */
 export interface CopyReading {
+  /** The reading that matched the copy best (its boxes are in the whole image's pixels). */
   readonly read: OcrCallResult;
   readonly matches: readonly PieceMatch[];
-  /** The lowest piece score: the image passes only if every piece does. */
+  /** The lowest piece score (1 - character error rate), reported in both modes. */
   readonly score: number;
-  /** How many times the image was read (more than once only when the first reading fell short). */
+  /** Every piece passed under the mode in force. */
+  readonly passed: boolean;
+  /** How many times the image was read. */
   readonly attempts: number;
+  readonly readings: readonly ReadingRecord[];
+  /** Where the copy was found, when it was (the crop later readings read). */
+  readonly region?: OcrBox;
 }
 
 export interface ReadCopyOptions {
+  /** `auto` for a whole composition (the copy is looked for), `block` for a crop around the copy. */
   readonly layout: 'auto' | 'block';
   /** Known text polarity (overlay knows its colours); guessed by the model otherwise. */
   readonly polarity?: OcrPolarity;
   readonly matching?: TextMatching;
-  /** Pass mark: below it, the image is read again in other ways. */
+  /** Default `strict`. */
+  readonly match?: CopyMatchMode;
+  /** Pass mark in `tolerant` mode. */
   readonly minScore: number;
+  /** The copy's language (Tesseract code, default `eng`). */
+  readonly language?: string;
+  /** At most this many readings (default: the whole plan, 8). */
+  readonly maxReadings?: number;
   readonly signal?: AbortSignal;
 }
 
+/** One way of reading the image. */
+interface Look {
+  readonly dictionary: boolean;
+  readonly binarisation: 'local' | 'global';
+  /**
+   * `best`: as the reading with most words right so far saw it (the first reading's guess
+   * until one reads something); `opposite`: the other way round.
+   */
+  readonly polarity: 'best' | 'opposite';
+  /** Relative to the size the recogniser needs. */
+  readonly scale: number;
+}
+
 /**
- * Reads an image and scores each piece of copy against the best-matching line or lines. When
- * a piece falls short, the image is looked at again in other ways — the opposite polarity
- * (light text on a dark ground reads as nothing to a recogniser expecting dark on light, and a
- * composition can hold either), then as one block of text for a whole composition, whose
- * layout analysis can mistake lettering over shapes for a picture — and the best reading is
- * kept. Recognition does not invent the right words, so a garbled headline fails every look;
- * a legible image costs one read.
+ * The readings, in order. Dictionary-free first: it reads look-alikes as drawn, and a legible
+ * headline it reads exactly needs no second opinion. Then with the dictionary, the other
+ * polarity (a composition may carry light or dark copy), the other binarisation and other
+ * scales: an OCR slip is random across these, a typo the same in all.
+ */
+const plan: readonly Look[] = [
+  { dictionary: false, binarisation: 'local', polarity: 'best', scale: 1 },
+  { dictionary: false, binarisation: 'global', polarity: 'best', scale: 1.5 },
+  { dictionary: false, binarisation: 'local', polarity: 'opposite', scale: 1 },
+  { dictionary: true, binarisation: 'local', polarity: 'best', scale: 1 },
+  { dictionary: true, binarisation: 'global', polarity: 'best', scale: 1 },
+  { dictionary: true, binarisation: 'local', polarity: 'best', scale: 0.7 },
+  { dictionary: false, binarisation: 'local', polarity: 'best', scale: 0.7 },
+  { dictionary: true, binarisation: 'local', polarity: 'opposite', scale: 1.5 },
+];
+
+/** Dictionary-free readings that must have read the copy before a legible verdict is certain. */
+const minimumDictionaryFree = 1;
+
+/** Line height (px) the recogniser reads display type best at; larger type is scaled down to it. */
+const targetLineHeight = 72;
+/** Longest side a whole composition is read at before its copy is found. */
+const wholeImageSide = 640;
+
+/**
+ * Reads an image several ways and decides, per piece of copy, whether it is legible.
+ *
+ * Strict (default): a word passes when some reading reads it exactly and no dictionary-free
+ * reading shows a look-alike substitution in it; a piece passes when every word does, some
+ * reading has every word and nothing else on its lines, and no stray word shows in two
+ * readings. Readings stop as soon as the verdict is certain — a dictionary-free reading that
+ * reads everything exactly (so a legible image costs one reading), or a look-alike or a
+ * repeated stray word (a typo). Once the copy has been found, later readings read only its
+ * region, scaled to the size the recogniser needs.
+ *
+ * Tolerant: the best 1 - character error rate over the readings must reach `minScore`.
  *
  * @example
  * const reading = await readCopy(ocr, png, [{ role: 'headline', copy: 'Spring into colour' }], { layout: 'auto', minScore: 0.9 });
- * reading.score >= 0.9; // legible
+ * reading.passed; // true when legible
  */
 export async function readCopy(
   ocr: OcrModelV1,
@@ -46,29 +138,253 @@ export async function readCopy(
   pieces: ReadonlyArray<{ readonly role: CopyRole; readonly copy: string }>,
   options: ReadCopyOptions,
 ): Promise<CopyReading> {
-  const look = async (
-    layout: 'auto' | 'block',
-    polarity: OcrPolarity | undefined,
-    attempts: number,
-  ): Promise<CopyReading> => {
-    const read = await ocr.doRecognize({ image, layout, polarity, abortSignal: options.signal });
-    const lines = read.lines.map((line) => line.text);
-    const matches = pieces.map((piece) => ({
-      role: piece.role,
-      ...scoreCopy(piece.copy, lines, options.matching ?? defaultTextMatching),
-    }));
-    return { read, matches, score: Math.min(...matches.map((match) => match.score)), attempts };
-  };
-  let best = await look(options.layout, options.polarity, 1);
-  const seen = best.read.polarity ?? options.polarity;
-  if (best.score >= options.minScore || !seen) return best;
-  const opposite: OcrPolarity = seen === 'dark-on-light' ? 'light-on-dark' : 'dark-on-light';
-  const retries: Array<['auto' | 'block', OcrPolarity]> = [[options.layout, opposite]];
-  if (options.layout === 'auto') retries.push(['block', seen]);
-  for (const [index, [layout, polarity]] of retries.entries()) {
-    const reading = await look(layout, polarity, index + 2);
-    best = reading.score > best.score ? reading : { ...best, attempts: reading.attempts };
-    if (best.score >= options.minScore) break;
+  const language = options.language ?? 'eng';
+  const matching = matchingFor(options.matching ?? defaultTextMatching, language);
+  const mode = options.match ?? 'strict';
+  const { width = 0, height = 0 } = await sharp(image).metadata();
+  const tally = pieces.map((piece) => new PieceTally(piece.role, piece.copy, matching));
+  const readings: ReadingRecord[] = [];
+  const results: Array<{ read: OcrCallResult; exactWords: number }> = [];
+  let region: OcrBox | undefined;
+  let lineHeight = 0;
+  let firstPolarity = options.polarity;
+  const maxReadings = options.maxReadings ?? plan.length;
+
+  const looks = plan.filter((look) => look.polarity !== 'opposite' || !options.polarity); // known polarity
+  while (looks.length > 0 && readings.length < maxReadings) {
+    const look = looks.shift()!;
+    const best = results.reduce<(typeof results)[number] | undefined>(
+      (most, result) => (!most || result.exactWords > most.exactWords ? result : most),
+      undefined,
+    );
+    const seen = best && best.exactWords > 0 ? best.read.polarity : firstPolarity;
+    const polarity = look.polarity === 'opposite' && seen ? opposite(seen) : seen;
+    const baseScale = region
+      ? Math.min(1, targetLineHeight / Math.max(1, lineHeight))
+      : Math.min(1, wholeImageSide / Math.max(width, height, 1));
+    const scale = round(Math.min(2, baseScale * look.scale));
+    const layout = region || options.layout === 'block' ? 'block' : 'auto';
+    const started = performance.now();
+    const read = await ocr.doRecognize({
+      image,
+      layout,
+      polarity,
+      dictionary: look.dictionary,
+      binarisation: look.binarisation,
+      scale,
+      region,
+      language,
+      abortSignal: options.signal,
+    });
+    readings.push({
+      layout,
+      polarity: read.polarity ?? polarity,
+      dictionary: look.dictionary,
+      binarisation: look.binarisation,
+      scale,
+      ...(region ? { region } : {}),
+      text: read.text,
+      ms: Math.round(performance.now() - started),
+    });
+    firstPolarity ??= read.polarity;
+    const segments = splitAtGaps(read.lines);
+    const texts = segments.map((segment) => segment.text);
+    let exactWords = 0;
+    for (const piece of tally) exactWords += piece.add(texts, !look.dictionary);
+    results.push({ read, exactWords });
+    if (results.length === 1 && exactWords === 0) {
+      // Nothing of the copy read at all: most likely the other polarity; look that way next.
+      const other = looks.findIndex((next) => next.polarity === 'opposite');
+      if (other > 0) looks.unshift(...looks.splice(other, 1));
+    }
+    if (!region && options.layout === 'auto') {
+      const found = copyRegion(tally, segments, width, height);
+      if (found) ({ region, lineHeight } = found);
+    }
+    const done =
+      mode === 'tolerant'
+        ? tally.every((piece) => piece.bestScore.score >= options.minScore)
+        : tally.every((piece) => piece.certain() !== undefined);
+    if (done) break;
   }
-  return best;
+
+  const matches = tally.map((piece) => piece.verdict(mode, options.minScore));
+  const kept = results.reduce((most, result) => (result.exactWords > most.exactWords ? result : most));
+  return {
+    read: kept.read,
+    matches,
+    score: Math.min(...matches.map((match) => match.score)),
+    passed: matches.every((match) => match.passed),
+    attempts: readings.length,
+    readings,
+    ...(region ? { region } : {}),
+  };
+}
+
+/** What the readings so far say about one piece of copy. */
+class PieceTally {
+  readonly expected: readonly string[];
+  bestScore: CopyMatch;
+  private readonly exact: boolean[];
+  private readonly lookAlike: Array<string | undefined>;
+  private readonly readAs: Array<Set<string>>;
+  private readonly extraSeen = new Map<string, number>();
+  private cleanSeen = false;
+  private dictionaryFreeCovered = 0;
+  lastAlignment: WordAlignment | undefined;
+
+  constructor(
+    readonly role: CopyRole,
+    readonly copy: string,
+    private readonly matching: TextMatching,
+  ) {
+    this.bestScore = scoreCopy(copy, [], matching);
+    this.expected = matchWords(copy, [], matching).expected;
+    this.exact = this.expected.map(() => false);
+    this.lookAlike = this.expected.map(() => undefined);
+    this.readAs = this.expected.map(() => new Set());
+  }
+
+  /** Takes one reading's lines into account; returns how many words it read exactly. */
+  add(lines: readonly string[], dictionaryFree: boolean): number {
+    const score = scoreCopy(this.copy, lines, this.matching);
+    if (score.score > this.bestScore.score) this.bestScore = score;
+    const alignment = matchWords(this.copy, lines, this.matching);
+    this.lastAlignment = alignment;
+    if (alignment.lines === null) return 0;
+    let exactWords = 0;
+    alignment.read.forEach((word, index) => {
+      const expected = this.expected[index]!;
+      if (word === expected) {
+        this.exact[index] = true;
+        exactWords++;
+      } else if (word !== null) {
+        this.readAs[index]!.add(word);
+        if (dictionaryFree && isLookAlikeOf(word, expected)) this.lookAlike[index] ??= word;
+      }
+    });
+    for (const word of new Set(alignment.extra)) {
+      // A copy word read twice is never an OCR slip (a recogniser does not invent the copy):
+      // one reading is enough. Any other stray word must show in two.
+      this.extraSeen.set(word, (this.extraSeen.get(word) ?? 0) + (this.expected.includes(word) ? 2 : 1));
+    }
+    if (alignment.extra.length === 0 && alignment.read.every((word) => word !== null)) this.cleanSeen = true;
+    if (!dictionaryFree) return exactWords;
+    this.dictionaryFreeCovered++;
+    return exactWords;
+  }
+
+  private repeatedExtra(): string[] {
+    return [...this.extraSeen].filter(([, count]) => count >= 2).map(([word]) => word);
+  }
+
+  /** `true`/`false` once no further reading can change the strict verdict, else undefined. */
+  certain(): boolean | undefined {
+    if (this.lookAlike.some((word) => word !== undefined)) return false;
+    if (this.repeatedExtra().length > 0) return false;
+    // A dictionary-free reading must have looked (it reads look-alikes as drawn more often).
+    // Requiring two caught no more look-alikes on the corpus and cost a reading per image.
+    if (this.exact.every(Boolean) && this.cleanSeen && this.dictionaryFreeCovered >= minimumDictionaryFree) {
+      return true;
+    }
+    return undefined;
+  }
+
+  verdict(mode: CopyMatchMode, minScore: number): PieceMatch {
+    const words = this.expected.map((word, index) => ({
+      word,
+      passed: this.exact[index]! && this.lookAlike[index] === undefined,
+      readAs: [...this.readAs[index]!],
+      ...(this.lookAlike[index] ? { lookAlike: this.lookAlike[index] } : {}),
+    }));
+    const extra = this.repeatedExtra();
+    const strict = words.every((word) => word.passed) && this.cleanSeen && extra.length === 0;
+    return {
+      role: this.role,
+      ...this.bestScore,
+      passed: mode === 'strict' ? strict : this.bestScore.score >= minScore,
+      words,
+      extra,
+    };
+  }
+}
+
+/** A run of words on one OCR line, split where a gap wider than the line is tall separates them. */
+interface Segment {
+  readonly text: string;
+  readonly box: OcrBox;
+}
+
+/**
+ * Splits each OCR line where its words are far apart: a price tag or logo that happens to sit
+ * on the headline's baseline is not part of the headline's line.
+ */
+export function splitAtGaps(lines: readonly OcrLine[]): Segment[] {
+  const segments: Segment[] = [];
+  for (const line of lines) {
+    let run: OcrLine['words'][number][] = [];
+    const flush = () => {
+      if (run.length === 0) return;
+      segments.push({
+        text: run.map((word) => word.text).join(' '),
+        box: union(run.map((word) => word.box)),
+      });
+      run = [];
+    };
+    for (const word of line.words) {
+      const previous = run.at(-1);
+      if (previous && word.box.x - (previous.box.x + previous.box.width) > line.box.height * 1.5) flush();
+      run.push(word);
+    }
+    flush();
+  }
+  return segments;
+}
+
+/** The rectangle around the lines the copy was last matched on, padded, or undefined. */
+function copyRegion(
+  tally: readonly PieceTally[],
+  segments: readonly Segment[],
+  width: number,
+  height: number,
+): { region: OcrBox; lineHeight: number } | undefined {
+  const boxes: OcrBox[] = [];
+  for (const piece of tally) {
+    const alignment = piece.lastAlignment;
+    if (!alignment?.lines || !alignment.read.some((word, index) => word === alignment.expected[index]))
+      continue;
+    for (let index = alignment.lines[0]; index <= alignment.lines[1]; index++)
+      boxes.push(segments[index]!.box);
+  }
+  if (boxes.length === 0) return undefined;
+  const lineHeight = Math.max(...boxes.map((box) => box.height));
+  const around = union(boxes);
+  const pad = Math.round(lineHeight * 0.6);
+  const x = Math.max(0, around.x - pad);
+  const y = Math.max(0, around.y - pad);
+  return {
+    region: {
+      x,
+      y,
+      width: Math.min(width, around.x + around.width + pad) - x,
+      height: Math.min(height, around.y + around.height + pad) - y,
+    },
+    lineHeight,
+  };
+}
+
+function union(boxes: readonly OcrBox[]): OcrBox {
+  const left = Math.min(...boxes.map((box) => box.x));
+  const top = Math.min(...boxes.map((box) => box.y));
+  const right = Math.max(...boxes.map((box) => box.x + box.width));
+  const bottom = Math.max(...boxes.map((box) => box.y + box.height));
+  return { x: left, y: top, width: right - left, height: bottom - top };
+}
+
+function opposite(polarity: OcrPolarity): OcrPolarity {
+  return polarity === 'dark-on-light' ? 'light-on-dark' : 'dark-on-light';
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }

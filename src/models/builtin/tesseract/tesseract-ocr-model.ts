@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import Tesseract from 'tesseract.js';
+import { AtelierError } from '../../../errors.ts';
 import type {
   OcrBox,
   OcrCallOptions,
@@ -21,7 +22,48 @@ const require = createRequire(import.meta.url);
  * from node_modules: tesseract.js would otherwise download it from a CDN.
  */
 export function englishTrainedDataDirectory(): string {
-  return join(dirname(require.resolve('@tesseract.js-data/eng/package.json')), '4.0.0_best_int');
+  return trainedDataDirectory('eng');
+}
+
+/** The Tesseract language codes the built-in reads when their `@tesseract.js-data` package is installed. */
+export const defaultOcrLanguage = 'eng';
+
+/** npm package holding a language's trained data. */
+export function trainedDataPackage(language: string): string {
+  return `@tesseract.js-data/${language}`;
+}
+
+/**
+ * Where a language's integer "best" LSTM model lies in node_modules. Languages other than
+ * English are optional dependencies: a missing one is named with the command that adds it.
+ */
+export function trainedDataDirectory(language: string): string {
+  if (!/^[a-z]{3}(_[a-z]+)?$/.test(language)) {
+    throw new AtelierError(
+      'INVALID_ARGUMENT',
+      `Expected a Tesseract language code such as "eng" or "fra" but received "${language}"`,
+    );
+  }
+  const name = trainedDataPackage(language);
+  let packageFile: string;
+  try {
+    packageFile = require.resolve(`${name}/package.json`);
+  } catch {
+    throw new AtelierError(
+      'MODEL_UNAVAILABLE',
+      `builtin:tesseract: the trained data for language "${language}" is not installed: expected the npm package ${name} (npm install --save-optional ${name})`,
+    );
+  }
+  return join(dirname(packageFile), '4.0.0_best_int');
+}
+
+/** Version of the package holding a language's trained data, or null when it is not installed. */
+export function trainedDataVersion(language: string): string | null {
+  try {
+    return (require(`${trainedDataPackage(language)}/package.json`) as { version: string }).version;
+  } catch {
+    return null;
+  }
 }
 
 export function englishTrainedDataFile(): string {
@@ -36,13 +78,16 @@ export function tesseractCorePackageFile(): string {
 const pageSegmentation: Record<NonNullable<OcrCallOptions['layout']>, string> = {
   auto: Tesseract.PSM.AUTO,
   block: Tesseract.PSM.SINGLE_BLOCK,
+  line: Tesseract.PSM.SINGLE_LINE,
   sparse: Tesseract.PSM.SPARSE_TEXT,
 };
 
+// Sauvola's local thresholding (Tesseract 5) by default instead of one global Otsu threshold:
+// copy sits on gradients, panels and shapes, where no single threshold separates letters from
+// ground. Otsu is the second opinion.
+const thresholdingMethods = { local: '2', global: '0' } as const;
+
 const recognitionParameters = {
-  // Sauvola's local thresholding (Tesseract 5) instead of one global Otsu threshold: copy sits
-  // on gradients, panels and shapes, where no single threshold separates letters from ground.
-  thresholding_method: '2',
   // Images carry no print resolution; saying so keeps Tesseract from guessing (and warning).
   user_defined_dpi: '300',
   // Tesseract's diagnostics ("Detected 73 diacritics") would otherwise land on our stderr.
@@ -59,17 +104,29 @@ export interface TesseractOcrStats extends WorkerPoolStats {
   readonly poolsCreated: number;
 }
 
+/** Init-only parameters that turn off the dictionaries the LSTM's beam search consults. */
+const withoutDictionary = {
+  load_system_dawg: '0',
+  load_freq_dawg: '0',
+  load_unambig_dawg: '0',
+  load_punc_dawg: '0',
+  load_number_dawg: '0',
+  load_bigram_dawg: '0',
+};
+
 /**
  * `builtin:tesseract`: Tesseract 5 (LSTM, English) compiled to WebAssembly, through tesseract.js,
  * as an OcrModelV1. Recognition runs in a pool of worker threads that starts on the first
  * image and is then reused for every image of the run; `dispose()` stops it so the process
- * can exit. Nothing is fetched: the language data and the engine come from node_modules.
+ * can exit. Each language, with and without its dictionary, has its own pool (both are fixed
+ * when a Tesseract worker starts). Nothing is fetched: the language data (`@tesseract.js-data/<lang>`)
+ * and the engine come from node_modules.
  */
 export class TesseractOcrModel implements OcrModelV1 {
   readonly specificationVersion = 'ocr-v1';
   readonly provider = 'builtin';
   readonly modelId = 'tesseract';
-  private pool: WorkerPool<Tesseract.Worker> | undefined;
+  private readonly pools = new Map<string, WorkerPool<Tesseract.Worker>>();
   private poolsCreated = 0;
   private finishedPools: WorkerPoolStats[] = [];
   private readonly poolSize: number;
@@ -80,7 +137,7 @@ export class TesseractOcrModel implements OcrModelV1 {
 
   /** How the worker pools of this instance were used (summed over pools). */
   get stats(): TesseractOcrStats {
-    const pools = [...this.finishedPools, ...(this.pool ? [this.pool.stats] : [])];
+    const pools = [...this.finishedPools, ...[...this.pools.values()].map((pool) => pool.stats)];
     return {
       poolsCreated: this.poolsCreated,
       workersCreated: pools.reduce((sum, pool) => sum + pool.workersCreated, 0),
@@ -91,17 +148,22 @@ export class TesseractOcrModel implements OcrModelV1 {
   }
 
   async doRecognize(options: OcrCallOptions): Promise<OcrCallResult> {
-    const { image, polarity } = await prepareImage(options.image, options.polarity);
+    const language = options.language ?? defaultOcrLanguage;
+    const dictionary = options.dictionary ?? true;
+    const pool = this.workerPool(language, dictionary);
+    const prepared = await prepareImage(options);
     const psm = pageSegmentation[options.layout ?? 'auto'];
-    const { data } = await this.workerPool().run(
-      (worker) =>
-        worker.recognize(image, { tessedit_pageseg_mode: psm, ...recognitionParameters } as never, {
-          text: true,
-          blocks: true,
-        }),
+    const parameters = {
+      tessedit_pageseg_mode: psm,
+      thresholding_method: thresholdingMethods[options.binarisation ?? 'local'],
+      ...recognitionParameters,
+    };
+    const { data } = await pool.run(
+      (worker) => worker.recognize(prepared.image, parameters as never, { text: true, blocks: true }),
       options.abortSignal,
     );
-    const lines = readLines(data);
+    const lines = readLines(data, prepared.toInput);
+    const polarity = prepared.polarity;
     const words = lines.flatMap((line) => line.words);
     return {
       text: lines.map((line) => line.text).join('\n'),
@@ -114,40 +176,54 @@ export class TesseractOcrModel implements OcrModelV1 {
   }
 
   async dispose(): Promise<void> {
-    const pool = this.pool;
-    this.pool = undefined;
-    if (!pool) return;
-    await pool.close();
-    this.finishedPools.push(pool.stats);
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    for (const pool of pools) {
+      await pool.close();
+      this.finishedPools.push(pool.stats);
+    }
   }
 
-  private workerPool(): WorkerPool<Tesseract.Worker> {
-    if (!this.pool) {
+  private workerPool(language: string, dictionary: boolean): WorkerPool<Tesseract.Worker> {
+    const key = `${language}:${dictionary}`;
+    let pool = this.pools.get(key);
+    if (!pool) {
+      // Resolved before any worker starts, so a missing language fails with its package's name.
+      const dataDirectory = trainedDataDirectory(language);
       this.poolsCreated++;
-      this.pool = new WorkerPool({
+      pool = new WorkerPool({
         size: this.poolSize,
-        create: createTesseractWorker,
+        create: () => createTesseractWorker(language, dataDirectory, dictionary),
         destroy: (w) => w.terminate().then(() => undefined),
       });
+      this.pools.set(key, pool);
     }
-    return this.pool;
+    return pool;
   }
 }
 
-async function createTesseractWorker(): Promise<Tesseract.Worker> {
-  const dataDirectory = englishTrainedDataDirectory();
-  return Tesseract.createWorker('eng', Tesseract.OEM.LSTM_ONLY, {
-    langPath: dataDirectory,
-    // Read the traineddata where it is and never write a cached copy (by default tesseract.js
-    // writes one into the working directory).
-    cachePath: dataDirectory,
-    cacheMethod: 'none',
-    gzip: true,
-    logger: () => {},
-    // Without a handler, a failed job is also thrown from the worker's message listener, which
-    // would crash the process; the job's promise rejects either way.
-    errorHandler: () => {},
-  });
+async function createTesseractWorker(
+  language: string,
+  dataDirectory: string,
+  dictionary: boolean,
+): Promise<Tesseract.Worker> {
+  return Tesseract.createWorker(
+    language,
+    Tesseract.OEM.LSTM_ONLY,
+    {
+      langPath: dataDirectory,
+      // Read the traineddata where it is and never write a cached copy (by default tesseract.js
+      // writes one into the working directory).
+      cachePath: dataDirectory,
+      cacheMethod: 'none',
+      gzip: true,
+      logger: () => {},
+      // Without a handler, a failed job is also thrown from the worker's message listener, which
+      // would crash the process; the job's promise rejects either way.
+      errorHandler: () => {},
+    },
+    dictionary ? {} : withoutDictionary,
+  );
 }
 
 /**
@@ -156,25 +232,46 @@ async function createTesseractWorker(): Promise<Tesseract.Worker> {
  * reads light copy (a dark scene, a filled button) far better the right way round. Without a
  * polarity given, mostly dark images are taken to carry light text.
  */
-async function prepareImage(
-  bytes: Uint8Array,
-  requested: OcrPolarity | undefined,
-): Promise<{ image: Buffer; polarity: OcrPolarity }> {
-  const grey = sharp(bytes).greyscale();
-  let polarity = requested;
+async function prepareImage(options: OcrCallOptions): Promise<{
+  image: Buffer;
+  polarity: OcrPolarity;
+  toInput: (bbox: Tesseract.Bbox) => OcrBox;
+}> {
+  let grey = sharp(options.image).greyscale();
+  const region = options.region;
+  if (region) {
+    grey = sharp(
+      await grey
+        .extract({ left: region.x, top: region.y, width: region.width, height: region.height })
+        .raw()
+        .toBuffer(),
+      { raw: { width: region.width, height: region.height, channels: 1 } },
+    );
+  }
+  const scale = options.scale ?? 1;
+  if (scale !== 1) {
+    if (!(scale > 0 && scale <= 4)) throw new RangeError(`Expected a scale in (0, 4] but received ${scale}`);
+    const { width = 0 } = region ?? (await sharp(options.image).metadata());
+    grey = grey.resize({ width: Math.max(8, Math.round(width * scale)), kernel: 'lanczos3' });
+  }
+  let polarity = options.polarity;
   if (!polarity) {
     const { channels } = await grey.clone().stats();
     polarity = (channels[0]?.mean ?? 255) < 110 ? 'light-on-dark' : 'dark-on-light';
   }
   const oriented = polarity === 'light-on-dark' ? grey.negate({ alpha: false }) : grey;
-  return { image: await oriented.png({ compressionLevel: 1 }).toBuffer(), polarity };
+  const offsetX = region?.x ?? 0;
+  const offsetY = region?.y ?? 0;
+  const toInput = (bbox: Tesseract.Bbox): OcrBox => ({
+    x: Math.round(offsetX + bbox.x0 / scale),
+    y: Math.round(offsetY + bbox.y0 / scale),
+    width: Math.round((bbox.x1 - bbox.x0) / scale),
+    height: Math.round((bbox.y1 - bbox.y0) / scale),
+  });
+  return { image: await oriented.png({ compressionLevel: 1 }).toBuffer(), polarity, toInput };
 }
 
-function toBox(bbox: Tesseract.Bbox): OcrBox {
-  return { x: bbox.x0, y: bbox.y0, width: bbox.x1 - bbox.x0, height: bbox.y1 - bbox.y0 };
-}
-
-function readLines(page: Tesseract.Page): OcrLine[] {
+function readLines(page: Tesseract.Page, toBox: (bbox: Tesseract.Bbox) => OcrBox): OcrLine[] {
   const lines: OcrLine[] = [];
   for (const block of page.blocks ?? []) {
     for (const paragraph of block.paragraphs) {
