@@ -1,8 +1,20 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import {
+  type Alias,
+  type Document,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  visit,
+} from 'yaml';
 import type { z } from 'zod';
-import { AtelierError } from '../errors.ts';
+import { AtelierError, describeError } from '../errors.ts';
 import {
   type Campaign,
   type CampaignInput,
@@ -60,16 +72,87 @@ export async function loadCampaign(
   context: CampaignValidationContext,
 ): Promise<LoadedCampaign> {
   const configPath = resolveConfigPath(pathOrDirectory);
-  let source: string;
+  const source = decodeConfig(await readConfigBytes(configPath), configPath);
+  const { campaign, warnings } = parseCampaignWithWarnings(source, configPath, context);
+  return { campaign, configPath, projectDirectory: dirname(configPath), source, warnings };
+}
+
+/** The largest config read, in bytes: a campaign of hundreds of shots is a few dozen KiB. */
+export const maximumConfigBytes = 1024 * 1024;
+
+/**
+ * The config's bytes. Opened without blocking and checked before anything is read: a FIFO or
+ * a device would hang the read, and a huge file would cost memory long before the YAML parser
+ * could refuse it.
+ */
+async function readConfigBytes(configPath: string): Promise<Buffer> {
+  const refuse = (reason: string) =>
+    new AtelierError('CONFIG_INVALID', `Invalid campaign config ${configPath}: ${reason}`);
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
-    source = await readFile(configPath, 'utf8');
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
+    handle = await open(configPath, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : String(code);
     throw new AtelierError('CONFIG_NOT_FOUND', `Cannot read campaign config ${configPath}: ${reason}`);
   }
-  const { campaign, warnings } = parseCampaignWithWarnings(source, configPath, context);
-  return { campaign, configPath, projectDirectory: dirname(configPath), source, warnings };
+  try {
+    const stats = await handle.stat();
+    if (stats.isDirectory())
+      throw new AtelierError('CONFIG_NOT_FOUND', `Cannot read campaign config ${configPath}: is a folder`);
+    if (!stats.isFile()) throw refuse('not a regular file (a pipe, socket or device); expected a YAML file');
+    if (stats.size > maximumConfigBytes) throw refuse(tooLarge(stats.size));
+    // Read at most one byte past the limit, in case the file grew since it was checked.
+    const buffer = Buffer.alloc(maximumConfigBytes + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > maximumConfigBytes) throw refuse(tooLarge(length));
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
+function tooLarge(bytes: number): string {
+  return `${bytes > maximumConfigBytes ? `more than ${maximumConfigBytes}` : bytes} bytes; a config may have at most ${maximumConfigBytes} bytes (1 MiB)`;
+}
+
+/**
+ * The config's text. Bytes that are not UTF-8 are refused, naming where the first one is:
+ * decoding them as U+FFFD would turn a headline into "\uFFFD\uFFFDfreshly picked" and spend a
+ * run's jobs before anything noticed.
+ */
+function decodeConfig(bytes: Buffer, configPath: string): string {
+  try {
+    // ignoreBOM keeps a byte order mark in the text, as before: the YAML parser skips it.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    const text = bytes.toString('utf8');
+    // The first U+FFFD that the bytes do not spell out (EF BF BD) marks the first bad byte.
+    let offset = 0;
+    for (const character of text) {
+      if (
+        character === '\uFFFD' &&
+        !(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd)
+      )
+        break;
+      offset += Buffer.byteLength(character);
+    }
+    const before = bytes.subarray(0, offset).toString('utf8');
+    const line = before.split('\n').length;
+    const column = before.length - before.lastIndexOf('\n');
+    const found = `0x${bytes[offset]!.toString(16).toUpperCase().padStart(2, '0')}`;
+    throw new AtelierError('CONFIG_INVALID', `Invalid campaign config ${configPath}: not UTF-8 text`, {
+      details: [
+        `${configPath}:${line}:${column}: expected UTF-8 text but found the byte ${found} at byte offset ${offset}; save the file as UTF-8`,
+      ],
+    });
+  }
 }
 
 export function parseCampaign(
@@ -92,15 +175,31 @@ export function parseCampaignWithWarnings(
     const { line, col } = lineCounter.linePos(offset);
     return `${configPath}:${line}:${col}`;
   };
-  if (document.errors.length > 0) {
-    const details = document.errors.map(
-      (error) => `${where(error.pos[0])}: YAML syntax error: ${firstLine(error.message)}`,
+  // Warnings too: an unknown tag (`!!js/function`, `!custom`) would otherwise be read as a
+  // plain string, silently.
+  const yamlProblems = [...document.errors, ...document.warnings];
+  if (yamlProblems.length > 0) {
+    const details = yamlProblems.map((problem) =>
+      problem.name === 'YAMLWarning'
+        ? `${where(problem.pos[0])}: YAML warning, refused: ${firstLine(problem.message)}`
+        : `${where(problem.pos[0])}: YAML syntax error: ${firstLine(problem.message)}`,
     );
     throw new AtelierError('CONFIG_INVALID', `Invalid campaign config ${configPath}: not valid YAML`, {
       details,
     });
   }
-  const data: unknown = document.toJS();
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: maximumAliasCount });
+  } catch (error) {
+    // The YAML library refuses aliases that expand without bound ("billion laughs").
+    const alias = firstAlias(document);
+    throw new AtelierError('CONFIG_INVALID', `Invalid campaign config ${configPath}: not valid YAML`, {
+      details: [
+        `${alias?.range ? where(alias.range[0]) : configPath}: YAML aliases expand too far (${firstLine(describeError(error))}); write the values out instead`,
+      ],
+    });
+  }
   const problems: Problem[] = [];
   const roles = rolesOfStages(context.stages.values());
   const warningProblems: Problem[] = [];
@@ -108,7 +207,7 @@ export function parseCampaignWithWarnings(
   // reportInput: so an issue can say what it found, not only what it expected.
   const parsed = campaignSchemaOf(context).safeParse(data, { reportInput: true });
   if (!parsed.success) {
-    problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, roles)));
+    problems.push(...describeIssues(parsed.error.issues, roles));
     // Still check the stages' own params, so one pass reports every problem it can.
     const rawStages = (data as { pipeline?: { stages?: unknown } } | null)?.pipeline?.stages;
     if (Array.isArray(rawStages) && rawStages.every((entry) => typeof entry?.stage === 'string')) {
@@ -227,7 +326,7 @@ function checkStages(
     const { stage: _name, ...params } = entry;
     const result = definition.paramsSchema.safeParse(params, { reportInput: true });
     if (!result.success) {
-      for (const problem of result.error.issues.flatMap((issue) => describeIssue(issue, []))) {
+      for (const problem of describeIssues(result.error.issues, [])) {
         problems.push({ ...problem, path: [...path, ...problem.path] });
       }
       return;
@@ -408,6 +507,34 @@ function checkQa(
   }
 }
 
+/**
+ * One problem per field, each naming what was found. A number past 2^53 breaks both zod's
+ * safe-integer range and the field's own bound: only the field's bound is said.
+ */
+function describeIssues(issues: readonly z.core.$ZodIssue[], roles: readonly string[]): Problem[] {
+  const pathKey = (issue: z.core.$ZodIssue) => JSON.stringify(issue.path.map(String));
+  const kept = issues.filter(
+    (issue) =>
+      !(
+        isSafeIntegerRange(issue) &&
+        issues.some((other) => other !== issue && pathKey(other) === pathKey(issue))
+      ),
+  );
+  const seen = new Set<string>();
+  return kept
+    .flatMap((issue) => describeIssue(issue, roles))
+    .filter((problem) => {
+      const key = `${JSON.stringify(problem.path)}${problem.atKey ? ':key' : ''}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
+
+function isSafeIntegerRange(issue: z.core.$ZodIssue): boolean {
+  return (issue.code === 'too_big' || issue.code === 'too_small') && issue.origin === 'int';
+}
+
 function describeIssue(issue: z.core.$ZodIssue, roles: readonly string[]): Problem[] {
   const path = issue.path.filter((key): key is string | number => typeof key !== 'symbol');
   switch (issue.code) {
@@ -422,14 +549,39 @@ function describeIssue(issue: z.core.$ZodIssue, roles: readonly string[]): Probl
             : `unknown field "${key}"`,
       }));
     }
-    case 'invalid_type':
-      return [{ path, message: `expected ${issue.expected} but found ${describeFound(issue.input)}` }];
-    case 'invalid_union':
+    case 'invalid_type': {
+      // A schema's own wording when it has one, zod's type name otherwise.
+      const expected = issue.message.startsWith('Invalid input')
+        ? issue.expected === 'int'
+          ? 'an integer'
+          : issue.expected
+        : issue.message.replace(/^expected /, '');
+      return [{ path, message: `expected ${expected} but found ${describeFound(issue.input)}` }];
+    }
+    case 'invalid_union': {
+      // The one alternative the value has the shape of (a list of seeds, for a list) says
+      // what is wrong inside it; otherwise the union as a whole.
+      const fitting = issue.errors.filter(
+        (branch) => !branch.some((inner) => inner.code === 'invalid_type' && inner.path.length === 0),
+      );
+      if (fitting.length === 1) {
+        return describeIssues(
+          fitting[0]!.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })),
+          roles,
+        );
+      }
       return [
         { path, message: `expected ${unionExpectation(path)} but found ${describeFound(issue.input)}` },
       ];
-    default:
-      return [{ path, message: issue.message }];
+    }
+    default: {
+      // Bounds and formats: say what was found too, unless the message already does.
+      const scalar = issue.input === null || (typeof issue.input !== 'object' && issue.input !== undefined);
+      const named = /\bfound\b/.test(issue.message) || !scalar;
+      return [
+        { path, message: named ? issue.message : `${issue.message} but found ${describeFound(issue.input)}` },
+      ];
+    }
   }
 }
 
@@ -439,11 +591,19 @@ function unionExpectation(path: Path): string {
     : 'a valid value';
 }
 
+/** What a value is, as the config spells it: `number 12`, `string "x"`, `.nan`, `a list`. */
 function describeFound(value: unknown): string {
   if (value === undefined) return 'nothing (the field is missing)';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return Number.isNaN(value)
+      ? '.nan (not a number)'
+      : value > 0
+        ? '.inf (infinity)'
+        : '-.inf (minus infinity)';
+  if (typeof value === 'bigint') return `number ${value}`;
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 
@@ -475,6 +635,20 @@ function locate(root: Node | null, path: Path, atKey: boolean): number | undefin
     best = (node as Node).range?.[0] ?? best;
   }
   return best;
+}
+
+/** How many times aliases may be expanded in one config (the YAML library's own default). */
+const maximumAliasCount = 100;
+
+function firstAlias(document: Document): Alias | undefined {
+  let found: Alias | undefined;
+  visit(document, {
+    Alias(_key, node) {
+      found = node;
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 function firstLine(message: string): string {
