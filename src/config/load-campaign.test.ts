@@ -333,7 +333,7 @@ describe('hostile config input: every case is a config error (exit 2) with a loc
       const source = stringify(smallCampaign());
       await writeFile(project.configPath, `${source}#${'x'.repeat(maximumConfigBytes)}\n`);
       const { message } = await fileProblems(project.directory);
-      expect(message).toMatch(/at most 1048576 bytes \(1 MiB\)/);
+      expect(message).toMatch(/larger than 1048576 bytes \(1 MiB\), the most a config may have/);
       // Exactly at the limit is still read (and here, valid).
       await writeFile(
         project.configPath,

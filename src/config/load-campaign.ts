@@ -1,5 +1,3 @@
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
   type Alias,
@@ -15,6 +13,7 @@ import {
 } from 'yaml';
 import type { z } from 'zod';
 import { AtelierError, describeError } from '../errors.ts';
+import { FileRefusedError, readRegularFile } from '../util/read-regular-file.ts';
 import {
   type Campaign,
   type CampaignInput,
@@ -80,46 +79,27 @@ export async function loadCampaign(
 /** The largest config read, in bytes: a campaign of hundreds of shots is a few dozen KiB. */
 export const maximumConfigBytes = 1024 * 1024;
 
-/**
- * The config's bytes. Opened without blocking and checked before anything is read: a FIFO or
- * a device would hang the read, and a huge file would cost memory long before the YAML parser
- * could refuse it.
- */
+/** The config's bytes: a regular file of at most `maximumConfigBytes`, checked before reading. */
 async function readConfigBytes(configPath: string): Promise<Buffer> {
-  const refuse = (reason: string) =>
-    new AtelierError('CONFIG_INVALID', `Invalid campaign config ${configPath}: ${reason}`);
-  let handle: Awaited<ReturnType<typeof open>>;
   try {
-    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
-    handle = await open(configPath, constants.O_RDONLY | constants.O_NONBLOCK);
+    return await readRegularFile(configPath, maximumConfigBytes);
   } catch (error) {
+    if (error instanceof FileRefusedError && error.reason !== 'folder') {
+      const reason =
+        error.reason === 'too-large'
+          ? `it is larger than ${maximumConfigBytes} bytes (1 MiB), the most a config may have`
+          : 'not a regular file (a pipe, socket or device); expected a YAML file';
+      throw new AtelierError('CONFIG_INVALID', `Invalid campaign config ${configPath}: ${reason}`);
+    }
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : String(code);
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR' || error instanceof FileRefusedError
+          ? 'is a folder'
+          : String(code);
     throw new AtelierError('CONFIG_NOT_FOUND', `Cannot read campaign config ${configPath}: ${reason}`);
   }
-  try {
-    const stats = await handle.stat();
-    if (stats.isDirectory())
-      throw new AtelierError('CONFIG_NOT_FOUND', `Cannot read campaign config ${configPath}: is a folder`);
-    if (!stats.isFile()) throw refuse('not a regular file (a pipe, socket or device); expected a YAML file');
-    if (stats.size > maximumConfigBytes) throw refuse(tooLarge(stats.size));
-    // Read at most one byte past the limit, in case the file grew since it was checked.
-    const buffer = Buffer.alloc(maximumConfigBytes + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length > maximumConfigBytes) throw refuse(tooLarge(length));
-    }
-    return buffer.subarray(0, length);
-  } finally {
-    await handle.close();
-  }
-}
-
-function tooLarge(bytes: number): string {
-  return `${bytes > maximumConfigBytes ? `more than ${maximumConfigBytes}` : bytes} bytes; a config may have at most ${maximumConfigBytes} bytes (1 MiB)`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
 import type {
@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS runs (
   id TEXT PRIMARY KEY,
   campaign TEXT NOT NULL,
   config_path TEXT NOT NULL,
+  config_file TEXT NOT NULL DEFAULT '',
   config_sha256 TEXT NOT NULL,
   config_source TEXT NOT NULL DEFAULT '',
   lock_json TEXT NOT NULL,
@@ -126,8 +127,23 @@ export class Ledger {
           (column) => column.name,
         ),
       );
-    if (!columns('runs').has('config_source')) {
+    const runColumns = columns('runs');
+    if (!runColumns.has('config_source')) {
       this.database.exec("ALTER TABLE runs ADD COLUMN config_source TEXT NOT NULL DEFAULT ''");
+    }
+    if (!runColumns.has('config_file')) {
+      this.database.exec("ALTER TABLE runs ADD COLUMN config_file TEXT NOT NULL DEFAULT ''");
+    }
+    // Runs recorded before `config_file` existed (or by an older Atelier since): the config
+    // sits in the project folder, so its name is its project-relative path.
+    const unnamed = this.database
+      .prepare("SELECT id, config_path FROM runs WHERE config_file = ''")
+      .all() as Array<{ id: string; config_path: string }>;
+    if (unnamed.length > 0) {
+      const name = this.database.prepare('UPDATE runs SET config_file = ? WHERE id = ?');
+      this.database.transaction(() => {
+        for (const run of unnamed) name.run(configFileOf(run.config_path), run.id);
+      })();
     }
   }
 
@@ -136,18 +152,22 @@ export class Ledger {
   }
 
   createRun(
-    run: Pick<RunRecord, 'id' | 'campaign' | 'configPath' | 'configSha256' | 'configSource' | 'lock'>,
+    run: Pick<
+      RunRecord,
+      'id' | 'campaign' | 'configPath' | 'configFile' | 'configSha256' | 'configSource' | 'lock'
+    >,
   ): RunRecord {
     const now = new Date().toISOString();
     this.database
       .prepare(
-        `INSERT INTO runs (id, campaign, config_path, config_sha256, config_source, lock_json, status, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
+        `INSERT INTO runs (id, campaign, config_path, config_file, config_sha256, config_source, lock_json, status, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
       )
       .run(
         run.id,
         run.campaign,
         run.configPath,
+        run.configFile,
         run.configSha256,
         run.configSource,
         JSON.stringify(run.lock),
@@ -162,11 +182,12 @@ export class Ledger {
     return row ? toRun(row) : undefined;
   }
 
-  runs(filter: { configPath?: string } = {}): RunRecord[] {
-    const rows = filter.configPath
+  /** Runs newest first; `configFile`: only the runs of that config (see `RunRecord.configFile`). */
+  runs(filter: { configFile?: string } = {}): RunRecord[] {
+    const rows = filter.configFile
       ? this.database
-          .prepare('SELECT * FROM runs WHERE config_path = ? ORDER BY created_at DESC, id DESC')
-          .all(filter.configPath)
+          .prepare('SELECT * FROM runs WHERE config_file = ? ORDER BY created_at DESC, id DESC')
+          .all(filter.configFile)
       : this.database.prepare('SELECT * FROM runs ORDER BY created_at DESC, id DESC').all();
     return (rows as Row[]).map(toRun);
   }
@@ -320,7 +341,7 @@ export class Ledger {
       values.push(value);
     };
     if (filter.runId !== undefined) add('reviews.run_id = ?', filter.runId);
-    if (filter.configPath !== undefined) add('runs.config_path = ?', filter.configPath);
+    if (filter.configFile !== undefined) add('runs.config_file = ?', filter.configFile);
     if (filter.shotId !== undefined) add('reviews.shot_id = ?', filter.shotId);
     if (filter.seedIndex !== undefined) add('reviews.seed_index = ?', filter.seedIndex);
     if (filter.sha256 !== undefined) add('reviews.sha256 = ?', filter.sha256);
@@ -360,6 +381,14 @@ export class Ledger {
   }
 }
 
+/**
+ * A config's project-relative path: the project folder is the folder holding the config, so
+ * this is its file name.
+ */
+export function configFileOf(configPath: string): string {
+  return basename(configPath);
+}
+
 /** `shotId#seedIndex`: how a chain (one image of a shot) is keyed across runs. */
 export function chainKey(shotId: string, seedIndex: number): string {
   return `${shotId}#${seedIndex}`;
@@ -384,6 +413,7 @@ function toRun(row: Row): RunRecord {
     id: row.id as string,
     campaign: row.campaign as string,
     configPath: row.config_path as string,
+    configFile: (row.config_file as string) || configFileOf(row.config_path as string),
     configSha256: row.config_sha256 as string,
     configSource: row.config_source as string,
     lock: JSON.parse(row.lock_json as string),

@@ -75,7 +75,7 @@ export async function collectApprovedSet(workspace: Workspace, runId: string): P
       ...crops.map((crop) => ['crop', crop] as const),
     ] as const) {
       const job = jobs.find((candidate) => candidate.stageIndex === entry.stageIndex)!;
-      const manifest = (await readManifest(entry.manifestPath)) ?? {
+      const manifest = (await readManifest(entry.manifestPath, workspace.projectDirectory)) ?? {
         atelier: 1,
         reconstructed: true,
         run: runId,

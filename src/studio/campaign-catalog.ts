@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { configFileName, type LoadedCampaign, loadCampaign } from '../config/load-campaign.ts';
 import { AtelierError, describeError } from '../errors.ts';
+import { configFileOf } from '../ledger/ledger.ts';
 import { openWorkspace, stateDirectoryOf, type Workspace } from '../pipeline/workspace.ts';
 import { campaignValidationContext } from '../runtime/wiring.ts';
 
@@ -11,6 +12,8 @@ export interface CampaignEntry {
   /** URL-safe id: the project folder relative to the workspace, `/` written as `~`. */
   readonly id: string;
   readonly configPath: string;
+  /** The config's path in its project folder: how the project's ledger keys its runs. */
+  readonly configFile: string;
   readonly projectDirectory: string;
   /** The config path relative to the workspace folder, for display. */
   readonly relativePath: string;
@@ -52,7 +55,13 @@ export async function discoverCampaigns(root: string, depth = 2): Promise<Campai
     while (used.has(id)) id = `${id}~`;
     used.add(id);
     const configPath = join(projectDirectory, configFileName);
-    return { id, configPath, projectDirectory, relativePath: relative(workspace, configPath) };
+    return {
+      id,
+      configPath,
+      configFile: configFileOf(configPath),
+      projectDirectory,
+      relativePath: relative(workspace, configPath),
+    };
   });
 }
 

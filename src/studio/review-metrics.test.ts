@@ -50,7 +50,7 @@ describe('campaignMetrics', () => {
     const approvedAt = plus(tulipsAgain.readyAt!, 45_000);
     review(second.runId, 'tulips', tulipsAgain.image!.sha256, 'approve', approvedAt);
 
-    const metrics = campaignMetrics(ledger, created.configPath, {
+    const metrics = campaignMetrics(ledger, 'atelier.yaml', {
       shotIds: ['tulips', 'bottle', 'meadow'],
       stages: stageCatalog(),
     });

@@ -50,6 +50,7 @@ const reviewCount = () => studio.catalog.workspace({ ...firstEntry() })!.ledger.
 const firstEntry = () => ({
   id: studio.campaignId,
   configPath: studio.project.configPath,
+  configFile: 'atelier.yaml',
   projectDirectory: studio.project.directory,
   relativePath: 'atelier.yaml',
 });

@@ -5,6 +5,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { LoadedCampaign } from '../config/load-campaign.ts';
 import { AtelierError, type AtelierErrorCode, describeError } from '../errors.ts';
 import type { RunRecord } from '../ledger/ledger.ts';
+import { requireResumable } from '../pipeline/run-campaign.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import { sha256 } from '../util/canonical-json.ts';
 import type {
@@ -24,7 +25,7 @@ import { describeIssues, reviewRequestSchema } from './review-request.ts';
 import { buildRunGallery } from './run-gallery.ts';
 import type { RunManager } from './run-manager.ts';
 import { loadStaticAssets, type StaticAsset } from './static-assets.ts';
-import { type AccessOptions, studioAccess } from './studio-access.ts';
+import { type AccessOptions, sameSiteWrites, studioAccess } from './studio-access.ts';
 import { chainDetail, describeCampaign } from './studio-views.ts';
 
 export interface StudioAppOptions extends AccessOptions {
@@ -46,6 +47,7 @@ const statusByCode: Partial<Record<AtelierErrorCode, ContentfulStatusCode>> = {
   LOCK_MISMATCH: 409,
   RUN_MISMATCH: 409,
   RUN_IN_PROGRESS: 409,
+  RUN_COMPLETED: 409,
   INVALID_ARGUMENT: 400,
 };
 
@@ -76,6 +78,7 @@ export function createStudioApp(options: StudioAppOptions): Hono {
   const app = new Hono();
 
   app.use('*', studioAccess(options));
+  app.use('*', sameSiteWrites());
   app.use('*', async (context, next) => {
     await next();
     context.header('X-Content-Type-Options', 'nosniff');
@@ -151,6 +154,7 @@ export function createStudioApp(options: StudioAppOptions): Hono {
   app.post('/api/campaigns/:campaign/runs/:run/resume', async (context) => {
     const entry = await catalog.require(context.req.param('campaign'));
     const run = requireRun(entry, context.req.param('run'));
+    requireResumable(run);
     await requireValidConfig(entry);
     const active = await runs.start(entry, { resume: run.id });
     return context.json({ run: active } satisfies ActiveRunResponse, 202);
@@ -273,7 +277,7 @@ export function createStudioApp(options: StudioAppOptions): Hono {
       const workspace = catalog.workspace(entry);
       if (!workspace) continue;
       const { loaded } = await catalog.load(entry);
-      const metrics = campaignMetrics(workspace.ledger, entry.configPath, {
+      const metrics = campaignMetrics(workspace.ledger, entry.configFile, {
         campaign: loaded?.campaign.campaign,
         shotIds: loaded?.campaign.shots.map((shot) => shot.id),
         stages,
@@ -291,7 +295,7 @@ export function createStudioApp(options: StudioAppOptions): Hono {
   function requireRun(entry: CampaignEntry, runId: string): RunRecord {
     const workspace = catalog.workspace(entry);
     const run = workspace?.ledger.run(runId);
-    if (!workspace || !run || run.configPath !== entry.configPath)
+    if (!workspace || !run || run.configFile !== entry.configFile)
       throw new AtelierError('RUN_NOT_FOUND', `No run "${runId}" for campaign "${entry.id}"`);
     return run;
   }
@@ -324,10 +328,8 @@ function sendAsset(context: Context, asset: StaticAsset): Response {
   });
 }
 
-/** The parsed JSON body, or the 415/400 response saying why there is none. */
+/** The parsed JSON body (its content type was checked by `sameSiteWrites`), or a 400 saying why not. */
 async function jsonBody(context: Context): Promise<unknown> {
-  if (!/^application\/json\b/i.test(context.req.header('content-type') ?? ''))
-    return context.json({ error: 'Expected Content-Type: application/json' }, 415);
   const text = await context.req.text();
   if (text.trim() === '') return {};
   try {

@@ -36,7 +36,7 @@ export async function describeCampaign(
       })) ?? [],
     runs: workspace
       ? workspace.ledger
-          .runs({ configPath: entry.configPath })
+          .runs({ configFile: entry.configFile })
           .map((run) => describeRun(workspace, run, configSha256))
       : [],
     active: runs.activeFor(entry.id) ?? null,
@@ -85,11 +85,11 @@ export async function chainDetail(
       stage: output.stage,
       fileName: output.fileName,
       output: output.output,
-      manifest: await readManifest(output.manifestPath),
+      manifest: await readManifest(output.manifestPath, entry.projectDirectory),
     })),
   );
   const otherRuns = workspace.ledger
-    .runs({ configPath: run.configPath })
+    .runs({ configFile: run.configFile })
     .map((other) => {
       const image = buildRunGallery(workspace.ledger, other).chains.find(
         (candidate) => candidate.shotId === shotId && candidate.seedIndex === seedIndex,
@@ -102,7 +102,7 @@ export async function chainDetail(
     run: { id: run.id, status: run.status, createdAt: run.createdAt, lock: run.lock as RunLock | null },
     chain,
     outputs,
-    history: workspace.ledger.reviews({ configPath: run.configPath, shotId, seedIndex }),
+    history: workspace.ledger.reviews({ configFile: run.configFile, shotId, seedIndex }),
     otherRuns,
   };
 }
