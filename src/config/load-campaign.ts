@@ -14,6 +14,7 @@ import {
 import type { z } from 'zod';
 import { AtelierError, describeError } from '../errors.ts';
 import { FileRefusedError, readRegularFile } from '../util/read-regular-file.ts';
+import { redactSecrets } from '../util/redact-secrets.ts';
 import {
   type Campaign,
   type CampaignInput,
@@ -218,7 +219,10 @@ export function parseCampaignWithWarnings(
     // A problem inside an aliased section points at the key as written.
     const path = aliased.reduce((current, alias) => alias(current), problem.path);
     const offset = locate(document.contents, path, problem.atKey ?? false);
-    return `${offset === undefined ? configPath : where(offset)}: ${formatPath(path)}: ${problem.message}`;
+    // Messages quote what was found, which may be a key pasted in the wrong place.
+    return redactSecrets(
+      `${offset === undefined ? configPath : where(offset)}: ${formatPath(path)}: ${problem.message}`,
+    );
   }
 
   function reportProblems(): void {

@@ -95,8 +95,10 @@ describe('the providers section', () => {
     });
     const problems = problemsOf(source);
     expect(problems).toContain(
-      `${file}:${lineOf(source, 'baseURL')}:14: providers.openai.baseURL: expected an http(s) URL like "https://proxy.example.com/v1"`,
+      `${file}:${lineOf(source, 'baseURL')}:14: providers.openai.baseURL: expected an http(s) URL like "https://proxy.example.com/v1" but found string "api.openai.com"`,
     );
+    // What was found is named, but a key pasted where a variable name goes is never echoed.
+    expect(problems.join('\n')).not.toContain('sk-proj-abc123');
     expect(
       problems.some((problem) =>
         problem.includes('providers.openai.apiKeyEnv: expected an environment variable name'),

@@ -6,6 +6,8 @@ import { AtelierError, describeError } from '../errors.ts';
 import { configFileOf } from '../ledger/ledger.ts';
 import { openWorkspace, stateDirectoryOf, type Workspace } from '../pipeline/workspace.ts';
 import { campaignValidationContext } from '../runtime/wiring.ts';
+import { isRealPathInside } from '../util/read-regular-file.ts';
+import { redactSecrets } from '../util/redact-secrets.ts';
 
 /** A campaign config found in the studio's workspace folder. */
 export interface CampaignEntry {
@@ -29,12 +31,15 @@ const skippedFolders = new Set(['node_modules', 'runs']);
 /**
  * Finds `atelier.yaml` files in a folder and up to `depth` levels below it (e.g.
  * `examples/spring-launch/atelier.yaml`), skipping hidden folders, `node_modules` and run output.
+ * Links are not followed out of the folder: a config that is a link to a file elsewhere is
+ * left out, and linked folders are not entered.
  */
 export async function discoverCampaigns(root: string, depth = 2): Promise<CampaignEntry[]> {
   const workspace = resolve(root);
   const found: string[] = [];
   const visit = async (directory: string, level: number): Promise<void> => {
-    if (existsSync(join(directory, configFileName))) found.push(directory);
+    const config = join(directory, configFileName);
+    if (existsSync(config) && (await isRealPathInside(config, workspace))) found.push(directory);
     if (level >= depth) return;
     let entries: import('node:fs').Dirent[];
     try {
@@ -105,7 +110,9 @@ export class CampaignCatalog {
       const loaded = await loadCampaign(entry.configPath, campaignValidationContext());
       return { loaded };
     } catch (error) {
-      const details = AtelierError.isInstance(error) ? error.details.map((line) => `\n${line}`).join('') : '';
+      const details = AtelierError.isInstance(error)
+        ? error.details.map((line) => `\n${redactSecrets(line)}`).join('')
+        : '';
       return { error: `${describeError(error)}${details}` };
     }
   }

@@ -1,14 +1,14 @@
 // The studio's edges, each probed by a test that failed before it was mended: cross-site
 // writes, links out of the run folder, resuming a completed run, tokens, and a project that
 // moved.
-import { cp, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStudioWorkspace, type StudioWorkspace } from '../../test/helpers/studio-workspace.ts';
 import { smallCampaign } from '../../test/helpers/temp-project.ts';
-import { CampaignCatalog } from './campaign-catalog.ts';
+import { CampaignCatalog, discoverCampaigns } from './campaign-catalog.ts';
 import { RunManager } from './run-manager.ts';
 import { startStudio } from './start-studio.ts';
 import { createStudioApp } from './studio-app.ts';
@@ -129,6 +129,23 @@ describe('studio: links out of the run folder', () => {
     const manifest = JSON.parse(new TextDecoder().decode(packed[0]![1]));
     expect(manifest).toMatchObject({ reconstructed: true, shot: 'tulips' });
     expect(manifest.secret).toBeUndefined();
+  });
+});
+
+describe('studio: links out of the workspace', () => {
+  it('lists no campaign whose config is a link to a file outside the workspace', async () => {
+    const workspace = await mkdtemp(join(tmpdir(), 'atelier-workspace-'));
+    const elsewhere = await mkdtemp(join(tmpdir(), 'atelier-outside-'));
+    outside.push(workspace, elsewhere);
+    await mkdir(join(workspace, 'real'));
+    await mkdir(join(workspace, 'linked'));
+    await cp(studio.project.configPath, join(workspace, 'real', 'atelier.yaml'));
+    await cp(studio.project.configPath, join(elsewhere, 'atelier.yaml'));
+    await symlink(join(elsewhere, 'atelier.yaml'), join(workspace, 'linked', 'atelier.yaml'));
+    // A link that stays inside the workspace is fine.
+    await mkdir(join(workspace, 'alias'));
+    await symlink(join(workspace, 'real', 'atelier.yaml'), join(workspace, 'alias', 'atelier.yaml'));
+    expect((await discoverCampaigns(workspace)).map((entry) => entry.id)).toEqual(['alias', 'real']);
   });
 });
 
