@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 
@@ -8,46 +8,77 @@ export class FileRefusedError extends Error {
 
   constructor(
     readonly reason: 'folder' | 'not-a-regular-file' | 'too-large',
-    message: string,
+    readonly path: string,
+    /** What is wrong, to follow the path: `is a folder`... */
+    readonly detail: string,
   ) {
-    super(message);
+    super(`${path} ${detail}`);
   }
 }
 
+// Opening a FIFO for reading would otherwise wait for a writer, forever.
+const openFlags = constants.O_RDONLY | constants.O_NONBLOCK;
+
 /**
  * A regular file's bytes, refusing anything else before reading a byte: the file is opened
- * without blocking (opening a FIFO for reading would otherwise wait for a writer, forever) and
- * checked to be a regular file of at most `maxBytes`. Errors from opening (ENOENT...) pass
- * through as they are.
+ * without blocking and checked to be a regular file of at most `maxBytes` (a FIFO would hang the
+ * read, a device or a huge file would cost memory without end). Errors from opening (ENOENT...)
+ * pass through as they are.
  *
  * @example const text = (await readRegularFile('atelier.yaml', 1024 * 1024)).toString('utf8');
  */
 export async function readRegularFile(path: string, maxBytes: number): Promise<Buffer> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const handle = await open(path, openFlags);
   try {
-    const stats = await handle.stat();
-    if (stats.isDirectory()) throw new FileRefusedError('folder', `${path} is a folder`);
-    if (!stats.isFile())
-      throw new FileRefusedError(
-        'not-a-regular-file',
-        `${path} is not a regular file (a pipe, socket or device)`,
-      );
-    const tooLarge = (size: string) =>
-      new FileRefusedError('too-large', `${path} has ${size} bytes; at most ${maxBytes} are read`);
-    if (stats.size > maxBytes) throw tooLarge(String(stats.size));
+    checkRegularFile(await handle.stat(), path, maxBytes);
     // At most one byte past the limit, in case the file grew since it was checked.
     const buffer = Buffer.allocUnsafe(maxBytes + 1);
     let length = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length > maxBytes) throw tooLarge(`more than ${maxBytes}`);
+      if (bytesRead === 0) return buffer.subarray(0, length);
+      length = checkLength(length + bytesRead, path, maxBytes);
     }
-    return buffer.subarray(0, length);
   } finally {
     await handle.close();
   }
+}
+
+/** `readRegularFile` for callers that must stay synchronous. */
+export function readRegularFileSync(path: string, maxBytes: number): Buffer {
+  const descriptor = openSync(path, openFlags);
+  try {
+    checkRegularFile(fstatSync(descriptor), path, maxBytes);
+    const buffer = Buffer.allocUnsafe(maxBytes + 1);
+    let length = 0;
+    for (;;) {
+      const bytesRead = readSync(descriptor, buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) return buffer.subarray(0, length);
+      length = checkLength(length + bytesRead, path, maxBytes);
+    }
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+function checkRegularFile(stats: Stats, path: string, maxBytes: number): void {
+  if (stats.isDirectory()) throw new FileRefusedError('folder', path, 'is a folder');
+  if (!stats.isFile())
+    throw new FileRefusedError(
+      'not-a-regular-file',
+      path,
+      'is not a regular file (a pipe, socket or device)',
+    );
+  if (stats.size > maxBytes) throw tooLarge(path, maxBytes);
+}
+
+function checkLength(length: number, path: string, maxBytes: number): number {
+  if (length > maxBytes) throw tooLarge(path, maxBytes);
+  return length;
+}
+
+function tooLarge(path: string, maxBytes: number): FileRefusedError {
+  return new FileRefusedError('too-large', path, `is larger than ${maxBytes} bytes, the most read`);
 }
 
 /**
