@@ -121,10 +121,25 @@ describe('Ledger reviews', () => {
       .run();
     expect(ledger.run('old-3')?.configFile).toBe('atelier.yaml');
     ledger.close();
-    expect(new Ledger(path).runs({ configFile: 'atelier.yaml' }).map((run) => run.id)).toEqual([
-      'old-3',
-      'old-1',
-    ]);
+    const reopened = new Ledger(path);
+    expect(reopened.runs({ configFile: 'atelier.yaml' }).map((run) => run.id)).toEqual(['old-3', 'old-1']);
+    reopened.close();
+  });
+
+  it('changes its change stamp on every commit, by this connection or another, and only then', async () => {
+    const ledger = await openLedger();
+    const other = new Ledger(ledger.path);
+    const stamp = ledger.changeStamp();
+    ledger.runs();
+    expect(ledger.changeStamp()).toBe(stamp);
+    createRun(ledger, 'run-1');
+    const afterOwn = ledger.changeStamp();
+    expect(afterOwn).not.toBe(stamp);
+    other.setRunStatus('run-1', 'completed');
+    expect(ledger.changeStamp()).not.toBe(afterOwn);
+    expect(ledger.changeStamp()).toBe(ledger.changeStamp());
+    other.close();
+    ledger.close();
   });
 
   it('adds the reviews table to a ledger created before it existed', async () => {

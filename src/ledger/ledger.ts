@@ -151,6 +151,22 @@ export class Ledger {
     this.database.close();
   }
 
+  private changeStatement: Database.Statement | undefined;
+
+  /**
+   * A value that changes whenever anything is committed to the ledger, by this connection
+   * (`total_changes()`) or by another, a run's process included (`PRAGMA data_version`): what
+   * views computed from the ledger are cached by. Two reads and no table access: cheap enough
+   * to ask on every request.
+   */
+  changeStamp(): string {
+    this.changeStatement ??= this.database.prepare(
+      'SELECT total_changes() AS own, data_version AS others FROM pragma_data_version',
+    );
+    const { own, others } = this.changeStatement.get() as { own: number; others: number };
+    return `${others}.${own}`;
+  }
+
   createRun(
     run: Pick<
       RunRecord,

@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import pLimit from 'p-limit';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import type { ArtifactStore } from './artifact-store.ts';
@@ -11,11 +13,22 @@ import type { ArtifactStore } from './artifact-store.ts';
 export type PreviewFormat = 'jpeg' | 'webp';
 
 /**
+ * Renders at once in this process, across every cache. sharp decodes, resizes and encodes on
+ * libuv's worker threads, never the event loop; the limit keeps those few threads (4 by default,
+ * shared with file reads) from filling with a gallery's worth of renders while the reads other
+ * requests wait on queue behind them.
+ */
+const renders = pLimit(Math.max(1, availableParallelism()));
+
+/**
  * Downscaled previews of stored artifacts, the one cache for reports, contact sheets and the
  * studio, kept by (format, size, address) beside the store: artifacts are immutable, so a
  * preview made once is right forever and every later report, re-run or page view reuses it.
+ * Requests for a preview that is being rendered wait for that render instead of starting another.
  */
 export class PreviewCache {
+  private readonly rendering = new Map<string, Promise<Buffer | undefined>>();
+
   constructor(
     private readonly store: ArtifactStore,
     readonly root: string,
@@ -28,6 +41,22 @@ export class PreviewCache {
     } catch {
       // Not rendered yet.
     }
+    let render = this.rendering.get(path);
+    if (!render) {
+      render = renders(() => this.render(address, size, format, path)).finally(() =>
+        this.rendering.delete(path),
+      );
+      this.rendering.set(path, render);
+    }
+    return render;
+  }
+
+  private async render(
+    address: string,
+    size: number,
+    format: PreviewFormat,
+    path: string,
+  ): Promise<Buffer | undefined> {
     const bytes = await this.store.get(address);
     if (!bytes) return undefined;
     const preview =

@@ -1,8 +1,8 @@
-import { chainKey, type Ledger, type ReviewRecord } from '../ledger/ledger.ts';
+import { chainKey, type Ledger, type ReviewRecord, type RunRecord } from '../ledger/ledger.ts';
 import type { Lockfile } from '../lock/lockfile.ts';
 import type { StageDefinition } from '../stages/stage.ts';
 import type { CampaignMetrics, ModelApproval, ShotApproval } from './api-types.ts';
-import { buildRunGallery } from './run-gallery.ts';
+import { buildRunGallery, type RunGallery } from './run-gallery.ts';
 
 export type { CampaignMetrics, ModelApproval, ShotApproval } from './api-types.ts';
 
@@ -22,6 +22,8 @@ export function campaignMetrics(
     campaign?: string;
     shotIds?: readonly string[];
     stages?: ReadonlyMap<string, StageDefinition<unknown>>;
+    /** A run's gallery (the studio passes its cached ones); built from the ledger otherwise. */
+    gallery?: (run: RunRecord) => RunGallery;
   } = {},
 ): CampaignMetrics {
   const runs = ledger.runs({ configFile }).reverse();
@@ -63,7 +65,7 @@ export function campaignMetrics(
   };
 
   for (const run of runs) {
-    const gallery = buildRunGallery(ledger, run);
+    const gallery = options.gallery?.(run) ?? buildRunGallery(ledger, run);
     const lock = run.lock as Partial<Lockfile> | null;
     const runModels = Object.entries(lock?.models ?? {}).map(([role, entry]) =>
       modelEntry(role, entry.reference),

@@ -7,7 +7,6 @@ import { AtelierError, type AtelierErrorCode, describeError } from '../errors.ts
 import type { RunRecord } from '../ledger/ledger.ts';
 import { requireResumable } from '../pipeline/run-campaign.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
-import { sha256 } from '../util/canonical-json.ts';
 import type {
   ActiveRunResponse,
   ApiErrorBody,
@@ -22,11 +21,10 @@ import type { CampaignCatalog, CampaignEntry } from './campaign-catalog.ts';
 import { openEventStream } from './event-stream.ts';
 import { campaignMetrics, mergeModelApprovals } from './review-metrics.ts';
 import { describeIssues, reviewRequestSchema } from './review-request.ts';
-import { buildRunGallery } from './run-gallery.ts';
 import type { RunManager } from './run-manager.ts';
 import { loadStaticAssets, type StaticAsset } from './static-assets.ts';
 import { type AccessOptions, sameSiteWrites, studioAccess } from './studio-access.ts';
-import { chainDetail, describeCampaign } from './studio-views.ts';
+import { type CurrentConfig, chainDetail, describeCampaign, runGallery } from './studio-views.ts';
 
 export interface StudioAppOptions extends AccessOptions {
   catalog: CampaignCatalog;
@@ -171,30 +169,27 @@ export function createStudioApp(options: StudioAppOptions): Hono {
   app.get('/api/campaigns/:campaign/runs/:run', async (context) => {
     const entry = await catalog.require(context.req.param('campaign'));
     const run = requireRun(entry, context.req.param('run'));
-    const loaded = await loadedMatching(entry, run);
-    const workspace = catalog.workspace(entry)!;
+    const current = await currentConfig(entry, run);
     const active = runs.activeFor(entry.id);
     return context.json({
       campaign: { id: entry.id, name: run.campaign, relativePath: entry.relativePath },
-      current: loaded !== undefined,
+      current: current !== undefined,
       active: active?.runId === run.id ? active : null,
-      ...buildRunGallery(workspace.ledger, run, loaded?.campaign),
+      ...runGallery(catalog, entry, run, current),
     } satisfies RunGalleryResponse);
   });
 
   app.get('/api/campaigns/:campaign/runs/:run/chains/:shot/:seedIndex{[0-9]+}', async (context) => {
     const entry = await catalog.require(context.req.param('campaign'));
     const run = requireRun(entry, context.req.param('run'));
-    const workspace = catalog.workspace(entry)!;
     const shotId = context.req.param('shot');
     const seedIndex = Number(context.req.param('seedIndex'));
-    const loaded = await loadedMatching(entry, run);
-    const chain = buildRunGallery(workspace.ledger, run, loaded?.campaign).chains.find(
+    const chain = runGallery(catalog, entry, run, await currentConfig(entry, run)).chains.find(
       (candidate) => candidate.shotId === shotId && candidate.seedIndex === seedIndex,
     );
     if (!chain)
       return context.json({ error: `No shot "${shotId}" at seed index ${seedIndex} in run ${run.id}` }, 404);
-    return context.json(await chainDetail(workspace, entry, run, chain));
+    return context.json(await chainDetail(catalog, entry, run, chain));
   });
 
   app.post(
@@ -209,7 +204,7 @@ export function createStudioApp(options: StudioAppOptions): Hono {
       if (!parsed.success) return badRequest(context, describeIssues(parsed.error));
       const request = parsed.data;
       const workspace = catalog.workspace(entry)!;
-      const chain = buildRunGallery(workspace.ledger, run).chains.find(
+      const chain = runGallery(catalog, entry, run).chains.find(
         (candidate) => candidate.shotId === request.shotId && candidate.seedIndex === request.seedIndex,
       );
       if (!chain) {
@@ -271,17 +266,20 @@ export function createStudioApp(options: StudioAppOptions): Hono {
   });
 
   app.get('/api/metrics', async (context) => {
-    const stages = stageCatalog();
     const campaigns = [];
     for (const entry of await catalog.list()) {
       const workspace = catalog.workspace(entry);
       if (!workspace) continue;
-      const { loaded } = await catalog.load(entry);
-      const metrics = campaignMetrics(workspace.ledger, entry.configFile, {
-        campaign: loaded?.campaign.campaign,
-        shotIds: loaded?.campaign.shots.map((shot) => shot.id),
-        stages,
-      });
+      const { loaded, configSha256 } = await catalog.load(entry);
+      // Computed once per change of the ledger (a review, a finished job) or of the config.
+      const metrics = catalog.views(entry)!.get(`metrics:${entry.configFile}:${configSha256 ?? ''}`, () =>
+        campaignMetrics(workspace.ledger, entry.configFile, {
+          campaign: loaded?.campaign.campaign,
+          shotIds: loaded?.campaign.shots.map((shot) => shot.id),
+          stages: stageCatalog(),
+          gallery: (run) => runGallery(catalog, entry, run),
+        }),
+      );
       if (metrics.shots.length > 0) campaigns.push({ id: entry.id, ...metrics });
     }
     return context.json({
@@ -310,9 +308,11 @@ export function createStudioApp(options: StudioAppOptions): Hono {
   }
 
   /** The campaign as configured now, if the run was made from exactly this config. */
-  async function loadedMatching(entry: CampaignEntry, run: RunRecord): Promise<LoadedCampaign | undefined> {
-    const { loaded } = await catalog.load(entry);
-    return loaded && sha256(loaded.source) === run.configSha256 ? loaded : undefined;
+  async function currentConfig(entry: CampaignEntry, run: RunRecord): Promise<CurrentConfig | undefined> {
+    const { loaded, configSha256 } = await catalog.load(entry);
+    return loaded && configSha256 === run.configSha256
+      ? { campaign: loaded.campaign, configSha256 }
+      : undefined;
   }
 }
 

@@ -1,13 +1,37 @@
+import type { Campaign } from '../config/campaign-schema.ts';
 import type { RunRecord } from '../ledger/ledger.ts';
 import { seedsFor } from '../pipeline/plan.ts';
 import type { RunSummary } from '../pipeline/run-events.ts';
 import type { Workspace } from '../pipeline/workspace.ts';
-import { sha256 } from '../util/canonical-json.ts';
 import type { CampaignDescription, ChainDetailResponse, RunListEntry, RunLock } from './api-types.ts';
 import type { CampaignCatalog, CampaignEntry } from './campaign-catalog.ts';
 import { chainOutputs, readManifest } from './chain-outputs.ts';
-import { buildRunGallery, finalAttemptJobs, type GalleryChain } from './run-gallery.ts';
+import { buildRunGallery, finalAttemptJobs, type GalleryChain, type RunGallery } from './run-gallery.ts';
 import type { RunManager } from './run-manager.ts';
+
+/** The campaign as configured now, when that is the config a run was made from. */
+export interface CurrentConfig {
+  campaign: Campaign;
+  configSha256: string;
+}
+
+/**
+ * A run's gallery, computed once per change of the project's ledger: with the current config
+ * (planned images not started yet, prompts) when the run was made from it.
+ */
+export function runGallery(
+  catalog: CampaignCatalog,
+  entry: CampaignEntry,
+  run: RunRecord,
+  current?: CurrentConfig,
+): RunGallery {
+  const workspace = catalog.workspace(entry)!;
+  return catalog
+    .views(entry)!
+    .get(`gallery:${run.id}:${current?.configSha256 ?? ''}`, () =>
+      buildRunGallery(workspace.ledger, run, current?.campaign),
+    );
+}
 
 /** A campaign as the Briefs page shows it: config summary (or its error), runs, active run. */
 export async function describeCampaign(
@@ -15,9 +39,8 @@ export async function describeCampaign(
   catalog: CampaignCatalog,
   runs: RunManager,
 ): Promise<CampaignDescription> {
-  const { loaded, error } = await catalog.load(entry);
+  const { loaded, error, configSha256 } = await catalog.load(entry);
   const workspace = catalog.workspace(entry);
-  const configSha256 = loaded ? sha256(loaded.source) : undefined;
   const campaign = loaded?.campaign;
   return {
     id: entry.id,
@@ -35,9 +58,13 @@ export async function describeCampaign(
         seeds: seedsFor(campaign, shot).length,
       })) ?? [],
     runs: workspace
-      ? workspace.ledger
-          .runs({ configFile: entry.configFile })
-          .map((run) => describeRun(workspace, run, configSha256))
+      ? catalog
+          .views(entry)!
+          .get(`runs:${entry.configFile}:${configSha256 ?? ''}`, () =>
+            workspace.ledger
+              .runs({ configFile: entry.configFile })
+              .map((run) => describeRun(workspace, run, configSha256)),
+          )
       : [],
     active: runs.activeFor(entry.id) ?? null,
   };
@@ -72,11 +99,12 @@ export function describeRun(
  * the review history of this shot and seed across runs, and the other runs that rendered it.
  */
 export async function chainDetail(
-  workspace: Workspace,
+  catalog: CampaignCatalog,
   entry: CampaignEntry,
   run: RunRecord,
   chain: GalleryChain,
 ): Promise<ChainDetailResponse> {
+  const workspace = catalog.workspace(entry)!;
   const { shotId, seedIndex } = chain;
   const jobs = finalAttemptJobs(workspace.ledger, run.id, shotId, seedIndex);
   const outputs = await Promise.all(
@@ -91,7 +119,7 @@ export async function chainDetail(
   const otherRuns = workspace.ledger
     .runs({ configFile: run.configFile })
     .map((other) => {
-      const image = buildRunGallery(workspace.ledger, other).chains.find(
+      const image = runGallery(catalog, entry, other).chains.find(
         (candidate) => candidate.shotId === shotId && candidate.seedIndex === seedIndex,
       );
       return { id: other.id, createdAt: other.createdAt, status: other.status, image: image?.image ?? null };
