@@ -58,15 +58,14 @@ export async function run(): Promise<BenchSection> {
       summaryRow(`${concurrentRequests} at once, warm`, warm),
       summaryRow('one at a time, warm (every 10th)', { samples: oneAtATime, wallMs: Number.NaN }),
     ];
-    const kinds = [...new Set(targets.map((target) => target.kind))];
-    const byKind = (samples: Sample[], kind: string) =>
-      samples.filter((sample) => sample.kind === kind).map((sample) => sample.ms);
-    for (const kind of kinds) {
-      rows.push({
-        round: `  ${kind} (${byKind(cold.samples, kind).length} of each round)`,
-        'p50 ms': `${round(median(byKind(cold.samples, kind)), 0)} cold / ${round(median(byKind(warm.samples, kind)), 0)} warm`,
-        'p99 ms': `${round(percentile(byKind(cold.samples, kind), 0.99), 0)} cold / ${round(percentile(byKind(warm.samples, kind), 0.99), 0)} warm`,
-      });
+    for (const [name, round] of [
+      ['cold', cold],
+      ['warm', warm],
+    ] as const) {
+      for (const kind of new Set(targets.map((target) => target.kind))) {
+        const samples = round.samples.filter((sample) => sample.kind === kind);
+        rows.push(summaryRow(`${name}: ${kind}`, { samples, wallMs: Number.NaN }));
+      }
     }
     return {
       title: 'Review studio under load (500 concurrent GETs over HTTP)',

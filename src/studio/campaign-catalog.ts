@@ -94,6 +94,7 @@ export class CampaignCatalog {
   private scanning: Promise<CampaignEntry[]> | undefined;
   /** Loaded configs by path, with the file's identity when read (and the load in flight). */
   private readonly loads = new Map<string, { file: string; load: Promise<CampaignLoad> }>();
+  private readonly looking = new Map<string, Promise<string>>();
   private context: CampaignValidationContext | undefined;
 
   constructor(readonly root: string) {}
@@ -129,13 +130,27 @@ export class CampaignCatalog {
    * much to redo for every request of a busy page.
    */
   async load(entry: CampaignEntry): Promise<CampaignLoad> {
-    const stats = await stat(entry.configPath).catch(() => undefined);
-    const file = stats ? `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}` : 'missing';
+    const file = await this.fileIdentity(entry.configPath);
     const known = this.loads.get(entry.configPath);
     if (known?.file === file) return known.load;
     const load = this.loadNow(entry);
     this.loads.set(entry.configPath, { file, load });
     return load;
+  }
+
+  /** Requests arriving while a config's file is being looked at share the look. */
+  private fileIdentity(path: string): Promise<string> {
+    let pending = this.looking.get(path);
+    if (!pending) {
+      pending = stat(path)
+        .then(
+          (stats) => `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`,
+          () => 'missing',
+        )
+        .finally(() => this.looking.delete(path));
+      this.looking.set(path, pending);
+    }
+    return pending;
   }
 
   private async loadNow(entry: CampaignEntry): Promise<CampaignLoad> {

@@ -24,7 +24,13 @@ import { describeIssues, reviewRequestSchema } from './review-request.ts';
 import type { RunManager } from './run-manager.ts';
 import { loadStaticAssets, type StaticAsset } from './static-assets.ts';
 import { type AccessOptions, sameSiteWrites, studioAccess } from './studio-access.ts';
-import { type CurrentConfig, chainDetail, describeCampaign, runGallery } from './studio-views.ts';
+import {
+  type CurrentConfig,
+  campaignRun,
+  chainDetail,
+  describeCampaign,
+  runGallery,
+} from './studio-views.ts';
 
 export interface StudioAppOptions extends AccessOptions {
   catalog: CampaignCatalog;
@@ -184,12 +190,19 @@ export function createStudioApp(options: StudioAppOptions): Hono {
     const run = requireRun(entry, context.req.param('run'));
     const shotId = context.req.param('shot');
     const seedIndex = Number(context.req.param('seedIndex'));
-    const chain = runGallery(catalog, entry, run, await currentConfig(entry, run)).chains.find(
+    const current = await currentConfig(entry, run);
+    const chain = runGallery(catalog, entry, run, current).chains.find(
       (candidate) => candidate.shotId === shotId && candidate.seedIndex === seedIndex,
     );
     if (!chain)
       return context.json({ error: `No shot "${shotId}" at seed index ${seedIndex} in run ${run.id}` }, 404);
-    return context.json(await chainDetail(catalog, entry, run, chain));
+    // Manifests come from the run folder, which a run only writes with its ledger records.
+    const detail = catalog
+      .views(entry)!
+      .get(`detail:${run.id}:${chain.shotId}:${chain.seedIndex}:${current?.configSha256 ?? ''}`, () =>
+        chainDetail(catalog, entry, run, chain),
+      );
+    return context.json(await detail);
   });
 
   app.post(
@@ -291,10 +304,8 @@ export function createStudioApp(options: StudioAppOptions): Hono {
   return app;
 
   function requireRun(entry: CampaignEntry, runId: string): RunRecord {
-    const workspace = catalog.workspace(entry);
-    const run = workspace?.ledger.run(runId);
-    if (!workspace || !run || run.configFile !== entry.configFile)
-      throw new AtelierError('RUN_NOT_FOUND', `No run "${runId}" for campaign "${entry.id}"`);
+    const run = campaignRun(catalog, entry, runId);
+    if (!run) throw new AtelierError('RUN_NOT_FOUND', `No run "${runId}" for campaign "${entry.id}"`);
     return run;
   }
 

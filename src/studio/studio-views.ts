@@ -1,5 +1,6 @@
+import { realpath } from 'node:fs/promises';
 import type { Campaign } from '../config/campaign-schema.ts';
-import type { RunRecord } from '../ledger/ledger.ts';
+import type { JobRecord, RunRecord } from '../ledger/ledger.ts';
 import { seedsFor } from '../pipeline/plan.ts';
 import type { RunSummary } from '../pipeline/run-events.ts';
 import type { Workspace } from '../pipeline/workspace.ts';
@@ -29,8 +30,33 @@ export function runGallery(
   return catalog
     .views(entry)!
     .get(`gallery:${run.id}:${current?.configSha256 ?? ''}`, () =>
-      buildRunGallery(workspace.ledger, run, current?.campaign),
+      buildRunGallery(workspace.ledger, run, current?.campaign, runJobs(catalog, entry, run)),
     );
+}
+
+/** The campaign's runs, newest first, read once per change of the project's ledger. */
+function campaignRuns(catalog: CampaignCatalog, entry: CampaignEntry): RunRecord[] {
+  return catalog
+    .views(entry)!
+    .get(`runs:${entry.configFile}`, () =>
+      catalog.workspace(entry)!.ledger.runs({ configFile: entry.configFile }),
+    );
+}
+
+/** Every job of a run, read once per change of the project's ledger. */
+function runJobs(catalog: CampaignCatalog, entry: CampaignEntry, run: RunRecord): JobRecord[] {
+  return catalog.views(entry)!.get(`jobs:${run.id}`, () => catalog.workspace(entry)!.ledger.jobs(run.id));
+}
+
+/** A run of the campaign, read once per change of the project's ledger; undefined if it has none by that id. */
+export function campaignRun(
+  catalog: CampaignCatalog,
+  entry: CampaignEntry,
+  runId: string,
+): RunRecord | undefined {
+  const views = catalog.views(entry);
+  const run = views?.get(`run:${runId}`, () => catalog.workspace(entry)!.ledger.run(runId));
+  return run?.configFile === entry.configFile ? run : undefined;
 }
 
 /** A campaign as the Briefs page shows it: config summary (or its error), runs, active run. */
@@ -41,33 +67,47 @@ export async function describeCampaign(
 ): Promise<CampaignDescription> {
   const { loaded, error, configSha256 } = await catalog.load(entry);
   const workspace = catalog.workspace(entry);
-  const campaign = loaded?.campaign;
   return {
     id: entry.id,
-    name: campaign?.campaign ?? entry.id,
+    name: loaded?.campaign.campaign ?? entry.id,
     relativePath: entry.relativePath,
     error: error ?? null,
-    brand: campaign?.brand ?? null,
-    models: campaign?.models ?? {},
-    stages: campaign?.pipeline.stages.map((stage) => stage.name) ?? [],
-    shots:
-      campaign?.shots.map((shot) => ({
-        id: shot.id,
-        prompt: shot.prompt,
-        headline: shot.headline ?? null,
-        seeds: seedsFor(campaign, shot).length,
-      })) ?? [],
+    ...(loaded ? configSummary(loaded.campaign) : { brand: null, models: {}, stages: [], shots: [] }),
     runs: workspace
       ? catalog
           .views(entry)!
-          .get(`runs:${entry.configFile}:${configSha256 ?? ''}`, () =>
-            workspace.ledger
-              .runs({ configFile: entry.configFile })
-              .map((run) => describeRun(workspace, run, configSha256)),
+          .get(`run-list:${entry.configFile}:${configSha256 ?? ''}`, () =>
+            campaignRuns(catalog, entry).map((run) => describeRun(workspace, run, configSha256)),
           )
       : [],
     active: runs.activeFor(entry.id) ?? null,
   };
+}
+
+const summaries = new WeakMap<Campaign, ReturnType<typeof summarise>>();
+
+/** What the Briefs page shows of a config, worked out once per loaded config. */
+function configSummary(campaign: Campaign) {
+  let summary = summaries.get(campaign);
+  if (!summary) {
+    summary = summarise(campaign);
+    summaries.set(campaign, summary);
+  }
+  return summary;
+}
+
+function summarise(campaign: Campaign) {
+  return {
+    brand: campaign.brand,
+    models: campaign.models,
+    stages: campaign.pipeline.stages.map((stage) => stage.name),
+    shots: campaign.shots.map((shot) => ({
+      id: shot.id,
+      prompt: shot.prompt,
+      headline: shot.headline ?? null,
+      seeds: seedsFor(campaign, shot).length,
+    })),
+  } satisfies Pick<CampaignDescription, 'brand' | 'models' | 'stages' | 'shots'>;
 }
 
 /** One row of a campaign's run list; `current` when the config has not changed since. */
@@ -106,18 +146,18 @@ export async function chainDetail(
 ): Promise<ChainDetailResponse> {
   const workspace = catalog.workspace(entry)!;
   const { shotId, seedIndex } = chain;
-  const jobs = finalAttemptJobs(workspace.ledger, run.id, shotId, seedIndex);
+  const jobs = finalAttemptJobs(runJobs(catalog, entry, run), shotId, seedIndex);
+  const projectRoot = await realpath(entry.projectDirectory);
   const outputs = await Promise.all(
     chainOutputs(entry.projectDirectory, run.id, chain.seed, jobs).map(async (output) => ({
       stageIndex: output.stageIndex,
       stage: output.stage,
       fileName: output.fileName,
       output: output.output,
-      manifest: await readManifest(output.manifestPath, entry.projectDirectory),
+      manifest: await readManifest(output.manifestPath, projectRoot),
     })),
   );
-  const otherRuns = workspace.ledger
-    .runs({ configFile: run.configFile })
+  const otherRuns = campaignRuns(catalog, entry)
     .map((other) => {
       const image = runGallery(catalog, entry, other).chains.find(
         (candidate) => candidate.shotId === shotId && candidate.seedIndex === seedIndex,

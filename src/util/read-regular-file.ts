@@ -89,9 +89,14 @@ function tooLarge(path: string, maxBytes: number): FileRefusedError {
 export async function isRealPathInside(path: string, folder: string): Promise<boolean> {
   try {
     const [real, root] = await Promise.all([realpath(path), realpath(folder)]);
-    const inner = relative(root, real);
-    return inner !== '' && inner !== '..' && !inner.startsWith(`..${sep}`) && !inner.startsWith(sep);
+    return isPathInside(real, root);
   } catch {
     return false;
   }
+}
+
+/** Whether `path` lies strictly inside `folder`, both absolute, by their text alone. */
+export function isPathInside(path: string, folder: string): boolean {
+  const inner = relative(folder, path);
+  return inner !== '' && inner !== '..' && !inner.startsWith(`..${sep}`) && !inner.startsWith(sep);
 }
