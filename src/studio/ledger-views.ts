@@ -13,7 +13,7 @@ export class LedgerViews {
   private stamp: string | undefined;
   private readonly values = new Map<string, unknown>();
 
-  constructor(private readonly ledger: Ledger) {}
+  constructor(readonly ledger: Ledger) {}
 
   /** The view under `key`, computed by `compute` unless the ledger is unchanged since it was. */
   get<T>(key: string, compute: () => T): T {

@@ -196,13 +196,7 @@ export function createStudioApp(options: StudioAppOptions): Hono {
     );
     if (!chain)
       return context.json({ error: `No shot "${shotId}" at seed index ${seedIndex} in run ${run.id}` }, 404);
-    // Manifests come from the run folder, which a run only writes with its ledger records.
-    const detail = catalog
-      .views(entry)!
-      .get(`detail:${run.id}:${chain.shotId}:${chain.seedIndex}:${current?.configSha256 ?? ''}`, () =>
-        chainDetail(catalog, entry, run, chain),
-      );
-    return context.json(await detail);
+    return context.json(await chainDetail(catalog, entry, run, chain, current));
   });
 
   app.post(

@@ -26,26 +26,22 @@ export function runGallery(
   run: RunRecord,
   current?: CurrentConfig,
 ): RunGallery {
-  const workspace = catalog.workspace(entry)!;
-  return catalog
-    .views(entry)!
-    .get(`gallery:${run.id}:${current?.configSha256 ?? ''}`, () =>
-      buildRunGallery(workspace.ledger, run, current?.campaign, runJobs(catalog, entry, run)),
-    );
+  const views = catalog.views(entry)!;
+  return views.get(`gallery:${run.id}:${current?.configSha256 ?? ''}`, () =>
+    buildRunGallery(views.ledger, run, current?.campaign, runJobs(catalog, entry, run)),
+  );
 }
 
 /** The campaign's runs, newest first, read once per change of the project's ledger. */
 function campaignRuns(catalog: CampaignCatalog, entry: CampaignEntry): RunRecord[] {
-  return catalog
-    .views(entry)!
-    .get(`runs:${entry.configFile}`, () =>
-      catalog.workspace(entry)!.ledger.runs({ configFile: entry.configFile }),
-    );
+  const views = catalog.views(entry)!;
+  return views.get(`runs:${entry.configFile}`, () => views.ledger.runs({ configFile: entry.configFile }));
 }
 
 /** Every job of a run, read once per change of the project's ledger. */
 function runJobs(catalog: CampaignCatalog, entry: CampaignEntry, run: RunRecord): JobRecord[] {
-  return catalog.views(entry)!.get(`jobs:${run.id}`, () => catalog.workspace(entry)!.ledger.jobs(run.id));
+  const views = catalog.views(entry)!;
+  return views.get(`jobs:${run.id}`, () => views.ledger.jobs(run.id));
 }
 
 /** A run of the campaign, read once per change of the project's ledger; undefined if it has none by that id. */
@@ -55,7 +51,7 @@ export function campaignRun(
   runId: string,
 ): RunRecord | undefined {
   const views = catalog.views(entry);
-  const run = views?.get(`run:${runId}`, () => catalog.workspace(entry)!.ledger.run(runId));
+  const run = views?.get(`run:${runId}`, () => views.ledger.run(runId));
   return run?.configFile === entry.configFile ? run : undefined;
 }
 
@@ -137,8 +133,24 @@ export function describeRun(
 /**
  * One image in detail: its outputs with their manifests from the run folder, the run's lock,
  * the review history of this shot and seed across runs, and the other runs that rendered it.
+ * Computed once per change of the project's ledger: a run writes its folder's manifests only
+ * along with its ledger records.
  */
-export async function chainDetail(
+export function chainDetail(
+  catalog: CampaignCatalog,
+  entry: CampaignEntry,
+  run: RunRecord,
+  chain: GalleryChain,
+  current?: CurrentConfig,
+): Promise<ChainDetailResponse> {
+  return catalog
+    .views(entry)!
+    .get(`detail:${run.id}:${chain.shotId}:${chain.seedIndex}:${current?.configSha256 ?? ''}`, () =>
+      readChainDetail(catalog, entry, run, chain),
+    );
+}
+
+async function readChainDetail(
   catalog: CampaignCatalog,
   entry: CampaignEntry,
   run: RunRecord,

@@ -43,7 +43,8 @@ type Path = Array<string | number>;
 /** Every path in a document, containers included, the root first. */
 function pathsOf(value: unknown, path: Path = []): Path[] {
   const paths: Path[] = [path];
-  if (Array.isArray(value)) value.forEach((item, index) => paths.push(...pathsOf(item, [...path, index])));
+  if (Array.isArray(value))
+    for (const [index, item] of value.entries()) paths.push(...pathsOf(item, [...path, index]));
   else if (typeof value === 'object' && value !== null)
     for (const [key, item] of Object.entries(value)) paths.push(...pathsOf(item, [...path, key]));
   return paths;
