@@ -33,7 +33,7 @@ export interface AccessOptions {
 }
 
 /** Refuses a token too short to keep anyone out. */
-export function checkToken(token: string): void {
+function checkToken(token: string): void {
   if (token.length < minimumTokenLength) {
     throw new AtelierError(
       'INVALID_ARGUMENT',
