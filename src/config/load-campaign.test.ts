@@ -364,6 +364,18 @@ describe('hostile config input: every case is a config error (exit 2) with a loc
     expect(problems[0]).toMatch(expected);
   });
 
+  it('writes control characters in keys and values as escapes, never raw', () => {
+    const source = stringify(smallCampaign()).replace(
+      'campaign: test-campaign',
+      '\vcampaign: test-campaign\u001b[2J',
+    );
+    const problems = problemsOf(source);
+    expect(problems).toContainEqual(
+      expect.stringContaining('\\u000bcampaign: unknown field "\\u000bcampaign"'),
+    );
+    for (const problem of problems) expect(problem).not.toMatch(/\p{Cc}/u);
+  });
+
   it('names .nan and .inf as written, once per field', () => {
     const source = stringify(smallCampaign()).replace('x: 0.3', 'x: .nan').replace('y: 0.5', 'y: -.inf');
     expect(problemsOf(source)).toEqual([

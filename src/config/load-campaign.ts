@@ -161,9 +161,11 @@ export function parseCampaignWithWarnings(
   const yamlProblems = [...document.errors, ...document.warnings];
   if (yamlProblems.length > 0) {
     const details = yamlProblems.map((problem) =>
-      problem.name === 'YAMLWarning'
-        ? `${where(problem.pos[0])}: YAML warning, refused: ${firstLine(problem.message)}`
-        : `${where(problem.pos[0])}: YAML syntax error: ${firstLine(problem.message)}`,
+      printable(
+        problem.name === 'YAMLWarning'
+          ? `${where(problem.pos[0])}: YAML warning, refused: ${firstLine(problem.message)}`
+          : `${where(problem.pos[0])}: YAML syntax error: ${firstLine(problem.message)}`,
+      ),
     );
     throw new AtelierError('CONFIG_INVALID', `Invalid campaign config ${configPath}: not valid YAML`, {
       details,
@@ -220,8 +222,10 @@ export function parseCampaignWithWarnings(
     const path = aliased.reduce((current, alias) => alias(current), problem.path);
     const offset = locate(document.contents, path, problem.atKey ?? false);
     // Messages quote what was found, which may be a key pasted in the wrong place.
-    return redactSecrets(
-      `${offset === undefined ? configPath : where(offset)}: ${formatPath(path)}: ${problem.message}`,
+    return printable(
+      redactSecrets(
+        `${offset === undefined ? configPath : where(offset)}: ${formatPath(path)}: ${problem.message}`,
+      ),
     );
   }
 
@@ -633,6 +637,18 @@ function firstAlias(document: Document): Alias | undefined {
     },
   });
   return found;
+}
+
+/**
+ * Control characters written as `\u000b`: a key or value quoted in a message must neither hide
+ * (a vertical tab before `campaign` would print as `campaign: unknown field "campaign"`) nor
+ * reach the terminal as an escape sequence.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /\p{Cc}/gu,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function firstLine(message: string): string {
