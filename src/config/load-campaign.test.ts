@@ -313,6 +313,13 @@ describe('hostile config input: every case is a config error (exit 2) with a loc
     ]);
   });
 
+  it('refuses an alias to an anchor that does not exist, at the alias', () => {
+    const source = stringify(smallCampaign()).replace('campaign: test-campaign', 'campaign: *nowhere');
+    expect(problemsOf(source)).toEqual([
+      `${file}:1:11: YAML alias error: Unresolved alias (the anchor must be set before the alias): nowhere`,
+    ]);
+  });
+
   it('refuses a FIFO at once instead of waiting for a writer', async () => {
     const project = await createTempProject('');
     try {

@@ -175,12 +175,15 @@ export function parseCampaignWithWarnings(
   try {
     data = document.toJS({ maxAliasCount: maximumAliasCount });
   } catch (error) {
-    // The YAML library refuses aliases that expand without bound ("billion laughs").
+    // What fails here are aliases: ones that expand without bound ("billion laughs"), or that
+    // name an anchor the parser let through.
     const alias = firstAlias(document);
+    const reason = firstLine(describeError(error));
+    const message = /excessive alias count/i.test(reason)
+      ? `YAML aliases expand too far (more than ${maximumAliasCount} times); write the values out instead`
+      : `YAML alias error: ${reason}`;
     throw new AtelierError('CONFIG_INVALID', `Invalid campaign config ${configPath}: not valid YAML`, {
-      details: [
-        `${alias?.range ? where(alias.range[0]) : configPath}: YAML aliases expand too far (${firstLine(describeError(error))}); write the values out instead`,
-      ],
+      details: [printable(`${alias?.range ? where(alias.range[0]) : configPath}: ${message}`)],
     });
   }
   const problems: Problem[] = [];
