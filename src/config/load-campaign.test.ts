@@ -371,16 +371,18 @@ describe('hostile config input: every case is a config error (exit 2) with a loc
     expect(problems[0]).toMatch(expected);
   });
 
-  it('writes control characters in keys and values as escapes, never raw', () => {
-    const source = stringify(smallCampaign()).replace(
-      'campaign: test-campaign',
-      '\vcampaign: test-campaign\u001b[2J',
-    );
+  it('writes control and invisible characters in keys and values as escapes, never raw', () => {
+    const source = stringify(smallCampaign())
+      .replace('campaign: test-campaign', '\vcampaign: test-campaign')
+      .replace('headline: Spring into colour', '\uFEFFheadline: "\u202Ebidi"');
     const problems = problemsOf(source);
     expect(problems).toContainEqual(
       expect.stringContaining('\\u000bcampaign: unknown field "\\u000bcampaign"'),
     );
-    for (const problem of problems) expect(problem).not.toMatch(/\p{Cc}/u);
+    expect(problems).toContainEqual(
+      expect.stringContaining('\\ufeffheadline: unknown field "\\ufeffheadline"'),
+    );
+    for (const problem of problems) expect(problem).not.toMatch(/[\p{Cc}\p{Cf}]/u);
   });
 
   it('names .nan and .inf as written, once per field', () => {

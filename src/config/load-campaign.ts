@@ -642,16 +642,19 @@ function firstAlias(document: Document): Alias | undefined {
   return found;
 }
 
+/** Characters a message must not print as they are: controls, invisible formatting, separators. */
+const unprintable = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
+
 /**
- * Control characters written as `\u000b`: a key or value quoted in a message must neither hide
- * (a vertical tab before `campaign` would print as `campaign: unknown field "campaign"`) nor
- * reach the terminal as an escape sequence.
+ * Unprintable characters written as `\u000b`: a key or value quoted in a message must neither
+ * hide (a vertical tab or a byte order mark before `headline` would print as `headline: unknown
+ * field "headline"`) nor reach the terminal as an escape sequence or a bidi override.
  */
 function printable(text: string): string {
-  return text.replace(
-    /\p{Cc}/gu,
-    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return text.replace(unprintable, (character) => {
+    const code = character.codePointAt(0)!.toString(16);
+    return code.length <= 4 ? `\\u${code.padStart(4, '0')}` : `\\u{${code}}`;
+  });
 }
 
 function firstLine(message: string): string {

@@ -327,7 +327,8 @@ export function checkOutcome(error: unknown, file: string, text: string | undefi
   const shape = new RegExp(`^${escaped}${located ? ':\\d+:\\d+' : '(:\\d+:\\d+)?'}: \\S`);
   for (const line of error.details) {
     if (!shape.test(line)) throw new Error(`detail without its place (${shape}): ${JSON.stringify(line)}`);
-    if (/\p{Cc}/u.test(line)) throw new Error(`raw control character in a message: ${JSON.stringify(line)}`);
+    if (/[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u.test(line))
+      throw new Error(`unprintable character in a message: ${JSON.stringify(line)}`);
   }
   return 'config error';
 }
