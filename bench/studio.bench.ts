@@ -103,7 +103,7 @@ export async function run(): Promise<BenchSection> {
     const preview = () =>
       read(`/artifacts/${entry!.id}/${previews[previewIndex++ % previews.length]}?width=320`);
     add('GET preview 320 px, first time', await timeIt(preview), 'resize 768 px PNG to WebP');
-    add('GET preview 320 px, again', await timeIt(preview), 'from .atelier/previews');
+    add('GET preview 320 px, again', await timeIt(preview), 'kept in memory (and in .atelier/previews)');
 
     const set = await collectApprovedSet(catalog.workspace(entry!)!, runId);
     let bytes = 0;

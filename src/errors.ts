@@ -14,6 +14,8 @@ export type AtelierErrorCode =
   | 'RUN_NOT_FOUND'
   | 'RUN_MISMATCH'
   | 'RUN_IN_PROGRESS'
+  /** A completed run was asked to resume: nothing is left to do in it. */
+  | 'RUN_COMPLETED'
   | 'STAGE_FAILED'
   | 'ARTIFACT_MISSING'
   | 'INVALID_ARGUMENT'
@@ -31,6 +33,7 @@ const exitCodes: Record<AtelierErrorCode, number> = {
   RUN_NOT_FOUND: 2,
   RUN_MISMATCH: 2,
   RUN_IN_PROGRESS: 2,
+  RUN_COMPLETED: 2,
   INVALID_ARGUMENT: 2,
   STAGE_FAILED: 1,
   ARTIFACT_MISSING: 1,

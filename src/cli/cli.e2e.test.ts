@@ -38,6 +38,37 @@ describe('atelier CLI', () => {
     expect(await readdir(created.directory)).toEqual(['atelier.yaml']);
   });
 
+  it('ends hostile config input (alias bomb, non-UTF-8 bytes, unknown tag) in exit 2 with its place', async () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const name of 'bcdefg')
+      levels.push(
+        `${name}: &${name} [${Array(9)
+          .fill(`*${String.fromCharCode(name.charCodeAt(0) - 1)}`)
+          .join(', ')}]`,
+      );
+    const valid = stringify(smallCampaign());
+    const inputs: Array<[string | Buffer, RegExp]> = [
+      [`${levels.join('\n')}\n`, /:2:\d+: YAML aliases expand too far/],
+      [
+        Buffer.concat([Buffer.from(valid.replace('Spring into colour', '')), Buffer.from([0xff])]),
+        /not UTF-8/,
+      ],
+      [
+        valid.replace('Spring into colour', '!!js/function "x"'),
+        /:\d+:\d+: YAML warning, refused: Unresolved tag/,
+      ],
+    ];
+    for (const [source, expected] of inputs) {
+      const created = await project('');
+      await writeFile(created.configPath, source);
+      const result = await runCli(['validate', created.directory]);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(expected);
+      expect(result.stderr).not.toMatch(noStackTrace);
+      expect(await readdir(created.directory)).toEqual(['atelier.yaml']);
+    }
+  });
+
   it('reports a missing config file with exit 2', async () => {
     const created = await project();
     const result = await runCli(['run', join(created.directory, 'nope.yaml')]);

@@ -38,11 +38,13 @@ export function aspectValue(aspect: string): number {
 
 const hexColourSchema = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'expected a hex colour like "#1A2B3C"');
 
-const seedSchema = z.number().int().min(0).max(0xffffffff);
+const seedMessage = 'expected a seed: an integer from 0 to 4294967295';
+const seedSchema = z.number().int(seedMessage).min(0, seedMessage).max(0xffffffff, seedMessage);
+const seedCountMessage = 'expected a seed count: an integer from 1 to 256';
 /** An explicit list of seeds, or a count of seeds derived stably from (campaign, shot, index). */
 export const seedsSchema = z.union([
   z.array(seedSchema).min(1, 'expected at least one seed'),
-  z.number().int().min(1).max(256),
+  z.number().int(seedCountMessage).min(1, seedCountMessage).max(256, seedCountMessage),
 ]);
 
 /** A Tesseract language code: `eng`, `fra`, `deu`, `spa`, `chi_sim`... */

@@ -1,9 +1,12 @@
+import { execFileSync } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createTempProject, smallCampaign } from '../../test/helpers/temp-project.ts';
 import { AtelierError } from '../errors.ts';
 import { campaignValidationContext } from '../runtime/wiring.ts';
-import { loadCampaign, parseCampaign } from './load-campaign.ts';
+import { loadCampaign, maximumConfigBytes, parseCampaign } from './load-campaign.ts';
 
 // The real wiring (stages, built-in models' roles), with fewer providers and no provider checks.
 const context = {
@@ -202,12 +205,12 @@ describe('stylize stage and qa config', () => {
         `${file}:${line('color:')}:3: qa.color: qa.color and qa.colour are the same setting: keep qa.colour only`,
         `${file}:${line('maxDelta:')}:5: qa.colour.maxDelta: unknown field "maxDelta"`,
         `${file}:${line('maxDeltaE:')}:16: qa.colour.maxDeltaE: expected number but found string "twelve"`,
-        `${file}:${line('rerolls:')}:14: qa.colour.rerolls: expected a re-roll count from 0 to 16`,
+        `${file}:${line('rerolls:')}:14: qa.colour.rerolls: expected a re-roll count from 0 to 16 but found number 40`,
       ].sort(),
     );
     expect(problemsOf(stylized((config) => (config.qa.colour.maxDeltaE = 140)))).toEqual([
       expect.stringMatching(
-        /qa\.colour\.maxDeltaE: expected a colour difference \(CIEDE2000\) from 0 to 100$/,
+        /qa\.colour\.maxDeltaE: expected a colour difference \(CIEDE2000\) from 0 to 100 but found number 140$/,
       ),
     ]);
   });
@@ -239,7 +242,9 @@ describe('stylize stage and qa config', () => {
 
   it('checks the stylize params and role', () => {
     expect(problemsOf(stylized((config) => (config.pipeline.stages[1].strength = 1.5)))).toEqual([
-      expect.stringMatching(/pipeline\.stages\[1\]\.strength: expected a strength from 0 to 1$/),
+      expect.stringMatching(
+        /pipeline\.stages\[1\]\.strength: expected a strength from 0 to 1 but found number 1\.5$/,
+      ),
     ]);
     expect(problemsOf(stylized((config) => delete config.models.stylize))).toEqual([
       expect.stringMatching(/models: stage "stylize" needs a model for role "stylize"/),
@@ -248,6 +253,166 @@ describe('stylize stage and qa config', () => {
       expect.stringMatching(
         /models\.compose: built-in model "builtin:grade" cannot play role "compose": it plays stylize$/,
       ),
+    ]);
+  });
+});
+
+describe('hostile config input: every case is a config error (exit 2) with a location', () => {
+  /** The problems of a config file on disk, read as `atelier run` reads it. */
+  async function fileProblems(directory: string, path = join(directory, 'atelier.yaml')) {
+    const error = await loadCampaign(path, context).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(AtelierError.isInstance(error), String(error)).toBe(true);
+    const atelierError = error as AtelierError;
+    expect(atelierError.exitCode).toBe(2);
+    return { message: atelierError.message, details: [...atelierError.details] };
+  }
+
+  it('refuses bytes that are not UTF-8, naming the line, column and byte offset', async () => {
+    const valid = stringify(smallCampaign()).replace('Spring into colour', 'HEADLINE');
+    const offset = Buffer.byteLength(valid.slice(0, valid.indexOf('HEADLINE')));
+    const bytes = Buffer.concat([
+      Buffer.from(valid.slice(0, valid.indexOf('HEADLINE'))),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(`freshly picked${valid.slice(valid.indexOf('HEADLINE') + 'HEADLINE'.length)}`),
+    ]);
+    const project = await createTempProject('');
+    try {
+      await writeFile(project.configPath, bytes);
+      const line = valid.split('\n').findIndex((text) => text.includes('HEADLINE')) + 1;
+      const column = valid.split('\n')[line - 1]!.indexOf('HEADLINE') + 1;
+      const { message, details } = await fileProblems(project.directory);
+      expect(message).toContain('not UTF-8');
+      expect(details).toEqual([
+        `${project.configPath}:${line}:${column}: expected UTF-8 text but found the byte 0xFF at byte offset ${offset}; save the file as UTF-8`,
+      ]);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it('keeps a U+FFFD written as UTF-8 and points past it at the real bad byte', async () => {
+    const project = await createTempProject('');
+    try {
+      await writeFile(
+        project.configPath,
+        Buffer.concat([Buffer.from('campaign: "\uFFFD ok"\n# '), Buffer.from([0xc3, 0x28])]),
+      );
+      const { details } = await fileProblems(project.directory);
+      const offset = Buffer.byteLength('campaign: "\uFFFD ok"\n# ');
+      expect(details[0]).toMatch(new RegExp(`:2:3: .*0xC3 at byte offset ${offset};`));
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it('refuses a YAML alias bomb with a location instead of crashing', () => {
+    const levels = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]'];
+    for (const name of 'bcdefg') {
+      const previous = String.fromCharCode(name.charCodeAt(0) - 1);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(', ')}]`);
+    }
+    const problems = problemsOf(`${levels.join('\n')}\n`);
+    expect(problems).toEqual([
+      expect.stringMatching(/^\/campaigns\/atelier\.yaml:2:\d+: YAML aliases expand too far/),
+    ]);
+  });
+
+  it('refuses an alias to an anchor that does not exist, at the alias', () => {
+    const source = stringify(smallCampaign()).replace('campaign: test-campaign', 'campaign: *nowhere');
+    expect(problemsOf(source)).toEqual([
+      `${file}:1:11: YAML alias error: Unresolved alias (the anchor must be set before the alias): nowhere`,
+    ]);
+  });
+
+  it('refuses a FIFO at once instead of waiting for a writer', async () => {
+    const project = await createTempProject('');
+    try {
+      await rm(project.configPath);
+      execFileSync('mkfifo', [project.configPath]);
+      const started = performance.now();
+      const { message } = await fileProblems(project.directory);
+      expect(message).toMatch(/not a regular file/);
+      expect(performance.now() - started).toBeLessThan(2000);
+    } finally {
+      await project.cleanup();
+    }
+  }, 10_000);
+
+  it(`refuses a config over ${maximumConfigBytes} bytes before reading it`, async () => {
+    const project = await createTempProject('');
+    try {
+      const source = stringify(smallCampaign());
+      await writeFile(project.configPath, `${source}#${'x'.repeat(maximumConfigBytes)}\n`);
+      const { message } = await fileProblems(project.directory);
+      expect(message).toMatch(/larger than 1048576 bytes \(1 MiB\), the most a config may have/);
+      // Exactly at the limit is still read (and here, valid).
+      await writeFile(
+        project.configPath,
+        `${source}#${'x'.repeat(maximumConfigBytes - source.length - 2)}\n`,
+      );
+      await expect(loadCampaign(project.configPath, context)).resolves.toMatchObject({
+        campaign: { campaign: 'test-campaign' },
+      });
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it.each([
+    [
+      '!!js/function',
+      'headline: !!js/function "function () { return 1 }"',
+      /Unresolved tag: tag:yaml\.org,2002:js\/function/,
+    ],
+    ['a local tag', 'headline: !shout Spring', /Unresolved tag: !shout/],
+  ])('refuses an unknown tag (%s) at its line', (_name, line, expected) => {
+    const source = stringify(smallCampaign()).replace(/headline: .*/, line);
+    const lineNumber = source.split('\n').findIndex((text) => text.includes(line)) + 1;
+    const problems = problemsOf(source);
+    expect(problems).toEqual([
+      expect.stringMatching(new RegExp(`^${file}:${lineNumber}:\\d+: YAML warning, refused: `)),
+    ]);
+    expect(problems[0]).toMatch(expected);
+  });
+
+  it('writes control and invisible characters in keys and values as escapes, never raw', () => {
+    const source = stringify(smallCampaign())
+      .replace('campaign: test-campaign', '\vcampaign: test-campaign')
+      .replace('headline: Spring into colour', '\uFEFFheadline: "\u202Ebidi"');
+    const problems = problemsOf(source);
+    expect(problems).toContainEqual(
+      expect.stringContaining('\\u000bcampaign: unknown field "\\u000bcampaign"'),
+    );
+    expect(problems).toContainEqual(
+      expect.stringContaining('\\ufeffheadline: unknown field "\\ufeffheadline"'),
+    );
+    for (const problem of problems) expect(problem).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+  });
+
+  it('names .nan and .inf as written, once per field', () => {
+    const source = stringify(smallCampaign()).replace('x: 0.3', 'x: .nan').replace('y: 0.5', 'y: -.inf');
+    expect(problemsOf(source)).toEqual([
+      expect.stringMatching(/shots\[0\]\.focus\.x: expected number but found \.nan \(not a number\)$/),
+      expect.stringMatching(/shots\[0\]\.focus\.y: expected number but found -\.inf \(minus infinity\)$/),
+    ]);
+  });
+
+  it('says one thing about a seed past the seed range, naming the seed limit and the value', () => {
+    expect(problemsOf(withChange((config) => (config.shots[1].seeds = [1e23])))).toEqual([
+      expect.stringMatching(
+        /shots\[1\]\.seeds\[0\]: expected a seed: an integer from 0 to 4294967295 but found number 1e\+23$/,
+      ),
+    ]);
+    expect(problemsOf(withChange((config) => (config.shots[1].seeds = 1e23)))).toEqual([
+      expect.stringMatching(
+        /shots\[1\]\.seeds: expected a seed count: an integer from 1 to 256 but found number 1e\+23$/,
+      ),
+    ]);
+    expect(problemsOf(withChange((config) => (config.shots[1].seeds = [7, 2.5])))).toEqual([
+      expect.stringMatching(/shots\[1\]\.seeds\[1\]: expected a seed: .* but found number 2\.5$/),
     ]);
   });
 });

@@ -1,8 +1,20 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import {
+  type Alias,
+  type Document,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  visit,
+} from 'yaml';
 import type { z } from 'zod';
-import { AtelierError } from '../errors.ts';
+import { AtelierError, describeError } from '../errors.ts';
+import { FileRefusedError, readRegularFile } from '../util/read-regular-file.ts';
+import { redactSecrets } from '../util/redact-secrets.ts';
 import {
   type Campaign,
   type CampaignInput,
@@ -60,16 +72,68 @@ export async function loadCampaign(
   context: CampaignValidationContext,
 ): Promise<LoadedCampaign> {
   const configPath = resolveConfigPath(pathOrDirectory);
-  let source: string;
-  try {
-    source = await readFile(configPath, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : String(code);
-    throw new AtelierError('CONFIG_NOT_FOUND', `Cannot read campaign config ${configPath}: ${reason}`);
-  }
+  const source = decodeConfig(await readConfigBytes(configPath), configPath);
   const { campaign, warnings } = parseCampaignWithWarnings(source, configPath, context);
   return { campaign, configPath, projectDirectory: dirname(configPath), source, warnings };
+}
+
+/** The largest config read, in bytes: a campaign of hundreds of shots is a few dozen KiB. */
+export const maximumConfigBytes = 1024 * 1024;
+
+/** The config's bytes: a regular file of at most `maximumConfigBytes`, checked before reading. */
+async function readConfigBytes(configPath: string): Promise<Buffer> {
+  try {
+    return await readRegularFile(configPath, maximumConfigBytes);
+  } catch (error) {
+    if (error instanceof FileRefusedError && error.reason !== 'folder') {
+      const reason =
+        error.reason === 'too-large'
+          ? `it is larger than ${maximumConfigBytes} bytes (1 MiB), the most a config may have`
+          : 'not a regular file (a pipe, socket or device); expected a YAML file';
+      throw new AtelierError('CONFIG_INVALID', `Invalid campaign config ${configPath}: ${reason}`);
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR' || error instanceof FileRefusedError
+          ? 'is a folder'
+          : String(code);
+    throw new AtelierError('CONFIG_NOT_FOUND', `Cannot read campaign config ${configPath}: ${reason}`);
+  }
+}
+
+/**
+ * The config's text. Bytes that are not UTF-8 are refused, naming where the first one is:
+ * decoding them as U+FFFD would turn a headline into "\uFFFD\uFFFDfreshly picked" and spend a
+ * run's jobs before anything noticed.
+ */
+function decodeConfig(bytes: Buffer, configPath: string): string {
+  try {
+    // ignoreBOM keeps a byte order mark in the text, as before: the YAML parser skips it.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    const text = bytes.toString('utf8');
+    // The first U+FFFD that the bytes do not spell out (EF BF BD) marks the first bad byte.
+    let offset = 0;
+    for (const character of text) {
+      if (
+        character === '\uFFFD' &&
+        !(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd)
+      )
+        break;
+      offset += Buffer.byteLength(character);
+    }
+    const before = bytes.subarray(0, offset).toString('utf8');
+    const line = before.split('\n').length;
+    const column = before.length - before.lastIndexOf('\n');
+    const found = `0x${bytes[offset]!.toString(16).toUpperCase().padStart(2, '0')}`;
+    throw new AtelierError('CONFIG_INVALID', `Invalid campaign config ${configPath}: not UTF-8 text`, {
+      details: [
+        `${configPath}:${line}:${column}: expected UTF-8 text but found the byte ${found} at byte offset ${offset}; save the file as UTF-8`,
+      ],
+    });
+  }
 }
 
 export function parseCampaign(
@@ -92,15 +156,36 @@ export function parseCampaignWithWarnings(
     const { line, col } = lineCounter.linePos(offset);
     return `${configPath}:${line}:${col}`;
   };
-  if (document.errors.length > 0) {
-    const details = document.errors.map(
-      (error) => `${where(error.pos[0])}: YAML syntax error: ${firstLine(error.message)}`,
+  // Warnings too: an unknown tag (`!!js/function`, `!custom`) would otherwise be read as a
+  // plain string, silently.
+  const yamlProblems = [...document.errors, ...document.warnings];
+  if (yamlProblems.length > 0) {
+    const details = yamlProblems.map((problem) =>
+      printable(
+        problem.name === 'YAMLWarning'
+          ? `${where(problem.pos[0])}: YAML warning, refused: ${firstLine(problem.message)}`
+          : `${where(problem.pos[0])}: YAML syntax error: ${firstLine(problem.message)}`,
+      ),
     );
     throw new AtelierError('CONFIG_INVALID', `Invalid campaign config ${configPath}: not valid YAML`, {
       details,
     });
   }
-  const data: unknown = document.toJS();
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: maximumAliasCount });
+  } catch (error) {
+    // What fails here are aliases: ones that expand without bound ("billion laughs"), or that
+    // name an anchor the parser let through.
+    const alias = firstAlias(document);
+    const reason = firstLine(describeError(error));
+    const message = /excessive alias count/i.test(reason)
+      ? `YAML aliases expand too far (more than ${maximumAliasCount} times); write the values out instead`
+      : `YAML alias error: ${reason}`;
+    throw new AtelierError('CONFIG_INVALID', `Invalid campaign config ${configPath}: not valid YAML`, {
+      details: [printable(`${alias?.range ? where(alias.range[0]) : configPath}: ${message}`)],
+    });
+  }
   const problems: Problem[] = [];
   const roles = rolesOfStages(context.stages.values());
   const warningProblems: Problem[] = [];
@@ -108,7 +193,7 @@ export function parseCampaignWithWarnings(
   // reportInput: so an issue can say what it found, not only what it expected.
   const parsed = campaignSchemaOf(context).safeParse(data, { reportInput: true });
   if (!parsed.success) {
-    problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, roles)));
+    problems.push(...describeIssues(parsed.error.issues, roles));
     // Still check the stages' own params, so one pass reports every problem it can.
     const rawStages = (data as { pipeline?: { stages?: unknown } } | null)?.pipeline?.stages;
     if (Array.isArray(rawStages) && rawStages.every((entry) => typeof entry?.stage === 'string')) {
@@ -139,7 +224,12 @@ export function parseCampaignWithWarnings(
     // A problem inside an aliased section points at the key as written.
     const path = aliased.reduce((current, alias) => alias(current), problem.path);
     const offset = locate(document.contents, path, problem.atKey ?? false);
-    return `${offset === undefined ? configPath : where(offset)}: ${formatPath(path)}: ${problem.message}`;
+    // Messages quote what was found, which may be a key pasted in the wrong place.
+    return printable(
+      redactSecrets(
+        `${offset === undefined ? configPath : where(offset)}: ${formatPath(path)}: ${problem.message}`,
+      ),
+    );
   }
 
   function reportProblems(): void {
@@ -227,7 +317,7 @@ function checkStages(
     const { stage: _name, ...params } = entry;
     const result = definition.paramsSchema.safeParse(params, { reportInput: true });
     if (!result.success) {
-      for (const problem of result.error.issues.flatMap((issue) => describeIssue(issue, []))) {
+      for (const problem of describeIssues(result.error.issues, [])) {
         problems.push({ ...problem, path: [...path, ...problem.path] });
       }
       return;
@@ -433,6 +523,34 @@ function checkQa(
   }
 }
 
+/**
+ * One problem per field, each naming what was found. A number past 2^53 breaks both zod's
+ * safe-integer range and the field's own bound: only the field's bound is said.
+ */
+function describeIssues(issues: readonly z.core.$ZodIssue[], roles: readonly string[]): Problem[] {
+  const pathKey = (issue: z.core.$ZodIssue) => JSON.stringify(issue.path.map(String));
+  const kept = issues.filter(
+    (issue) =>
+      !(
+        isSafeIntegerRange(issue) &&
+        issues.some((other) => other !== issue && pathKey(other) === pathKey(issue))
+      ),
+  );
+  const seen = new Set<string>();
+  return kept
+    .flatMap((issue) => describeIssue(issue, roles))
+    .filter((problem) => {
+      const key = `${JSON.stringify(problem.path)}${problem.atKey ? ':key' : ''}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
+
+function isSafeIntegerRange(issue: z.core.$ZodIssue): boolean {
+  return (issue.code === 'too_big' || issue.code === 'too_small') && issue.origin === 'int';
+}
+
 function describeIssue(issue: z.core.$ZodIssue, roles: readonly string[]): Problem[] {
   const path = issue.path.filter((key): key is string | number => typeof key !== 'symbol');
   switch (issue.code) {
@@ -447,14 +565,39 @@ function describeIssue(issue: z.core.$ZodIssue, roles: readonly string[]): Probl
             : `unknown field "${key}"`,
       }));
     }
-    case 'invalid_type':
-      return [{ path, message: `expected ${issue.expected} but found ${describeFound(issue.input)}` }];
-    case 'invalid_union':
+    case 'invalid_type': {
+      // A schema's own wording when it has one, zod's type name otherwise.
+      const expected = issue.message.startsWith('Invalid input')
+        ? issue.expected === 'int'
+          ? 'an integer'
+          : issue.expected
+        : issue.message.replace(/^expected /, '');
+      return [{ path, message: `expected ${expected} but found ${describeFound(issue.input)}` }];
+    }
+    case 'invalid_union': {
+      // The one alternative the value has the shape of (a list of seeds, for a list) says
+      // what is wrong inside it; otherwise the union as a whole.
+      const fitting = issue.errors.filter(
+        (branch) => !branch.some((inner) => inner.code === 'invalid_type' && inner.path.length === 0),
+      );
+      if (fitting.length === 1) {
+        return describeIssues(
+          fitting[0]!.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })),
+          roles,
+        );
+      }
       return [
         { path, message: `expected ${unionExpectation(path)} but found ${describeFound(issue.input)}` },
       ];
-    default:
-      return [{ path, message: issue.message }];
+    }
+    default: {
+      // Bounds and formats: say what was found too, unless the message already does.
+      const scalar = issue.input === null || (typeof issue.input !== 'object' && issue.input !== undefined);
+      const named = /\bfound\b/.test(issue.message) || !scalar;
+      return [
+        { path, message: named ? issue.message : `${issue.message} but found ${describeFound(issue.input)}` },
+      ];
+    }
   }
 }
 
@@ -464,11 +607,19 @@ function unionExpectation(path: Path): string {
     : 'a valid value';
 }
 
+/** What a value is, as the config spells it: `number 12`, `string "x"`, `.nan`, `a list`. */
 function describeFound(value: unknown): string {
   if (value === undefined) return 'nothing (the field is missing)';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return Number.isNaN(value)
+      ? '.nan (not a number)'
+      : value > 0
+        ? '.inf (infinity)'
+        : '-.inf (minus infinity)';
+  if (typeof value === 'bigint') return `number ${value}`;
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 
@@ -500,6 +651,35 @@ function locate(root: Node | null, path: Path, atKey: boolean): number | undefin
     best = (node as Node).range?.[0] ?? best;
   }
   return best;
+}
+
+/** How many times aliases may be expanded in one config (the YAML library's own default). */
+const maximumAliasCount = 100;
+
+function firstAlias(document: Document): Alias | undefined {
+  let found: Alias | undefined;
+  visit(document, {
+    Alias(_key, node) {
+      found = node;
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+/** Characters a message must not print as they are: controls, invisible formatting, separators. */
+const unprintable = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
+
+/**
+ * Unprintable characters written as `\u000b`: a key or value quoted in a message must neither
+ * hide (a vertical tab or a byte order mark before `headline` would print as `headline: unknown
+ * field "headline"`) nor reach the terminal as an escape sequence or a bidi override.
+ */
+function printable(text: string): string {
+  return text.replace(unprintable, (character) => {
+    const code = character.codePointAt(0)!.toString(16);
+    return code.length <= 4 ? `\\u${code.padStart(4, '0')}` : `\\u{${code}}`;
+  });
 }
 
 function firstLine(message: string): string {

@@ -8,7 +8,14 @@ export type JobStatus = 'pending' | 'running' | 'done' | 'failed' | 'rejected';
 export interface RunRecord {
   id: string;
   campaign: string;
+  /** Where the config was when the run was made (absolute; shown, never used to find runs). */
   configPath: string;
+  /**
+   * The config's path relative to its project folder (`atelier.yaml`): how a campaign's runs
+   * are found in the project's ledger, so its history follows the project when it is moved or
+   * copied.
+   */
+  configFile: string;
   configSha256: string;
   /** The config text the run was made from, so `verify` can re-render exactly that. */
   configSource: string;
@@ -85,8 +92,8 @@ export type NewReview = Omit<ReviewRecord, 'id' | 'createdAt' | 'comment'> & {
 
 export interface ReviewFilter {
   runId?: string;
-  /** Reviews of every run made from this config file. */
-  configPath?: string;
+  /** Reviews of every run made from this config file (project-relative, as `RunRecord.configFile`). */
+  configFile?: string;
   shotId?: string;
   seedIndex?: number;
   sha256?: string;

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
 import type {
@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS runs (
   id TEXT PRIMARY KEY,
   campaign TEXT NOT NULL,
   config_path TEXT NOT NULL,
+  config_file TEXT NOT NULL DEFAULT '',
   config_sha256 TEXT NOT NULL,
   config_source TEXT NOT NULL DEFAULT '',
   lock_json TEXT NOT NULL,
@@ -107,6 +108,8 @@ type Row = Record<string, unknown>;
  */
 export class Ledger {
   readonly database: Database.Database;
+  /** Prepared once per SQL text: preparing costs more than running most of these queries. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -122,12 +125,28 @@ export class Ledger {
   private migrate(): void {
     const columns = (table: string) =>
       new Set(
-        (this.database.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map(
+        (this.statement(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map(
           (column) => column.name,
         ),
       );
-    if (!columns('runs').has('config_source')) {
+    const runColumns = columns('runs');
+    if (!runColumns.has('config_source')) {
       this.database.exec("ALTER TABLE runs ADD COLUMN config_source TEXT NOT NULL DEFAULT ''");
+    }
+    if (!runColumns.has('config_file')) {
+      this.database.exec("ALTER TABLE runs ADD COLUMN config_file TEXT NOT NULL DEFAULT ''");
+    }
+    // Runs recorded before `config_file` existed (or by an older Atelier since): the config
+    // sits in the project folder, so its name is its project-relative path.
+    const unnamed = this.statement("SELECT id, config_path FROM runs WHERE config_file = ''").all() as Array<{
+      id: string;
+      config_path: string;
+    }>;
+    if (unnamed.length > 0) {
+      const name = this.statement('UPDATE runs SET config_file = ? WHERE id = ?');
+      this.database.transaction(() => {
+        for (const run of unnamed) name.run(configFileOf(run.config_path), run.id);
+      })();
     }
   }
 
@@ -135,91 +154,108 @@ export class Ledger {
     this.database.close();
   }
 
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.database.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /**
+   * A value that changes whenever anything is committed to the ledger, by this connection
+   * (`total_changes()`) or by another, a run's process included (`PRAGMA data_version`): what
+   * views computed from the ledger are cached by. Two reads and no table access: cheap enough
+   * to ask on every request.
+   */
+  changeStamp(): string {
+    const { own, others } = this.statement(
+      'SELECT total_changes() AS own, data_version AS others FROM pragma_data_version',
+    ).get() as { own: number; others: number };
+    return `${others}.${own}`;
+  }
+
   createRun(
-    run: Pick<RunRecord, 'id' | 'campaign' | 'configPath' | 'configSha256' | 'configSource' | 'lock'>,
+    run: Pick<
+      RunRecord,
+      'id' | 'campaign' | 'configPath' | 'configFile' | 'configSha256' | 'configSource' | 'lock'
+    >,
   ): RunRecord {
     const now = new Date().toISOString();
-    this.database
-      .prepare(
-        `INSERT INTO runs (id, campaign, config_path, config_sha256, config_source, lock_json, status, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
-      )
-      .run(
-        run.id,
-        run.campaign,
-        run.configPath,
-        run.configSha256,
-        run.configSource,
-        JSON.stringify(run.lock),
-        now,
-        now,
-      );
+    this.statement(
+      `INSERT INTO runs (id, campaign, config_path, config_file, config_sha256, config_source, lock_json, status, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
+    ).run(
+      run.id,
+      run.campaign,
+      run.configPath,
+      run.configFile,
+      run.configSha256,
+      run.configSource,
+      JSON.stringify(run.lock),
+      now,
+      now,
+    );
     return this.run(run.id)!;
   }
 
   run(id: string): RunRecord | undefined {
-    const row = this.database.prepare('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
+    const row = this.statement('SELECT * FROM runs WHERE id = ?').get(id) as Row | undefined;
     return row ? toRun(row) : undefined;
   }
 
-  runs(filter: { configPath?: string } = {}): RunRecord[] {
-    const rows = filter.configPath
-      ? this.database
-          .prepare('SELECT * FROM runs WHERE config_path = ? ORDER BY created_at DESC, id DESC')
-          .all(filter.configPath)
-      : this.database.prepare('SELECT * FROM runs ORDER BY created_at DESC, id DESC').all();
+  /** Runs newest first; `configFile`: only the runs of that config (see `RunRecord.configFile`). */
+  runs(filter: { configFile?: string } = {}): RunRecord[] {
+    const rows = filter.configFile
+      ? this.statement('SELECT * FROM runs WHERE config_file = ? ORDER BY created_at DESC, id DESC').all(
+          filter.configFile,
+        )
+      : this.statement('SELECT * FROM runs ORDER BY created_at DESC, id DESC').all();
     return (rows as Row[]).map(toRun);
   }
 
   setRunStatus(id: string, status: RunStatus, summary?: unknown): void {
     const now = new Date().toISOString();
-    this.database
-      .prepare(
-        `UPDATE runs SET status = ?, updated_at = ?, finished_at = CASE WHEN ? IN ('completed', 'failed') THEN ? ELSE finished_at END,
+    this.statement(
+      `UPDATE runs SET status = ?, updated_at = ?, finished_at = CASE WHEN ? IN ('completed', 'failed') THEN ? ELSE finished_at END,
          summary_json = COALESCE(?, summary_json) WHERE id = ?`,
-      )
-      .run(status, now, status, now, summary === undefined ? null : JSON.stringify(summary), id);
+    ).run(status, now, status, now, summary === undefined ? null : JSON.stringify(summary), id);
   }
 
   /** The job for this key, created as pending if it does not exist yet. */
   ensureJob(key: JobKey, fields: { seed: number; stage: string }): JobRecord {
-    this.database
-      .prepare(
-        `INSERT INTO jobs (run_id, shot_id, seed_index, attempt, stage_index, seed, stage, status)
+    this.statement(
+      `INSERT INTO jobs (run_id, shot_id, seed_index, attempt, stage_index, seed, stage, status)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT DO NOTHING`,
-      )
-      .run(key.runId, key.shotId, key.seedIndex, key.attempt, key.stageIndex, fields.seed, fields.stage);
+    ).run(key.runId, key.shotId, key.seedIndex, key.attempt, key.stageIndex, fields.seed, fields.stage);
     return this.job(key)!;
   }
 
   job(key: JobKey): JobRecord | undefined {
-    const row = this.database
-      .prepare(
-        'SELECT * FROM jobs WHERE run_id = ? AND shot_id = ? AND seed_index = ? AND attempt = ? AND stage_index = ?',
-      )
-      .get(key.runId, key.shotId, key.seedIndex, key.attempt, key.stageIndex) as Row | undefined;
+    const row = this.statement(
+      'SELECT * FROM jobs WHERE run_id = ? AND shot_id = ? AND seed_index = ? AND attempt = ? AND stage_index = ?',
+    ).get(key.runId, key.shotId, key.seedIndex, key.attempt, key.stageIndex) as Row | undefined;
     return row ? toJob(row) : undefined;
   }
 
   jobs(runId: string): JobRecord[] {
     return (
-      this.database
-        .prepare('SELECT * FROM jobs WHERE run_id = ? ORDER BY shot_id, seed_index, attempt, stage_index')
-        .all(runId) as Row[]
+      this.statement(
+        'SELECT * FROM jobs WHERE run_id = ? ORDER BY shot_id, seed_index, attempt, stage_index',
+      ).all(runId) as Row[]
     ).map(toJob);
   }
 
   /** Puts a job that was stopped part-way back in the queue (its attempt count stays). */
   setJobPending(id: number): void {
-    this.database.prepare(`UPDATE jobs SET status = 'pending', started_at = NULL WHERE id = ?`).run(id);
+    this.statement(`UPDATE jobs SET status = 'pending', started_at = NULL WHERE id = ?`).run(id);
   }
 
   startJob(id: number, cacheKey: string): void {
-    this.database
-      .prepare(
-        `UPDATE jobs SET status = 'running', attempts = attempts + 1, cache_key = ?, started_at = ?, error = NULL WHERE id = ?`,
-      )
-      .run(cacheKey, new Date().toISOString(), id);
+    this.statement(
+      `UPDATE jobs SET status = 'running', attempts = attempts + 1, cache_key = ?, started_at = ?, error = NULL WHERE id = ?`,
+    ).run(cacheKey, new Date().toISOString(), id);
   }
 
   finishJob(
@@ -236,49 +272,43 @@ export class Ledger {
       costUsd?: number;
     },
   ): void {
-    this.database
-      .prepare(
-        `UPDATE jobs SET status = ?, cache_key = COALESCE(?, cache_key), cache_hit = ?, outputs_json = ?, details_json = ?, warnings_json = ?, error = ?,
+    this.statement(
+      `UPDATE jobs SET status = ?, cache_key = COALESCE(?, cache_key), cache_hit = ?, outputs_json = ?, details_json = ?, warnings_json = ?, error = ?,
          finished_at = ?, duration_ms = ?, cost_usd = ? WHERE id = ?`,
-      )
-      .run(
-        result.status,
-        result.cacheKey ?? null,
-        result.cacheHit ? 1 : 0,
-        JSON.stringify(result.outputs ?? []),
-        result.details ? JSON.stringify(result.details) : null,
-        JSON.stringify(result.warnings ?? []),
-        result.error ?? null,
-        new Date().toISOString(),
-        result.durationMs,
-        result.costUsd ?? null,
-        id,
-      );
+    ).run(
+      result.status,
+      result.cacheKey ?? null,
+      result.cacheHit ? 1 : 0,
+      JSON.stringify(result.outputs ?? []),
+      result.details ? JSON.stringify(result.details) : null,
+      JSON.stringify(result.warnings ?? []),
+      result.error ?? null,
+      new Date().toISOString(),
+      result.durationMs,
+      result.costUsd ?? null,
+      id,
+    );
   }
 
   recordArtifact(output: StoredOutput): void {
-    this.database
-      .prepare(
-        `INSERT INTO artifacts (sha256, media_type, byte_length, width, height, created_at) VALUES (?, ?, ?, ?, ?, ?)
+    this.statement(
+      `INSERT INTO artifacts (sha256, media_type, byte_length, width, height, created_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING`,
-      )
-      .run(
-        output.sha256,
-        output.mediaType,
-        output.byteLength,
-        output.width,
-        output.height,
-        new Date().toISOString(),
-      );
+    ).run(
+      output.sha256,
+      output.mediaType,
+      output.byteLength,
+      output.width,
+      output.height,
+      new Date().toISOString(),
+    );
   }
 
   /** The media type and size recorded for a stored artifact. */
   artifact(
     sha256: string,
   ): { mediaType: string; byteLength: number; width: number | null; height: number | null } | undefined {
-    const row = this.database.prepare('SELECT * FROM artifacts WHERE sha256 = ?').get(sha256) as
-      | Row
-      | undefined;
+    const row = this.statement('SELECT * FROM artifacts WHERE sha256 = ?').get(sha256) as Row | undefined;
     return row
       ? {
           mediaType: row.media_type as string,
@@ -291,24 +321,20 @@ export class Ledger {
 
   /** Appends a review; the run must exist. */
   addReview(review: NewReview): ReviewRecord {
-    const result = this.database
-      .prepare(
-        `INSERT INTO reviews (run_id, shot_id, seed_index, sha256, decision, reviewer, comment, created_at)
+    const result = this.statement(
+      `INSERT INTO reviews (run_id, shot_id, seed_index, sha256, decision, reviewer, comment, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        review.runId,
-        review.shotId,
-        review.seedIndex,
-        review.sha256,
-        review.decision,
-        review.reviewer,
-        review.comment ?? null,
-        review.createdAt ?? new Date().toISOString(),
-      );
-    return toReview(
-      this.database.prepare('SELECT * FROM reviews WHERE id = ?').get(result.lastInsertRowid) as Row,
+    ).run(
+      review.runId,
+      review.shotId,
+      review.seedIndex,
+      review.sha256,
+      review.decision,
+      review.reviewer,
+      review.comment ?? null,
+      review.createdAt ?? new Date().toISOString(),
     );
+    return toReview(this.statement('SELECT * FROM reviews WHERE id = ?').get(result.lastInsertRowid) as Row);
   }
 
   /** Reviews matching every given field, oldest first. */
@@ -320,17 +346,15 @@ export class Ledger {
       values.push(value);
     };
     if (filter.runId !== undefined) add('reviews.run_id = ?', filter.runId);
-    if (filter.configPath !== undefined) add('runs.config_path = ?', filter.configPath);
+    if (filter.configFile !== undefined) add('runs.config_file = ?', filter.configFile);
     if (filter.shotId !== undefined) add('reviews.shot_id = ?', filter.shotId);
     if (filter.seedIndex !== undefined) add('reviews.seed_index = ?', filter.seedIndex);
     if (filter.sha256 !== undefined) add('reviews.sha256 = ?', filter.sha256);
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    const rows = this.database
-      .prepare(
-        `SELECT reviews.* FROM reviews JOIN runs ON runs.id = reviews.run_id ${where}
+    const rows = this.statement(
+      `SELECT reviews.* FROM reviews JOIN runs ON runs.id = reviews.run_id ${where}
          ORDER BY reviews.created_at, reviews.id`,
-      )
-      .all(...values) as Row[];
+    ).all(...values) as Row[];
     return rows.map(toReview);
   }
 
@@ -347,17 +371,23 @@ export class Ledger {
   }
 
   cached(key: string): CachedResult | undefined {
-    const row = this.database.prepare('SELECT result_json FROM cache WHERE key = ?').get(key) as
-      | Row
-      | undefined;
+    const row = this.statement('SELECT result_json FROM cache WHERE key = ?').get(key) as Row | undefined;
     return row ? (JSON.parse(row.result_json as string) as CachedResult) : undefined;
   }
 
   storeCached(key: string, stage: string, result: CachedResult): void {
-    this.database
-      .prepare('INSERT OR REPLACE INTO cache (key, stage, result_json, created_at) VALUES (?, ?, ?, ?)')
-      .run(key, stage, JSON.stringify(result), new Date().toISOString());
+    this.statement(
+      'INSERT OR REPLACE INTO cache (key, stage, result_json, created_at) VALUES (?, ?, ?, ?)',
+    ).run(key, stage, JSON.stringify(result), new Date().toISOString());
   }
+}
+
+/**
+ * A config's project-relative path: the project folder is the folder holding the config, so
+ * this is its file name.
+ */
+export function configFileOf(configPath: string): string {
+  return basename(configPath);
 }
 
 /** `shotId#seedIndex`: how a chain (one image of a shot) is keyed across runs. */
@@ -384,6 +414,7 @@ function toRun(row: Row): RunRecord {
     id: row.id as string,
     campaign: row.campaign as string,
     configPath: row.config_path as string,
+    configFile: (row.config_file as string) || configFileOf(row.config_path as string),
     configSha256: row.config_sha256 as string,
     configSource: row.config_source as string,
     lock: JSON.parse(row.lock_json as string),

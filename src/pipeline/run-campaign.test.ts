@@ -238,4 +238,39 @@ describe('runCampaign', () => {
     expect(resumed.status).toBe('completed');
     expect(resumed.resumedJobs).toBeGreaterThanOrEqual(1);
   });
+
+  it('refuses to resume a completed run, saying so, and leaves it completed', async () => {
+    const created = await project(smallCampaign({ shots: (smallCampaign().shots as unknown[]).slice(0, 1) }));
+    const loaded = await created.load();
+    const done = await runCampaign({ loaded });
+    expect(done.status).toBe('completed');
+    await expect(runCampaign({ loaded, resume: done.runId })).rejects.toMatchObject({
+      code: 'RUN_COMPLETED',
+      exitCode: 2,
+      message: expect.stringContaining('is completed: every image is done, so there is nothing to resume'),
+    });
+    const workspace = openWorkspace(created.directory);
+    expect(workspace.ledger.run(done.runId)?.status).toBe('completed');
+    workspace.close();
+  });
+
+  it('derives a run status from its jobs: a stop when every job is done leaves it completed', async () => {
+    const created = await project(smallCampaign({ shots: (smallCampaign().shots as unknown[]).slice(0, 1) }));
+    const loaded = await created.load();
+    const done = await runCampaign({ loaded });
+    // A run left as "interrupted" though all of its jobs are done (as a stop after the last
+    // job could leave it), resumed and stopped again at once.
+    const workspace = openWorkspace(created.directory);
+    workspace.ledger.setRunStatus(done.runId, 'interrupted');
+    workspace.close();
+    const controller = new AbortController();
+    controller.abort();
+    const again = await runCampaign({ loaded, resume: done.runId, signal: controller.signal });
+    expect(again.status).toBe('completed');
+    expect(again.chainsSucceeded).toBe(2);
+    expect(again.computedJobs).toBe(0);
+    const reopened = openWorkspace(created.directory);
+    expect(reopened.ledger.run(done.runId)?.status).toBe('completed');
+    reopened.close();
+  });
 });

@@ -6,6 +6,7 @@ import type { Campaign } from '../config/campaign-schema.ts';
 import type { LoadedCampaign } from '../config/load-campaign.ts';
 import type { ContentSigner } from '../credentials/content-credentials.ts';
 import { AtelierError } from '../errors.ts';
+import { configFileOf, type RunRecord } from '../ledger/ledger.ts';
 import { checkLock, type Lockfile, lockPathFor, referenceAsLocked } from '../lock/lockfile.ts';
 import { limitCallsMiddleware } from '../models/limit-model-calls.ts';
 import { defaultModelRegistry, type ModelRegistry } from '../models/model-registry.ts';
@@ -172,7 +173,8 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
         }),
       ),
     );
-    const interrupted = options.signal?.aborted ?? false;
+    // From the chains, not the signal: a stop that came when every job was done ends nothing.
+    const interrupted = outcomes.some((outcome) => outcome.status === 'interrupted');
 
     const summary = summarise(
       campaign,
@@ -201,6 +203,16 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
   }
 }
 
+/** Refuses to resume a completed run: every image is done, and a stop would only mislabel it. */
+export function requireResumable(run: Pick<RunRecord, 'id' | 'status'>): void {
+  if (run.status === 'completed') {
+    throw new AtelierError(
+      'RUN_COMPLETED',
+      `Run "${run.id}" is completed: every image is done, so there is nothing to resume; start a new run instead`,
+    );
+  }
+}
+
 function openRun(
   workspace: Workspace,
   loaded: LoadedCampaign,
@@ -215,6 +227,7 @@ function openRun(
     const run = ledger.run(options.resume);
     if (!run)
       throw new AtelierError('RUN_NOT_FOUND', `No run "${options.resume}" in ${workspace.stateDirectory}`);
+    requireResumable(run);
     if (!matches(run)) {
       throw new AtelierError(
         'RUN_MISMATCH',
@@ -226,7 +239,7 @@ function openRun(
   }
   if (!options.fresh) {
     const unfinished = ledger
-      .runs({ configPath: loaded.configPath })
+      .runs({ configFile: configFileOf(loaded.configPath) })
       .find((run) => (run.status === 'running' || run.status === 'interrupted') && matches(run));
     if (unfinished) {
       ledger.setRunStatus(unfinished.id, 'running');
@@ -238,6 +251,7 @@ function openRun(
     id: runId,
     campaign: loaded.campaign.campaign,
     configPath: loaded.configPath,
+    configFile: configFileOf(loaded.configPath),
     configSha256,
     configSource: loaded.source,
     lock,

@@ -86,19 +86,6 @@ export class StageJobRunner {
       let finalOutputs: string[] = [];
       let rerolled = false;
       for (const [stageIndex, stage] of stages.entries()) {
-        if (this.options.signal?.aborted) {
-          return {
-            status: 'interrupted',
-            seed,
-            rerolls: attempt,
-            failure: {
-              shotId: chain.shot.id,
-              seedIndex: chain.seedIndex,
-              stage: stage.name,
-              reason: 'interrupted',
-            },
-          };
-        }
         const outcome = await this.runJob(chain, attempt, seed, stageIndex, input);
         const failure = { shotId: chain.shot.id, seedIndex: chain.seedIndex, stage: stage.name };
         if (outcome.kind === 'interrupted') {
@@ -198,6 +185,9 @@ export class StageJobRunner {
     };
     const cacheKey = hashOf({ cacheFormatVersion, ...provenance });
     const key = { runId, shotId: chain.shot.id, seedIndex: chain.seedIndex, attempt, stageIndex };
+    // A stop ends the run before its next job, but a job the ledger has as done is done: walking
+    // past it costs nothing, and a chain whose jobs are all done has succeeded, stop or not.
+    if (this.options.signal?.aborted && ledger.job(key)?.status !== 'done') return { kind: 'interrupted' };
     const job = ledger.ensureJob(key, { seed, stage: stage.name });
     const base = { shotId: chain.shot.id, seedIndex: chain.seedIndex, stage: stage.name, attempt };
 

@@ -58,6 +58,20 @@ describe.each(providerCases)('$provider under provider faults', (providerCase) =
     expect(generationRecord(result).details.provider).toMatchObject({ attempts: 2 });
   });
 
+  it('takes a tiny Retry-After as a lower bound: the backoff still applies', async () => {
+    const { fake, generate } = await setUp(providerCase, { retryBaseSeconds: 0.4, retries: 2 });
+    fake.inject(
+      { kind: 'status', status: 429, headers: { 'retry-after-ms': '10' } },
+      { kind: 'status', status: 429, headers: { 'retry-after-ms': '10' } },
+    );
+    await generate();
+    const [first, second, third] = fake.arrivals;
+    // Equal jitter: at least half of 400 ms, then half of 800 ms, never the server's 10 ms.
+    expect(second! - first!).toBeGreaterThanOrEqual(190);
+    expect(third! - second!).toBeGreaterThanOrEqual(390);
+    expect(fake.paidCalls).toBe(1);
+  });
+
   it('retries 500 and 503 with backoff, and stops at the first success', async () => {
     const { fake, generate } = await setUp(providerCase);
     fake.inject({ kind: 'status', status: 500 }, { kind: 'status', status: 503 });

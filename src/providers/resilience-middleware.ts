@@ -26,7 +26,7 @@ import {
   UndecodableImage,
 } from './provider-failure.ts';
 import type { ProviderGate } from './provider-gate.ts';
-import { backoffDelay, type RetryPolicy } from './retry-policy.ts';
+import { type RetryPolicy, retryDelay } from './retry-policy.ts';
 
 type GenerateResult = Awaited<ReturnType<ImageModelV3['doGenerate']>>;
 
@@ -134,7 +134,7 @@ async function generateResiliently(
         `it asked to wait ${formatSeconds(failure.retryAfterMs)}`,
       );
     }
-    const waitMs = failure.retryAfterMs ?? backoffDelay(attempt - 1, policy, settings.random);
+    const waitMs = retryDelay(attempt - 1, failure.retryAfterMs, policy, settings.random);
     settings.onAttempt?.({ label: capabilities.label, attempt, failure, waitMs });
     await sleep(waitMs, undefined, { signal: call.abortSignal });
   }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, retryAfterMs } from './retry-policy.ts';
+import {
+  backoffDelay,
+  defaultRetryPolicy,
+  minimumRetryDelayMs,
+  retryAfterMs,
+  retryDelay,
+} from './retry-policy.ts';
 
 describe('retry policy', () => {
   it('doubles the backoff per retry, caps it, and jitters the upper half', () => {
@@ -20,5 +26,20 @@ describe('retry policy', () => {
     expect(retryAfterMs({ 'retry-after': 'soon' })).toBeUndefined();
     expect(retryAfterMs({})).toBeUndefined();
     expect(retryAfterMs(undefined)).toBeUndefined();
+  });
+
+  it('waits the larger of Retry-After and the backoff, never less than the floor', () => {
+    const policy = { baseDelayMs: 1000, maxDelayMs: 60_000 };
+    // A 10 ms Retry-After does not replace a 500..1000 ms backoff.
+    expect(retryDelay(0, 10, policy, () => 0)).toBe(500);
+    expect(retryDelay(2, 10, policy, () => 1)).toBe(4000);
+    // A longer Retry-After wins over the backoff.
+    expect(retryDelay(0, 2500, policy, () => 1)).toBe(2500);
+    expect(retryDelay(0, undefined, policy, () => 0)).toBe(500);
+    // No backoff configured and Retry-After: 0 still leave the floor.
+    expect(retryDelay(0, 0, { baseDelayMs: 0, maxDelayMs: 60_000 })).toBe(minimumRetryDelayMs);
+    expect(retryDelay(3, undefined, { ...defaultRetryPolicy, baseDelayMs: 10 }, () => 0)).toBe(
+      minimumRetryDelayMs,
+    );
   });
 });

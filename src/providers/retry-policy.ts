@@ -41,6 +41,29 @@ export function backoffDelay(
 }
 
 /**
+ * The shortest wait between two attempts, whatever the server or the config say: a provider
+ * answering `Retry-After: 0` (or a policy with no backoff) must not be hammered.
+ */
+export const minimumRetryDelayMs = 100;
+
+/**
+ * How long to wait before retry number `retryIndex` (0 for the first): the larger of what the
+ * server asked (`Retry-After`) and the policy's backoff, and never under the floor. A server's
+ * tiny Retry-After is a lower bound, not a licence to retry at once: taken alone, a 10 ms
+ * Retry-After burned four attempts for 16 images in under a second.
+ *
+ * @example retryDelay(0, 10, { baseDelayMs: 1000, maxDelayMs: 60_000 }, () => 0) // 500
+ */
+export function retryDelay(
+  retryIndex: number,
+  serverAskedMs: number | undefined,
+  policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>,
+  random: () => number = Math.random,
+): number {
+  return Math.max(minimumRetryDelayMs, serverAskedMs ?? 0, backoffDelay(retryIndex, policy, random));
+}
+
+/**
  * How long the server asked us to wait, from `retry-after-ms` (OpenAI) or `retry-after`
  * (seconds or an HTTP date), as the AI SDK reads them. Undefined when it did not say.
  */

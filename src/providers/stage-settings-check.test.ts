@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { smallCampaign } from '../../test/helpers/temp-project.ts';
@@ -95,8 +99,10 @@ describe('the providers section', () => {
     });
     const problems = problemsOf(source);
     expect(problems).toContain(
-      `${file}:${lineOf(source, 'baseURL')}:14: providers.openai.baseURL: expected an http(s) URL like "https://proxy.example.com/v1"`,
+      `${file}:${lineOf(source, 'baseURL')}:14: providers.openai.baseURL: expected an http(s) URL like "https://proxy.example.com/v1" but found string "api.openai.com"`,
     );
+    // What was found is named, but a key pasted where a variable name goes is never echoed.
+    expect(problems.join('\n')).not.toContain('sk-proj-abc123');
     expect(
       problems.some((problem) =>
         problem.includes('providers.openai.apiKeyEnv: expected an environment variable name'),
@@ -181,6 +187,23 @@ describe("a stage's settings against its model, before any call", () => {
       'models.compose: Cannot read ComfyUI workflow /campaigns/workflows/missing.json: no such file',
     );
   });
+
+  it('refuses a ComfyUI workflow that is a FIFO at once instead of hanging validation', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'atelier-workflow-'));
+    try {
+      const fifo = join(directory, 'workflow.json');
+      execFileSync('mkfifo', [fifo]);
+      const source = configWith((config) => {
+        config.models.compose = 'comfyui:sdxl';
+        config.providers = { comfyui: { workflows: { sdxl: fifo } } };
+      });
+      expect(problemsOf(source)[0]).toContain(
+        `models.compose: Cannot read ComfyUI workflow ${fifo}: is not a regular file (a pipe, socket or device)`,
+      );
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  }, 10_000);
 });
 
 describe('checkModelSettings for an image-to-image role', () => {

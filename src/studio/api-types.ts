@@ -271,7 +271,8 @@ export interface ModelApproval {
 /** Review metrics of one campaign (every run of one config file). */
 export interface CampaignMetrics {
   campaign: string;
-  configPath: string;
+  /** The config's path in its project folder (`atelier.yaml`). */
+  configFile: string;
   shots: ShotApproval[];
   totalShots: number;
   approvedShots: number;

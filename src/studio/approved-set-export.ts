@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, realpath, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { strToU8, Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import { AtelierError } from '../errors.ts';
@@ -51,13 +51,13 @@ export async function collectApprovedSet(workspace: Workspace, runId: string): P
   const approvals = [...ledger.decisions(runId).values()]
     .filter((review) => review.decision === 'approve')
     .sort((a, b) => a.shotId.localeCompare(b.shotId) || a.seedIndex - b.seedIndex);
+  const runJobs = ledger.jobs(runId);
+  const projectRoot = await realpath(workspace.projectDirectory);
   for (const approval of approvals) {
-    const jobs = finalAttemptJobs(ledger, runId, approval.shotId, approval.seedIndex);
-    const seed = ledger
-      .jobs(runId)
-      .find(
-        (job) => job.shotId === approval.shotId && job.seedIndex === approval.seedIndex && job.attempt === 0,
-      )?.seed;
+    const jobs = finalAttemptJobs(runJobs, approval.shotId, approval.seedIndex);
+    const seed = runJobs.find(
+      (job) => job.shotId === approval.shotId && job.seedIndex === approval.seedIndex && job.attempt === 0,
+    )?.seed;
     if (seed === undefined || jobs.length === 0 || jobs.some((job) => job.status !== 'done')) {
       throw new AtelierError(
         'ARTIFACT_MISSING',
@@ -75,7 +75,7 @@ export async function collectApprovedSet(workspace: Workspace, runId: string): P
       ...crops.map((crop) => ['crop', crop] as const),
     ] as const) {
       const job = jobs.find((candidate) => candidate.stageIndex === entry.stageIndex)!;
-      const manifest = (await readManifest(entry.manifestPath)) ?? {
+      const manifest = (await readManifest(entry.manifestPath, projectRoot)) ?? {
         atelier: 1,
         reconstructed: true,
         run: runId,

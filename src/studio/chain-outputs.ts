@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobRecord, StoredOutput } from '../ledger/ledger.ts';
 import { chainDirectory, outputFileName, runDirectory } from '../pipeline/run-layout.ts';
+import { isPathInside, readRegularFile } from '../util/read-regular-file.ts';
 
 /** One stored output of a chain and where the run folder keeps its copy and manifest. */
 export interface ChainOutput {
@@ -44,10 +45,29 @@ export function chainOutputs(
   );
 }
 
-/** The manifest written beside an output, or null when the run folder no longer has it. */
-export async function readManifest(path: string): Promise<Record<string, unknown> | null> {
+/** A manifest is a few KiB; anything far larger is not one. */
+const maximumManifestBytes = 1024 * 1024;
+
+/**
+ * The manifest written beside an output, or null when the run folder no longer has it, or has
+ * something else there: the run folder is the user's to edit, so a manifest that is a link
+ * leading out of the project (or a pipe, or no JSON object) is never read, served or exported.
+ * `projectRoot`: the project folder with its links resolved (`realpath`), resolved once by the
+ * caller for all the manifests it reads.
+ */
+export async function readManifest(
+  path: string,
+  projectRoot: string,
+): Promise<Record<string, unknown> | null> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    const real = await realpath(path);
+    if (!isPathInside(real, projectRoot)) return null;
+    const manifest: unknown = JSON.parse(
+      (await readRegularFile(real, maximumManifestBytes)).toString('utf8'),
+    );
+    return typeof manifest === 'object' && manifest !== null && !Array.isArray(manifest)
+      ? (manifest as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }

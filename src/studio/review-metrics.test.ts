@@ -50,7 +50,7 @@ describe('campaignMetrics', () => {
     const approvedAt = plus(tulipsAgain.readyAt!, 45_000);
     review(second.runId, 'tulips', tulipsAgain.image!.sha256, 'approve', approvedAt);
 
-    const metrics = campaignMetrics(ledger, created.configPath, {
+    const metrics = campaignMetrics(ledger, 'atelier.yaml', {
       shotIds: ['tulips', 'bottle', 'meadow'],
       stages: stageCatalog(),
     });
@@ -103,7 +103,7 @@ describe('campaignMetrics', () => {
     };
     workspace.ledger.addReview({ ...base, decision: 'approve', createdAt: plus(chain.readyAt!, 1000) });
     workspace.ledger.addReview({ ...base, decision: 'reject', createdAt: plus(chain.readyAt!, 2000) });
-    const metrics = campaignMetrics(workspace.ledger, created.configPath);
+    const metrics = campaignMetrics(workspace.ledger, 'atelier.yaml');
     workspace.close();
     expect(metrics.shots.find((shot) => shot.shotId === chain.shotId)?.approvedAt).toBeNull();
     expect(metrics.approvedShots).toBe(0);

@@ -1,31 +1,33 @@
-import { chainKey, type Ledger, type ReviewRecord } from '../ledger/ledger.ts';
+import { chainKey, type Ledger, type ReviewRecord, type RunRecord } from '../ledger/ledger.ts';
 import type { Lockfile } from '../lock/lockfile.ts';
 import type { StageDefinition } from '../stages/stage.ts';
 import type { CampaignMetrics, ModelApproval, ShotApproval } from './api-types.ts';
-import { buildRunGallery } from './run-gallery.ts';
+import { buildRunGallery, type RunGallery } from './run-gallery.ts';
 
 export type { CampaignMetrics, ModelApproval, ShotApproval } from './api-types.ts';
 
 /**
- * Review metrics of one campaign (every run of one config file) from its ledger. The headline
+ * Review metrics of one campaign (every run of one config file, by its project-relative path) from its ledger. The headline
  * figure is time-to-approval: from the moment a shot's first render was ready to the moment
  * one of its images was approved, across however many re-renders that took.
  *
  * @example
- * const metrics = campaignMetrics(workspace.ledger, loaded.configPath, { shotIds, stages: stageCatalog() });
+ * const metrics = campaignMetrics(workspace.ledger, 'atelier.yaml', { shotIds, stages: stageCatalog() });
  * metrics.medianTimeToApprovalMs; // e.g. 42_000
  */
 export function campaignMetrics(
   ledger: Ledger,
-  configPath: string,
+  configFile: string,
   options: {
     campaign?: string;
     shotIds?: readonly string[];
     stages?: ReadonlyMap<string, StageDefinition<unknown>>;
+    /** A run's gallery (the studio passes its cached ones); built from the ledger otherwise. */
+    gallery?: (run: RunRecord) => RunGallery;
   } = {},
 ): CampaignMetrics {
-  const runs = ledger.runs({ configPath }).reverse();
-  const reviews = ledger.reviews({ configPath });
+  const runs = ledger.runs({ configFile }).reverse();
+  const reviews = ledger.reviews({ configFile });
   const standing = new Map<string, ReviewRecord>(); // `${runId}|shot#seed` -> latest verdict
   for (const review of reviews)
     if (review.decision !== 'comment')
@@ -63,7 +65,7 @@ export function campaignMetrics(
   };
 
   for (const run of runs) {
-    const gallery = buildRunGallery(ledger, run);
+    const gallery = options.gallery?.(run) ?? buildRunGallery(ledger, run);
     const lock = run.lock as Partial<Lockfile> | null;
     const runModels = Object.entries(lock?.models ?? {}).map(([role, entry]) =>
       modelEntry(role, entry.reference),
@@ -123,7 +125,7 @@ export function campaignMetrics(
     model.approvalRate = model.reviewed > 0 ? model.approved / model.reviewed : null;
   return {
     campaign: options.campaign ?? runs.at(-1)?.campaign ?? '',
-    configPath,
+    configFile,
     shots: shotApprovals,
     totalShots: shotApprovals.length,
     approvedShots: shotApprovals.filter((shot) => shot.approvedAt !== null).length,

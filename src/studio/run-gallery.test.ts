@@ -81,6 +81,7 @@ describe('buildRunGallery', () => {
       id: 'run-1',
       campaign: 'test-campaign',
       configPath: loaded.configPath,
+      configFile: 'atelier.yaml',
       configSha256: 'x',
       configSource: loaded.source,
       lock: {},

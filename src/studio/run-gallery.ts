@@ -18,8 +18,12 @@ export interface RunGallery {
  * new pipeline stage shows up in the strip without a change here. When the campaign config
  * still matches the run, chains not started yet are listed too (with their prompts).
  */
-export function buildRunGallery(ledger: Ledger, run: RunRecord, campaign?: Campaign): RunGallery {
-  const jobs = ledger.jobs(run.id);
+export function buildRunGallery(
+  ledger: Ledger,
+  run: RunRecord,
+  campaign?: Campaign,
+  jobs: readonly JobRecord[] = ledger.jobs(run.id),
+): RunGallery {
   const byChain = new Map<string, JobRecord[]>();
   for (const job of jobs) {
     const key = chainKey(job.shotId, job.seedIndex);
@@ -160,14 +164,13 @@ function toCell(job: JobRecord): StageCell {
   };
 }
 
-/** The final-attempt jobs of one chain, in stage order. */
+/** The final-attempt jobs of one chain, in stage order, from the jobs of its run. */
 export function finalAttemptJobs(
-  ledger: Ledger,
-  runId: string,
+  runJobs: readonly JobRecord[],
   shotId: string,
   seedIndex: number,
 ): JobRecord[] {
-  const jobs = ledger.jobs(runId).filter((job) => job.shotId === shotId && job.seedIndex === seedIndex);
+  const jobs = runJobs.filter((job) => job.shotId === shotId && job.seedIndex === seedIndex);
   const attempt = jobs.reduce((max, job) => Math.max(max, job.attempt), 0);
   return jobs.filter((job) => job.attempt === attempt).sort((a, b) => a.stageIndex - b.stageIndex);
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
+import { AtelierError } from '../errors.ts';
 
 export const tokenCookie = 'atelier_studio_token';
 export const tokenEnvironmentVariable = 'ATELIER_STUDIO_TOKEN';
@@ -17,6 +18,9 @@ export function generateToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** The shortest access token accepted: shorter ones can be guessed over the network. */
+export const minimumTokenLength = 16;
+
 export interface AccessOptions {
   /** When set, every request must carry it (header, cookie, or `?token=` once). */
   token?: string;
@@ -28,15 +32,28 @@ export interface AccessOptions {
   allowedHostNames?: readonly string[];
 }
 
+/** Refuses a token too short to keep anyone out. */
+function checkToken(token: string): void {
+  if (token.length < minimumTokenLength) {
+    throw new AtelierError(
+      'INVALID_ARGUMENT',
+      `The studio's access token has ${token.length} characters; it needs at least ${minimumTokenLength}: pass a longer --token (or ${tokenEnvironmentVariable}), or leave it out off loopback for a generated one`,
+    );
+  }
+}
+
 /**
  * Guards every request, image files included:
- * - the token, when one is set: `Authorization: Bearer <token>`, the cookie the studio sets,
- *   or `?token=<token>` on the link printed at start (which sets the cookie and redirects to
- *   the same page without the token, to keep it out of history and logs);
- * - the `Host` header, when bound to loopback;
- * - the `Origin` of state-changing requests, which must be the studio itself.
+ * - the token, when one is set: `Authorization: Bearer <token>`, `?token=<token>` on the link
+ *   printed at start, or the cookie that link sets. An explicit token (header or link) wins over
+ *   the cookie, and a correct link replaces the cookie: a cookie left by an earlier studio on the
+ *   same host (or before a restart) must not lock out the link just printed. The link redirects
+ *   to the same page without the token, to keep it out of history and logs;
+ * - the `Host` header, when bound to loopback.
+ * Cross-site writes are refused by `sameSiteWrites`.
  */
 export function studioAccess(options: AccessOptions): MiddlewareHandler {
+  if (options.token !== undefined) checkToken(options.token);
   const expected = options.token ? digest(options.token) : undefined;
   const allowedHosts = options.allowedHostNames ? new Set(options.allowedHostNames.map(lower)) : undefined;
   return async (context, next) => {
@@ -47,8 +64,8 @@ export function studioAccess(options: AccessOptions): MiddlewareHandler {
     }
     if (expected) {
       const bearer = /^Bearer\s+(.+)$/i.exec(context.req.header('authorization') ?? '')?.[1];
-      const fromQuery = url.searchParams.get('token');
-      const presented = bearer ?? getCookie(context, tokenCookie) ?? fromQuery ?? undefined;
+      const fromQuery = url.searchParams.get('token') ?? undefined;
+      const presented = bearer ?? fromQuery ?? getCookie(context, tokenCookie);
       if (presented === undefined || !timingSafeEqual(digest(presented), expected)) {
         return context.text(
           'Unauthorized: this studio needs its access token (see the link printed at start)',
@@ -58,7 +75,7 @@ export function studioAccess(options: AccessOptions): MiddlewareHandler {
           },
         );
       }
-      if (fromQuery !== null && presented === fromQuery) {
+      if (fromQuery !== undefined && presented === fromQuery) {
         setCookie(context, tokenCookie, fromQuery, { httpOnly: true, sameSite: 'Strict', path: '/' });
         if (context.req.method === 'GET' && !url.pathname.startsWith('/artifacts/')) {
           url.searchParams.delete('token');
@@ -66,11 +83,35 @@ export function studioAccess(options: AccessOptions): MiddlewareHandler {
         }
       }
     }
-    if (!['GET', 'HEAD', 'OPTIONS'].includes(context.req.method)) {
-      const origin = context.req.header('origin');
-      if (origin !== undefined && origin !== 'null' && safeHost(origin) !== lower(hostHeader)) {
-        return context.text(`Forbidden: cross-origin request from ${origin}`, 403);
-      }
+    await next();
+  };
+}
+
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The one guard of every route that changes anything (every method but GET, HEAD and OPTIONS):
+ * - an `Origin` must be the studio itself. `Origin: null` (a sandboxed iframe, a `data:` page,
+ *   a redirected form) is cross-site too;
+ * - a `Sec-Fetch-Site` other than `same-origin` (or `none`: typed by the user) is refused;
+ * - the body must be declared JSON (`Content-Type: application/json`, 415 otherwise). A page
+ *   elsewhere can only send that through a CORS preflight, which the studio never grants, so
+ *   even a browser that sends no `Origin` cannot forge a write.
+ */
+export function sameSiteWrites(): MiddlewareHandler {
+  return async (context, next) => {
+    if (safeMethods.has(context.req.method)) return next();
+    const hostHeader = context.req.header('host') ?? new URL(context.req.url).host;
+    const origin = context.req.header('origin');
+    if (origin !== undefined && safeHost(origin) !== lower(hostHeader)) {
+      return context.json({ error: `Forbidden: cross-site request from origin ${origin}` }, 403);
+    }
+    const site = context.req.header('sec-fetch-site');
+    if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+      return context.json({ error: `Forbidden: ${site} request` }, 403);
+    }
+    if (!/^application\/json\b/i.test(context.req.header('content-type') ?? '')) {
+      return context.json({ error: 'Expected Content-Type: application/json' }, 415);
     }
     await next();
   };
@@ -91,6 +132,7 @@ function hostName(host: string): string {
   return trimmed.replace(/:\d+$/, '');
 }
 
+/** An origin's `host[:port]`; undefined for `null` and anything else that is no URL. */
 function safeHost(origin: string): string | undefined {
   try {
     return new URL(origin).host.toLowerCase();

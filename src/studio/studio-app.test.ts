@@ -50,6 +50,7 @@ const reviewCount = () => studio.catalog.workspace({ ...firstEntry() })!.ledger.
 const firstEntry = () => ({
   id: studio.campaignId,
   configPath: studio.project.configPath,
+  configFile: 'atelier.yaml',
   projectDirectory: studio.project.directory,
   relativePath: 'atelier.yaml',
 });
@@ -467,14 +468,15 @@ describe('studio access', () => {
       workspaceDirectory: studio.project.directory,
       host: '0.0.0.0',
       port: 0,
-      token: 'tok-123',
+      token: 'tok-123-tok-123-tok',
     });
     try {
-      expect(running.url).toBe(`http://0.0.0.0:${running.port}/?token=tok-123`);
+      expect(running.url).toBe(`http://0.0.0.0:${running.port}/?token=tok-123-tok-123-tok`);
       const base = `http://127.0.0.1:${running.port}`;
       expect((await fetch(`${base}/api/campaigns`)).status).toBe(401);
       expect(
-        (await fetch(`${base}/api/campaigns`, { headers: { Authorization: 'Bearer tok-123' } })).status,
+        (await fetch(`${base}/api/campaigns`, { headers: { Authorization: 'Bearer tok-123-tok-123-tok' } }))
+          .status,
       ).toBe(200);
     } finally {
       await running.close();

@@ -5,8 +5,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { LoadedCampaign } from '../config/load-campaign.ts';
 import { AtelierError, type AtelierErrorCode, describeError } from '../errors.ts';
 import type { RunRecord } from '../ledger/ledger.ts';
+import { requireResumable } from '../pipeline/run-campaign.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
-import { sha256 } from '../util/canonical-json.ts';
 import type {
   ActiveRunResponse,
   ApiErrorBody,
@@ -21,11 +21,16 @@ import type { CampaignCatalog, CampaignEntry } from './campaign-catalog.ts';
 import { openEventStream } from './event-stream.ts';
 import { campaignMetrics, mergeModelApprovals } from './review-metrics.ts';
 import { describeIssues, reviewRequestSchema } from './review-request.ts';
-import { buildRunGallery } from './run-gallery.ts';
 import type { RunManager } from './run-manager.ts';
 import { loadStaticAssets, type StaticAsset } from './static-assets.ts';
-import { type AccessOptions, studioAccess } from './studio-access.ts';
-import { chainDetail, describeCampaign } from './studio-views.ts';
+import { type AccessOptions, sameSiteWrites, studioAccess } from './studio-access.ts';
+import {
+  type CurrentConfig,
+  campaignRun,
+  chainDetail,
+  describeCampaign,
+  runGallery,
+} from './studio-views.ts';
 
 export interface StudioAppOptions extends AccessOptions {
   catalog: CampaignCatalog;
@@ -46,6 +51,7 @@ const statusByCode: Partial<Record<AtelierErrorCode, ContentfulStatusCode>> = {
   LOCK_MISMATCH: 409,
   RUN_MISMATCH: 409,
   RUN_IN_PROGRESS: 409,
+  RUN_COMPLETED: 409,
   INVALID_ARGUMENT: 400,
 };
 
@@ -76,6 +82,7 @@ export function createStudioApp(options: StudioAppOptions): Hono {
   const app = new Hono();
 
   app.use('*', studioAccess(options));
+  app.use('*', sameSiteWrites());
   app.use('*', async (context, next) => {
     await next();
     context.header('X-Content-Type-Options', 'nosniff');
@@ -151,6 +158,7 @@ export function createStudioApp(options: StudioAppOptions): Hono {
   app.post('/api/campaigns/:campaign/runs/:run/resume', async (context) => {
     const entry = await catalog.require(context.req.param('campaign'));
     const run = requireRun(entry, context.req.param('run'));
+    requireResumable(run);
     await requireValidConfig(entry);
     const active = await runs.start(entry, { resume: run.id });
     return context.json({ run: active } satisfies ActiveRunResponse, 202);
@@ -167,30 +175,28 @@ export function createStudioApp(options: StudioAppOptions): Hono {
   app.get('/api/campaigns/:campaign/runs/:run', async (context) => {
     const entry = await catalog.require(context.req.param('campaign'));
     const run = requireRun(entry, context.req.param('run'));
-    const loaded = await loadedMatching(entry, run);
-    const workspace = catalog.workspace(entry)!;
+    const current = await currentConfig(entry, run);
     const active = runs.activeFor(entry.id);
     return context.json({
       campaign: { id: entry.id, name: run.campaign, relativePath: entry.relativePath },
-      current: loaded !== undefined,
+      current: current !== undefined,
       active: active?.runId === run.id ? active : null,
-      ...buildRunGallery(workspace.ledger, run, loaded?.campaign),
+      ...runGallery(catalog, entry, run, current),
     } satisfies RunGalleryResponse);
   });
 
   app.get('/api/campaigns/:campaign/runs/:run/chains/:shot/:seedIndex{[0-9]+}', async (context) => {
     const entry = await catalog.require(context.req.param('campaign'));
     const run = requireRun(entry, context.req.param('run'));
-    const workspace = catalog.workspace(entry)!;
     const shotId = context.req.param('shot');
     const seedIndex = Number(context.req.param('seedIndex'));
-    const loaded = await loadedMatching(entry, run);
-    const chain = buildRunGallery(workspace.ledger, run, loaded?.campaign).chains.find(
+    const current = await currentConfig(entry, run);
+    const chain = runGallery(catalog, entry, run, current).chains.find(
       (candidate) => candidate.shotId === shotId && candidate.seedIndex === seedIndex,
     );
     if (!chain)
       return context.json({ error: `No shot "${shotId}" at seed index ${seedIndex} in run ${run.id}` }, 404);
-    return context.json(await chainDetail(workspace, entry, run, chain));
+    return context.json(await chainDetail(catalog, entry, run, chain, current));
   });
 
   app.post(
@@ -205,7 +211,7 @@ export function createStudioApp(options: StudioAppOptions): Hono {
       if (!parsed.success) return badRequest(context, describeIssues(parsed.error));
       const request = parsed.data;
       const workspace = catalog.workspace(entry)!;
-      const chain = buildRunGallery(workspace.ledger, run).chains.find(
+      const chain = runGallery(catalog, entry, run).chains.find(
         (candidate) => candidate.shotId === request.shotId && candidate.seedIndex === request.seedIndex,
       );
       if (!chain) {
@@ -267,17 +273,20 @@ export function createStudioApp(options: StudioAppOptions): Hono {
   });
 
   app.get('/api/metrics', async (context) => {
-    const stages = stageCatalog();
     const campaigns = [];
     for (const entry of await catalog.list()) {
       const workspace = catalog.workspace(entry);
       if (!workspace) continue;
-      const { loaded } = await catalog.load(entry);
-      const metrics = campaignMetrics(workspace.ledger, entry.configPath, {
-        campaign: loaded?.campaign.campaign,
-        shotIds: loaded?.campaign.shots.map((shot) => shot.id),
-        stages,
-      });
+      const { loaded, configSha256 } = await catalog.load(entry);
+      // Computed once per change of the ledger (a review, a finished job) or of the config.
+      const metrics = catalog.views(entry)!.get(`metrics:${entry.configFile}:${configSha256 ?? ''}`, () =>
+        campaignMetrics(workspace.ledger, entry.configFile, {
+          campaign: loaded?.campaign.campaign,
+          shotIds: loaded?.campaign.shots.map((shot) => shot.id),
+          stages: stageCatalog(),
+          gallery: (run) => runGallery(catalog, entry, run),
+        }),
+      );
       if (metrics.shots.length > 0) campaigns.push({ id: entry.id, ...metrics });
     }
     return context.json({
@@ -289,10 +298,8 @@ export function createStudioApp(options: StudioAppOptions): Hono {
   return app;
 
   function requireRun(entry: CampaignEntry, runId: string): RunRecord {
-    const workspace = catalog.workspace(entry);
-    const run = workspace?.ledger.run(runId);
-    if (!workspace || !run || run.configPath !== entry.configPath)
-      throw new AtelierError('RUN_NOT_FOUND', `No run "${runId}" for campaign "${entry.id}"`);
+    const run = campaignRun(catalog, entry, runId);
+    if (!run) throw new AtelierError('RUN_NOT_FOUND', `No run "${runId}" for campaign "${entry.id}"`);
     return run;
   }
 
@@ -306,9 +313,11 @@ export function createStudioApp(options: StudioAppOptions): Hono {
   }
 
   /** The campaign as configured now, if the run was made from exactly this config. */
-  async function loadedMatching(entry: CampaignEntry, run: RunRecord): Promise<LoadedCampaign | undefined> {
-    const { loaded } = await catalog.load(entry);
-    return loaded && sha256(loaded.source) === run.configSha256 ? loaded : undefined;
+  async function currentConfig(entry: CampaignEntry, run: RunRecord): Promise<CurrentConfig | undefined> {
+    const { loaded, configSha256 } = await catalog.load(entry);
+    return loaded && configSha256 === run.configSha256
+      ? { campaign: loaded.campaign, configSha256 }
+      : undefined;
   }
 }
 
@@ -324,10 +333,8 @@ function sendAsset(context: Context, asset: StaticAsset): Response {
   });
 }
 
-/** The parsed JSON body, or the 415/400 response saying why there is none. */
+/** The parsed JSON body (its content type was checked by `sameSiteWrites`), or a 400 saying why not. */
 async function jsonBody(context: Context): Promise<unknown> {
-  if (!/^application\/json\b/i.test(context.req.header('content-type') ?? ''))
-    return context.json({ error: 'Expected Content-Type: application/json' }, 415);
   const text = await context.req.text();
   if (text.trim() === '') return {};
   try {

@@ -1,9 +1,10 @@
+import { realpath } from 'node:fs/promises';
+import type { Campaign } from '../config/campaign-schema.ts';
 import { readContentCredentials } from '../credentials/content-credentials.ts';
-import type { RunRecord, StoredOutput } from '../ledger/ledger.ts';
+import type { JobRecord, RunRecord, StoredOutput } from '../ledger/ledger.ts';
 import { seedsFor } from '../pipeline/plan.ts';
 import type { RunSummary } from '../pipeline/run-events.ts';
 import type { Workspace } from '../pipeline/workspace.ts';
-import { sha256 } from '../util/canonical-json.ts';
 import type {
   CampaignDescription,
   ChainDetailResponse,
@@ -13,8 +14,53 @@ import type {
 } from './api-types.ts';
 import type { CampaignCatalog, CampaignEntry } from './campaign-catalog.ts';
 import { chainOutputs, readManifest } from './chain-outputs.ts';
-import { buildRunGallery, finalAttemptJobs, type GalleryChain } from './run-gallery.ts';
+import { buildRunGallery, finalAttemptJobs, type GalleryChain, type RunGallery } from './run-gallery.ts';
 import type { RunManager } from './run-manager.ts';
+
+/** The campaign as configured now, when that is the config a run was made from. */
+export interface CurrentConfig {
+  campaign: Campaign;
+  configSha256: string;
+}
+
+/**
+ * A run's gallery, computed once per change of the project's ledger: with the current config
+ * (planned images not started yet, prompts) when the run was made from it.
+ */
+export function runGallery(
+  catalog: CampaignCatalog,
+  entry: CampaignEntry,
+  run: RunRecord,
+  current?: CurrentConfig,
+): RunGallery {
+  const views = catalog.views(entry)!;
+  return views.get(`gallery:${run.id}:${current?.configSha256 ?? ''}`, () =>
+    buildRunGallery(views.ledger, run, current?.campaign, runJobs(catalog, entry, run)),
+  );
+}
+
+/** The campaign's runs, newest first, read once per change of the project's ledger. */
+function campaignRuns(catalog: CampaignCatalog, entry: CampaignEntry): RunRecord[] {
+  const views = catalog.views(entry)!;
+  return views.get(`runs:${entry.configFile}`, () => views.ledger.runs({ configFile: entry.configFile }));
+}
+
+/** Every job of a run, read once per change of the project's ledger. */
+function runJobs(catalog: CampaignCatalog, entry: CampaignEntry, run: RunRecord): JobRecord[] {
+  const views = catalog.views(entry)!;
+  return views.get(`jobs:${run.id}`, () => views.ledger.jobs(run.id));
+}
+
+/** A run of the campaign, read once per change of the project's ledger; undefined if it has none by that id. */
+export function campaignRun(
+  catalog: CampaignCatalog,
+  entry: CampaignEntry,
+  runId: string,
+): RunRecord | undefined {
+  const views = catalog.views(entry);
+  const run = views?.get(`run:${runId}`, () => views.ledger.run(runId));
+  return run?.configFile === entry.configFile ? run : undefined;
+}
 
 /** A campaign as the Briefs page shows it: config summary (or its error), runs, active run. */
 export async function describeCampaign(
@@ -22,32 +68,49 @@ export async function describeCampaign(
   catalog: CampaignCatalog,
   runs: RunManager,
 ): Promise<CampaignDescription> {
-  const { loaded, error } = await catalog.load(entry);
+  const { loaded, error, configSha256 } = await catalog.load(entry);
   const workspace = catalog.workspace(entry);
-  const configSha256 = loaded ? sha256(loaded.source) : undefined;
-  const campaign = loaded?.campaign;
   return {
     id: entry.id,
-    name: campaign?.campaign ?? entry.id,
+    name: loaded?.campaign.campaign ?? entry.id,
     relativePath: entry.relativePath,
     error: error ?? null,
-    brand: campaign?.brand ?? null,
-    models: campaign?.models ?? {},
-    stages: campaign?.pipeline.stages.map((stage) => stage.name) ?? [],
-    shots:
-      campaign?.shots.map((shot) => ({
-        id: shot.id,
-        prompt: shot.prompt,
-        headline: shot.headline ?? null,
-        seeds: seedsFor(campaign, shot).length,
-      })) ?? [],
+    ...(loaded ? configSummary(loaded.campaign) : { brand: null, models: {}, stages: [], shots: [] }),
     runs: workspace
-      ? workspace.ledger
-          .runs({ configPath: entry.configPath })
-          .map((run) => describeRun(workspace, run, configSha256))
+      ? catalog
+          .views(entry)!
+          .get(`run-list:${entry.configFile}:${configSha256 ?? ''}`, () =>
+            campaignRuns(catalog, entry).map((run) => describeRun(workspace, run, configSha256)),
+          )
       : [],
     active: runs.activeFor(entry.id) ?? null,
   };
+}
+
+const summaries = new WeakMap<Campaign, ReturnType<typeof summarise>>();
+
+/** What the Briefs page shows of a config, worked out once per loaded config. */
+function configSummary(campaign: Campaign) {
+  let summary = summaries.get(campaign);
+  if (!summary) {
+    summary = summarise(campaign);
+    summaries.set(campaign, summary);
+  }
+  return summary;
+}
+
+function summarise(campaign: Campaign) {
+  return {
+    brand: campaign.brand,
+    models: campaign.models,
+    stages: campaign.pipeline.stages.map((stage) => stage.name),
+    shots: campaign.shots.map((shot) => ({
+      id: shot.id,
+      prompt: shot.prompt,
+      headline: shot.headline ?? null,
+      seeds: seedsFor(campaign, shot).length,
+    })),
+  } satisfies Pick<CampaignDescription, 'brand' | 'models' | 'stages' | 'shots'>;
 }
 
 /** One row of a campaign's run list; `current` when the config has not changed since. */
@@ -91,15 +154,33 @@ async function credentialsBadge(workspace: Workspace, output: StoredOutput): Pro
 /**
  * One image in detail: its outputs with their manifests from the run folder, the run's lock,
  * the review history of this shot and seed across runs, and the other runs that rendered it.
+ * Computed once per change of the project's ledger: a run writes its folder's manifests only
+ * along with its ledger records.
  */
-export async function chainDetail(
-  workspace: Workspace,
+export function chainDetail(
+  catalog: CampaignCatalog,
+  entry: CampaignEntry,
+  run: RunRecord,
+  chain: GalleryChain,
+  current?: CurrentConfig,
+): Promise<ChainDetailResponse> {
+  return catalog
+    .views(entry)!
+    .get(`detail:${run.id}:${chain.shotId}:${chain.seedIndex}:${current?.configSha256 ?? ''}`, () =>
+      readChainDetail(catalog, entry, run, chain),
+    );
+}
+
+async function readChainDetail(
+  catalog: CampaignCatalog,
   entry: CampaignEntry,
   run: RunRecord,
   chain: GalleryChain,
 ): Promise<ChainDetailResponse> {
+  const workspace = catalog.workspace(entry)!;
   const { shotId, seedIndex } = chain;
-  const jobs = finalAttemptJobs(workspace.ledger, run.id, shotId, seedIndex);
+  const jobs = finalAttemptJobs(runJobs(catalog, entry, run), shotId, seedIndex);
+  const projectRoot = await realpath(entry.projectDirectory);
   const signedStages = new Set(jobs.filter((job) => job.details?.credentials).map((job) => job.stageIndex));
   const outputs = await Promise.all(
     chainOutputs(entry.projectDirectory, run.id, chain.seed, jobs).map(async (output) => ({
@@ -107,16 +188,15 @@ export async function chainDetail(
       stage: output.stage,
       fileName: output.fileName,
       output: output.output,
-      manifest: await readManifest(output.manifestPath),
+      manifest: await readManifest(output.manifestPath, projectRoot),
       credentials: signedStages.has(output.stageIndex)
         ? await credentialsBadge(workspace, output.output)
         : null,
     })),
   );
-  const otherRuns = workspace.ledger
-    .runs({ configPath: run.configPath })
+  const otherRuns = campaignRuns(catalog, entry)
     .map((other) => {
-      const image = buildRunGallery(workspace.ledger, other).chains.find(
+      const image = runGallery(catalog, entry, other).chains.find(
         (candidate) => candidate.shotId === shotId && candidate.seedIndex === seedIndex,
       );
       return { id: other.id, createdAt: other.createdAt, status: other.status, image: image?.image ?? null };
@@ -127,7 +207,7 @@ export async function chainDetail(
     run: { id: run.id, status: run.status, createdAt: run.createdAt, lock: run.lock as RunLock | null },
     chain,
     outputs,
-    history: workspace.ledger.reviews({ configPath: run.configPath, shotId, seedIndex }),
+    history: workspace.ledger.reviews({ configFile: run.configFile, shotId, seedIndex }),
     otherRuns,
   };
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { AtelierError } from '../../errors.ts';
+import { configFileOf } from '../../ledger/ledger.ts';
 import { openWorkspace } from '../../pipeline/workspace.ts';
 import { loadCampaignWithRegistry } from '../../runtime/wiring.ts';
 import { collectApprovedSet, writeApprovedSetZip } from '../../studio/approved-set-export.ts';
@@ -17,7 +18,7 @@ export function registerReviewCommand(program: Command): void {
       const { loaded } = await loadCampaignWithRegistry(config);
       const workspace = openWorkspace(loaded.projectDirectory);
       try {
-        const runs = workspace.ledger.runs({ configPath: loaded.configPath });
+        const runs = workspace.ledger.runs({ configFile: configFileOf(loaded.configPath) });
         const runId =
           options.run ??
           runs.find((run) =>
@@ -30,7 +31,7 @@ export function registerReviewCommand(program: Command): void {
           );
         }
         const run = workspace.ledger.run(runId);
-        if (!run || run.configPath !== loaded.configPath)
+        if (!run || run.configFile !== configFileOf(loaded.configPath))
           throw new AtelierError('RUN_NOT_FOUND', `No run "${runId}" of ${loaded.configPath}`);
         const set = await collectApprovedSet(workspace, runId);
         if (set.images.length === 0)

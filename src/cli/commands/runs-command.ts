@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { configFileOf } from '../../ledger/ledger.ts';
 import type { RunSummary } from '../../pipeline/run-events.ts';
 import { openWorkspace } from '../../pipeline/workspace.ts';
 import { loadCampaignWithRegistry } from '../../runtime/wiring.ts';
@@ -12,7 +13,7 @@ export function registerRunsCommand(program: Command): void {
       const { loaded } = await loadCampaignWithRegistry(config);
       const workspace = openWorkspace(loaded.projectDirectory);
       try {
-        const runs = workspace.ledger.runs({ configPath: loaded.configPath });
+        const runs = workspace.ledger.runs({ configFile: configFileOf(loaded.configPath) });
         if (runs.length === 0) process.stdout.write('no runs yet\n');
         for (const run of runs) {
           const jobs = workspace.ledger.jobs(run.id);

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { AtelierError } from '../../errors.ts';
 import { sha256 } from '../../util/canonical-json.ts';
+import { FileRefusedError, readRegularFileSync } from '../../util/read-regular-file.ts';
 import type { ModelCapabilities } from '../provider-capabilities.ts';
 import {
   type InferredInput,
@@ -76,16 +76,19 @@ const modelFileInputs = new Map([
   ['upscale_model_name', 'upscale_models'],
 ]);
 
+/** The largest workflow template read: API-format workflows are a few dozen KiB. */
+const maximumWorkflowBytes = 16 * 1024 * 1024;
+
 export function readWorkflowFile(path: string): ComfyuiWorkflow {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    // Read while the config is validated: a FIFO or a device named here must not hang it.
+    bytes = readRegularFileSync(path, maximumWorkflowBytes);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new AtelierError(
-      'MODEL_UNAVAILABLE',
-      `Cannot read ComfyUI workflow ${path}: ${code === 'ENOENT' ? 'no such file' : String(code)}`,
-    );
+    const reason =
+      error instanceof FileRefusedError ? error.detail : code === 'ENOENT' ? 'no such file' : String(code);
+    throw new AtelierError('MODEL_UNAVAILABLE', `Cannot read ComfyUI workflow ${path}: ${reason}`);
   }
   return parseWorkflow(bytes, path);
 }

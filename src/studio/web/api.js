@@ -40,11 +40,14 @@ export class ApiError extends Error {
  * @returns {Promise<T>}
  */
 export async function api(path, { method = 'GET', body } = {}) {
+  // The studio takes writes only as JSON (its guard against cross-site forms), so a POST
+  // always sends a JSON body, `{}` when it has nothing to say.
+  const sent = method === 'GET' ? undefined : JSON.stringify(body ?? {});
   const response = await fetch(path, {
     method,
     credentials: 'same-origin',
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: sent === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: sent,
   });
   const isJson = (response.headers.get('content-type') ?? '').includes('application/json');
   const data = isJson ? await response.json() : null;
