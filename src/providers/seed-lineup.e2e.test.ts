@@ -73,8 +73,15 @@ describe('the seed line-up, every stage priced and recorded', () => {
         concurrency: 1,
         stages: [
           { stage: 'compose', size: '512x512' },
-          // The fakes letter nothing: the gate is opened so the run reaches every stage.
-          { stage: 'typography', mode: 'render', render: { source: 'prompt' }, minScore: 0, retries: 0 },
+          // The fakes letter nothing: the gate is opened (tolerant, score 0) so the run reaches every stage.
+          {
+            stage: 'typography',
+            mode: 'render',
+            render: { source: 'prompt' },
+            match: 'tolerant',
+            minScore: 0,
+            retries: 0,
+          },
           { stage: 'stylize', strength: 0.4 },
           { stage: 'upscale', scale: 2 },
           { stage: 'export', formats: ['png'], crops: [{ aspect: '1:1', size: '256x256' }] },
