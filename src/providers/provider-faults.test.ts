@@ -196,7 +196,13 @@ describe('provider limits', () => {
     const model = registry.resolveImageModel(requireModelReference('openai:gpt-image-1'));
     fake.inject({ kind: 'status', status: 500 });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
+    // Abort once the first attempt has reached the provider (a fixed delay raced the request on a
+    // loaded machine), so the abort lands in the retry's backoff.
+    const abortAfterFirstAttempt = setInterval(() => {
+      if (fake.generationRequests.length === 0) return;
+      clearInterval(abortAfterFirstAttempt);
+      controller.abort();
+    }, 5);
     const started = performance.now();
     await expect(
       generateImage({ model, prompt: 'x', size: '1024x1024', abortSignal: controller.signal }),
