@@ -16,20 +16,8 @@ import type {
   StoredOutput,
 } from './ledger-records.ts';
 
-export type {
-  CachedResult,
-  JobKey,
-  JobRecord,
-  JobStatus,
-  NewReview,
-  ReviewDecision,
-  ReviewFilter,
-  ReviewRecord,
-  RunRecord,
-  RunStatus,
-  StoredOutput,
-} from './ledger-records.ts';
-export { reviewDecisions } from './ledger-records.ts';
+// Callers import the ledger's record types from here, with the ledger.
+export * from './ledger-records.ts';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS runs (
