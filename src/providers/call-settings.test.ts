@@ -2,7 +2,7 @@ import type { ImageModelV3CallOptions } from '@ai-sdk/provider';
 import { describe, expect, it } from 'vitest';
 import { nearestAspectRatio, nearestSize, sizeForAspectRatio } from './aspect-ratio.ts';
 import { adaptCallOptions, planImageShape } from './call-settings.ts';
-import { capabilitiesOf } from './provider-capabilities.ts';
+import { capabilitiesOf, describeCapabilities } from './provider-capabilities.ts';
 
 function call(overrides: Partial<ImageModelV3CallOptions>): ImageModelV3CallOptions {
   return {
@@ -38,6 +38,14 @@ describe('size and aspect-ratio arithmetic', () => {
 });
 
 describe('planImageShape', () => {
+  it('says what sets the size of a hosted upscaler (its input and scale, not a workflow)', () => {
+    const upscaler = capabilitiesOf('fal', 'fal-ai/esrgan');
+    expect(describeCapabilities(upscaler)).toContain('size set by the input image and scale');
+    expect(planImageShape(upscaler, { size: { width: 640, height: 480 } }).note).toBe(
+      'fal:fal-ai/esrgan renders at the size set by the input image and scale: 640x480 is not applied',
+    );
+  });
+
   it('leaves a request the model takes as it is', () => {
     expect(
       planImageShape(capabilitiesOf('fal', 'fal-ai/fast-sdxl'), { size: { width: 640, height: 480 } }),

@@ -46,7 +46,7 @@ export function planImageShape(capabilities: ModelCapabilities, request: ShapeRe
     case 'unknown':
       return size ? { size: sizeText(size) } : { aspectRatio: aspectRatio as `${number}:${number}` };
     case 'fixed':
-      return { note: `${label} renders at the size its workflow sets: ${asked} is not applied` };
+      return { note: `${label} renders at the size set by ${shape.setBy}: ${asked} is not applied` };
     case 'sizes': {
       const chosen = size
         ? nearestSize(size, shape.sizes)

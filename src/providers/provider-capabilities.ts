@@ -20,8 +20,11 @@ export type ShapeSupport =
   | { kind: 'free-size'; aspectPresets?: readonly string[]; viaOptions?: { width: string; height: string } }
   /** Only these aspect ratios; `option` names the provider option that carries it, if not `aspectRatio`. */
   | { kind: 'aspect-ratios'; ratios: readonly string[]; option?: string }
-  /** The model renders at a size fixed by its workflow; requested sizes are ignored. */
-  | { kind: 'fixed' }
+  /**
+   * The model decides the size itself; requested sizes are ignored. `setBy` says what decides
+   * it, for messages: a ComfyUI workflow's own latent size, or an upscaler's input and scale.
+   */
+  | { kind: 'fixed'; setBy: string }
   /** Not known: both size and aspect ratio are sent as given. */
   | { kind: 'unknown' };
 
@@ -74,7 +77,7 @@ const negativePromptOption = { option: 'negative_prompt' } as const;
  * (so a seed, which they do not take, has nothing to reproduce).
  */
 const upscalerCapabilities = {
-  shape: { kind: 'fixed' },
+  shape: { kind: 'fixed', setBy: 'the input image and scale' },
   seed: true,
   imageInput: true,
   negativePrompt: false,
@@ -273,7 +276,7 @@ export function describeCapabilities(capabilities: ModelCapabilities): string {
         : shape.kind === 'aspect-ratios'
           ? `aspect ${shape.ratios.join('/')}`
           : shape.kind === 'fixed'
-            ? 'size fixed by workflow'
+            ? `size set by ${shape.setBy}`
             : 'size as given';
   const yes = (value: unknown) => (value ? 'yes' : 'no');
   return [

@@ -3,7 +3,15 @@ import type { MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { AtelierError } from '../errors.ts';
 
-export const tokenCookie = 'atelier_studio_token';
+/**
+ * The token cookie's name for the studio at this `Host`. Browsers share cookies between ports
+ * of one host, so two studios side by side (ports 4100 and 4200 on localhost) would each
+ * overwrite the other's cookie under one fixed name: the port is part of the name.
+ */
+export function tokenCookieFor(hostHeader: string): string {
+  const port = /:(\d+)$/.exec(hostHeader)?.[1];
+  return port ? `atelier_studio_token_${port}` : 'atelier_studio_token';
+}
 export const tokenEnvironmentVariable = 'ATELIER_STUDIO_TOKEN';
 
 const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -65,7 +73,8 @@ export function studioAccess(options: AccessOptions): MiddlewareHandler {
     if (expected) {
       const bearer = /^Bearer\s+(.+)$/i.exec(context.req.header('authorization') ?? '')?.[1];
       const fromQuery = url.searchParams.get('token') ?? undefined;
-      const presented = bearer ?? fromQuery ?? getCookie(context, tokenCookie);
+      const cookieName = tokenCookieFor(hostHeader);
+      const presented = bearer ?? fromQuery ?? getCookie(context, cookieName);
       if (presented === undefined || !timingSafeEqual(digest(presented), expected)) {
         return context.text(
           'Unauthorized: this studio needs its access token (see the link printed at start)',
@@ -76,7 +85,7 @@ export function studioAccess(options: AccessOptions): MiddlewareHandler {
         );
       }
       if (fromQuery !== undefined && presented === fromQuery) {
-        setCookie(context, tokenCookie, fromQuery, { httpOnly: true, sameSite: 'Strict', path: '/' });
+        setCookie(context, cookieName, fromQuery, { httpOnly: true, sameSite: 'Strict', path: '/' });
         if (context.req.method === 'GET' && !url.pathname.startsWith('/artifacts/')) {
           url.searchParams.delete('token');
           return context.redirect(`${url.pathname}${url.search}`, 303);

@@ -185,6 +185,26 @@ describe('studio: tokens', () => {
     expect((await app.request('/?token=wrong-token-wrong-token', { headers: fresh })).status).toBe(401);
   });
 
+  it('keeps one cookie per port, so two studios on one host do not log each other out', async () => {
+    const first = createStudioApp({ catalog: studio.catalog, runs: studio.runs, token });
+    const second = createStudioApp({ catalog: studio.catalog, runs: studio.runs, token: `${token}-two` });
+    const at = (port: number) => ({ host: `localhost:${port}` });
+    const firstLink = await first.request(`http://localhost:4100/?token=${token}`, { headers: at(4100) });
+    const secondLink = await second.request(`http://localhost:4200/?token=${token}-two`, {
+      headers: at(4200),
+    });
+    const firstCookie = firstLink.headers.get('set-cookie')!.split(';')[0]!;
+    const secondCookie = secondLink.headers.get('set-cookie')!.split(';')[0]!;
+    expect(firstCookie).toBe(`atelier_studio_token_4100=${token}`);
+    expect(secondCookie).toBe(`atelier_studio_token_4200=${token}-two`);
+    // The browser sends both cookies to both ports: each studio reads its own.
+    const both = `${firstCookie}; ${secondCookie}`;
+    const read = (app: typeof first, port: number) =>
+      app.request(`http://localhost:${port}/api/campaigns`, { headers: { ...at(port), Cookie: both } });
+    expect((await read(first, 4100)).status).toBe(200);
+    expect((await read(second, 4200)).status).toBe(200);
+  });
+
   it('refuses a token shorter than 16 characters', async () => {
     expect(() => createStudioApp({ catalog: studio.catalog, runs: studio.runs, token: 'tok-123' })).toThrow(
       /has 7 characters; it needs at least 16/,

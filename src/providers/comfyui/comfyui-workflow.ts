@@ -209,7 +209,7 @@ export function comfyuiCapabilities(workflow: ComfyuiWorkflow, label: string): M
   return {
     label,
     provider: 'comfyui',
-    shape: has('width') && has('height') ? { kind: 'free-size' } : { kind: 'fixed' },
+    shape: has('width') && has('height') ? { kind: 'free-size' } : { kind: 'fixed', setBy: 'its workflow' },
     seed: has('seed'),
     imageInput: has('image'),
     negativePrompt: has('negative_prompt') ? 'native' : false,
