@@ -61,6 +61,12 @@ describe('prompt adherence in a run', () => {
     const created = await judgedProject();
     const first = await run(created);
     expect(first.status).toBe('completed');
+    expect(first.adherence).toMatchObject({
+      measured: true,
+      images: 1,
+      judge: 'openai-compatible:qwen2.5-vl-7b',
+    });
+    expect(first.adherence).toHaveProperty('meanPYes', expect.closeTo((0.95 + 0.2 + 0.95) / 3, 4));
     // One call writes the shot's questions, one answers them about the image.
     expect(fake.completions).toHaveLength(2);
     const [job] = composeJobs(created, first.runId);
@@ -169,6 +175,7 @@ describe('prompt adherence in a run', () => {
     const summary = await run(created);
     expect(summary.status).toBe('completed');
     expect(composeJobs(created, summary.runId)[0]!.details!.adherence).toBeUndefined();
+    expect(summary.adherence).toEqual({ measured: false, note: 'adherence: not measured (no judge model)' });
     expect(fake.completions).toHaveLength(0);
   });
 });

@@ -7,6 +7,7 @@ import type { LoadedCampaign } from '../config/load-campaign.ts';
 import { languageRolesOfStages } from '../config/validation-context.ts';
 import type { ContentSigner } from '../credentials/content-credentials.ts';
 import { AtelierError } from '../errors.ts';
+import { summariseAdherence } from '../judge/adherence-summary.ts';
 import { configFileOf, type RunRecord } from '../ledger/ledger.ts';
 import { checkLock, type Lockfile, lockPathFor, referenceAsLocked } from '../lock/lockfile.ts';
 import { limitCallsMiddleware } from '../models/limit-model-calls.ts';
@@ -196,6 +197,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
       interrupted,
     );
     if (!options.signer && options.unsignedNote) summary.warnings.push(options.unsignedNote);
+    summary.adherence = summariseAdherence(workspace.ledger.jobs(runId), models.has(judgeRole));
     if (!interrupted) {
       // Set-level reports (colour consistency...) need every image, so they come after the chains.
       Object.assign(summary, await setReports.finish(chains, outcomes));
