@@ -164,6 +164,7 @@ export class FakeChatCompletions {
       content = JSON.stringify({ questions: this.options.questions(prompt ? JSON.parse(prompt) : text) });
     }
     const tokens = tokenize(content);
+    const promptTokens = Math.ceil(text.length / 4) + (image ? imageTokens(String(image.image_url.url)) : 0);
     if (!fault) this.answered++;
     const wantLogprobs = body.logprobs === true && this.options.logprobs !== false;
     sendJson(
@@ -189,14 +190,28 @@ export class FakeChatCompletions {
           },
         ],
         usage: {
-          prompt_tokens: Math.ceil(request.body.byteLength / 4),
+          prompt_tokens: promptTokens,
           completion_tokens: tokens.length,
-          total_tokens: Math.ceil(request.body.byteLength / 4) + tokens.length,
+          total_tokens: promptTokens + tokens.length,
         },
       },
       { 'x-request-id': `req_chat_${this.completions.length}` },
     );
   }
+}
+
+/**
+ * What OpenAI documents an image costs in high detail: scaled to fit 2048 x 2048, then its
+ * shorter side to 768, then 170 tokens per 512-pixel tile plus 85. Sizes come from the PNG header.
+ */
+function imageTokens(dataUrl: string): number {
+  const bytes = Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64');
+  let [width, height] = [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+  const fit = Math.min(1, 2048 / Math.max(width, height));
+  [width, height] = [width * fit, height * fit];
+  const shorter = Math.min(1, 768 / Math.min(width, height));
+  [width, height] = [width * shorter, height * shorter];
+  return 85 + 170 * Math.ceil(width / 512) * Math.ceil(height / 512);
 }
 
 /** A crude BPE stand-in: words, quotes and punctuation each a token; `"yes"` is `"`, `yes`, `"`. */
