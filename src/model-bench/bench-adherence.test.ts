@@ -175,7 +175,12 @@ describe('atelier bench --judge', () => {
       );
     const result = await bench();
     expect(result.stderr).toContain('bench: judge openai-compatible:qwen2.5-vl-7b: questions for 3 shots');
-    expect(result.stderr.split('\n').filter((line) => !line.startsWith('bench:')).join('\n')).toBe('');
+    expect(
+      result.stderr
+        .split('\n')
+        .filter((line) => !line.startsWith('bench:'))
+        .join('\n'),
+    ).toBe('');
     expect(result.code).toBe(0);
     // Three prompts: three question calls; 3 shots x 3 seeds x 2 setups: eighteen answering calls.
     expect(judge.completions.length - judge.answeringCalls).toBe(3);
