@@ -395,11 +395,13 @@ export async function benchModels(options: BenchOptions): Promise<BenchResult> {
 }
 
 /**
- * Each shot's adherence questions, written by the judge once and kept in the project's ledger
- * (a shot's own `questions` win), so every setup is asked the same ones.
+ * Each shot's adherence questions, written once (by the config's `questions` model, else the
+ * judge) and kept in the project's ledger (a shot's own `questions` win), so every setup is
+ * asked the same ones.
  */
 async function benchQuestions(options: BenchOptions, judge: string): Promise<Map<string, unknown>> {
-  const reference = requireModelReference(judge);
+  // A `questions` model bound in the config writes them; the judge does otherwise.
+  const reference = requireModelReference(options.loaded.campaign.models.questions ?? judge);
   const bound = {
     instance: options.registry.resolveLanguageModel(reference),
     lock: await options.registry.lock(reference),

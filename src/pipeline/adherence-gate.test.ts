@@ -121,6 +121,50 @@ describe('prompt adherence in a run', () => {
     expect(fake.bodies[0].messages.at(-1).content[0].text).toContain('tulip: Is there a tulip?');
   });
 
+  it('has a separately bound questions model write the questions, and the judge answer them', async () => {
+    fake = await FakeChatCompletions.start({
+      questions: () => {
+        throw new Error('the judge was asked to write questions');
+      },
+      answer: () => ({ answer: 'yes', pYes: 0.8 }),
+    });
+    const writer = await FakeChatCompletions.start({
+      apiKey: 'sk-writer',
+      questions: () => questions,
+      answer: () => {
+        throw new Error('the questions model was asked to answer');
+      },
+    });
+    try {
+      const created = await judgedProject({
+        models: {
+          compose: 'builtin:draft',
+          judge: 'openai-compatible:qwen2.5-vl-7b',
+          questions: 'openai:gpt-4.1',
+        },
+        providers: {
+          'openai-compatible': { baseURL: fake.baseURL, retryBaseSeconds: 0 },
+          openai: { baseURL: writer.baseURL, apiKeyEnv: 'ATELIER_TEST_WRITER_KEY' },
+        },
+      });
+      process.env.ATELIER_TEST_WRITER_KEY = 'sk-writer';
+      const summary = await run(created);
+      expect(summary.status).toBe('completed');
+      expect(writer.completions).toHaveLength(1);
+      expect(writer.bodies[0].model).toBe('gpt-4.1');
+      expect(fake.answeringCalls).toBe(1);
+      expect(fake.completions).toHaveLength(1);
+      const workspace = openWorkspace(created.directory);
+      expect(workspace.ledger.judgeQuestionsFor('spring tulips in morning light')[0]?.judge).toBe(
+        'openai:gpt-4.1',
+      );
+      workspace.close();
+    } finally {
+      delete process.env.ATELIER_TEST_WRITER_KEY;
+      await writer.close();
+    }
+  });
+
   it('re-rolls a seed the judge scores below qa.adherence.min and passes the next, keeping the rejected attempt', async () => {
     fake = await FakeChatCompletions.start({
       questions: () => questions,

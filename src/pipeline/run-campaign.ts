@@ -19,7 +19,7 @@ import type { BoundModel, StageDefinition } from '../stages/stage.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import { removeStaleTemporaryFiles, writeFileAtomic } from '../util/atomic-write.ts';
 import { canonicalJson, sha256 } from '../util/canonical-json.ts';
-import { judgeRole, withAdherenceQuestions } from './adherence-questions.ts';
+import { judgeRole, questionWriter, withAdherenceQuestions } from './adherence-questions.ts';
 import { ContactSheetBuilder } from './contact-sheet.ts';
 import { ExportSealer } from './export-sealer.ts';
 import { InProcessDispatcher } from './in-process-dispatcher.ts';
@@ -95,7 +95,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
     // Before the run is recorded: a judge that cannot write questions stops the run at once.
     const { campaign, costUsd: questionsCostUsd } = await withAdherenceQuestions(
       configured,
-      models.get(judgeRole),
+      questionWriter(models),
       workspace.ledger,
       options.signal,
     );

@@ -42,8 +42,9 @@ export type ComposeParams = z.infer<typeof composeParamsSchema>;
 export const composeStage: StageDefinition<ComposeParams> = {
   name: 'compose',
   role: 'compose',
-  rolesWhenBound: ['judge'],
-  languageRoles: ['judge'],
+  // `questions`: a separate model that writes the yes/no questions (the judge does otherwise).
+  rolesWhenBound: ['judge', 'questions'],
+  languageRoles: ['judge', 'questions'],
   qaSection: 'adherence',
   qaRole: 'judge',
   rerollBudget: (_params, qa) => (qa as AdherenceQa | undefined)?.rerolls ?? 0,
@@ -95,7 +96,8 @@ export const composeStage: StageDefinition<ComposeParams> = {
     const judge = context.extraModels?.get('judge');
     if (judge) {
       context.progress(0.8, 'judging prompt adherence');
-      return judged(judge, bytes, shot, context.qa as AdherenceQa | undefined, context.signal, {
+      const writer = context.extraModels?.get('questions') ?? judge;
+      return judged({ judge, writer }, bytes, shot, context.qa as AdherenceQa | undefined, context.signal, {
         details,
         warnings: record.warnings,
         costUsd: record.costUsd,
@@ -111,24 +113,30 @@ export const composeStage: StageDefinition<ComposeParams> = {
   },
 };
 
+function languageModelOf(bound: BoundModel, role: string) {
+  if (!isLanguageModel(bound.instance)) {
+    throw new AtelierError(
+      'MODEL_UNAVAILABLE',
+      `models.${role}: expected a vision-language model (e.g. openai:gpt-4.1-mini) but ${bound.lock.reference} is not one`,
+    );
+  }
+  return bound.instance;
+}
+
 /** The composition with its adherence recorded, or rejected below `qa.adherence.min`. */
 async function judged(
-  judge: BoundModel,
+  { judge, writer }: { judge: BoundModel; writer: BoundModel },
   bytes: Uint8Array,
   shot: Shot,
   gate: AdherenceQa | undefined,
   signal: AbortSignal,
   composed: { details: Record<string, unknown>; warnings: string[] | undefined; costUsd: number | undefined },
 ): Promise<StageResult> {
-  const model = judge.instance;
-  if (!isLanguageModel(model)) {
-    throw new AtelierError(
-      'MODEL_UNAVAILABLE',
-      `models.judge: expected a vision-language model (e.g. openai:gpt-4.1-mini) but ${judge.lock.reference} is not one`,
-    );
-  }
+  const model = languageModelOf(judge, 'judge');
   // The runner writes questions ahead (kept in the ledger); a job computed elsewhere without them asks here.
-  const questions = shot.questions ?? (await generateQuestions(model, shot.prompt, signal)).questions;
+  const questions =
+    shot.questions ??
+    (await generateQuestions(languageModelOf(writer, 'questions'), shot.prompt, signal)).questions;
   const adherence = await judgeImage(model, { bytes, mediaType: 'image/png' }, questions, signal);
   const details = { ...composed.details, adherence };
   const costUsd =
