@@ -210,6 +210,19 @@ describe('prompt adherence in a run', () => {
     );
   });
 
+  it('refuses a judge from a provider without language models, naming the roles it plays', async () => {
+    const created = await createTempProject(
+      smallCampaign({ models: { compose: 'builtin:draft', judge: 'fal:fal-ai/fast-sdxl' } }),
+    );
+    projects.push(created);
+    const failure = await loadCampaign(created.configPath, campaignValidationContext()).catch(
+      (error: AtelierError) => error,
+    );
+    expect((failure as AtelierError).details.join('\n')).toMatch(
+      /models\.judge: fal model "fal:fal-ai\/fast-sdxl" cannot play role "judge": it plays compose, ocr, typography, stylize, upscale/,
+    );
+  });
+
   it('changes nothing without a judge: no adherence recorded, no judge call', async () => {
     fake = await FakeChatCompletions.start({
       questions: () => questions,
