@@ -90,6 +90,26 @@ describe.each([
   });
 });
 
+describe('questions as the judge writes them', () => {
+  it('drops dependencies on unknown or later questions and renumbers duplicate ids, so no cycle can zero everything', async () => {
+    fake = await FakeChatCompletions.start({
+      apiKey: 'sk-judge-test',
+      questions: () => [
+        { id: 'a', question: 'A?', category: 'entity', dependsOn: ['b'] },
+        { id: 'b', question: 'B?', category: 'attribute', dependsOn: ['a', 'ghost'] },
+        { id: 'b', question: 'Another B?', category: 'style', dependsOn: ['a'] },
+      ],
+      answer: () => ({ answer: 'yes', pYes: 1 }),
+    });
+    const { questions } = await generateQuestions(judgeFor('openai:gpt-4.1-mini', fake), 'a and b');
+    expect(questions.map((question) => [question.id, question.dependsOn])).toEqual([
+      ['a', []],
+      ['b', ['a']],
+      ['q3', ['a']],
+    ]);
+  });
+});
+
 describe('dependency-aware scoring', () => {
   it('counts a yes as no when a question it depends on is no', async () => {
     fake = await FakeChatCompletions.start({

@@ -198,6 +198,25 @@ describe('prompt adherence in a run', () => {
     );
   });
 
+  it('stops before recording a run when the judge cannot write the questions', async () => {
+    fake = await FakeChatCompletions.start({
+      questions: () => questions,
+      answer: () => ({ answer: 'yes', pYes: 1 }),
+    });
+    fake.failNext(...Array.from({ length: 3 }, () => ({ kind: 'status' as const, status: 503 })));
+    const created = await judgedProject({
+      providers: { 'openai-compatible': { baseURL: fake.baseURL, retryBaseSeconds: 0, retries: 2 } },
+    });
+    const failure = await run(created).catch((error: AtelierError) => error);
+    expect((failure as AtelierError).code).toBe('PROVIDER_FAILED');
+    expect((failure as Error).message).toMatch(
+      /^openai-compatible:qwen2\.5-vl-7b failed after 3 attempts: .*\[attempts: server-error, server-error, server-error\]$/,
+    );
+    const workspace = openWorkspace(created.directory);
+    expect(workspace.ledger.runs({})).toHaveLength(0);
+    workspace.close();
+  });
+
   it('refuses qa.adherence without a judge bound', async () => {
     const created = await createTempProject(smallCampaign({ qa: { adherence: { min: 0.8 } } }));
     projects.push(created);

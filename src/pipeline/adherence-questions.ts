@@ -45,14 +45,15 @@ export async function withAdherenceQuestions(
       return questions;
     });
   };
-  const shots: Shot[] = [];
+  // Distinct prompts are asked for at once; shots sharing a prompt share its questions.
   for (const shot of campaign.shots) {
-    if (shot.questions) {
-      shots.push(shot);
-      continue;
-    }
-    if (!byPrompt.has(shot.prompt)) byPrompt.set(shot.prompt, questionsFor(shot.prompt));
-    shots.push({ ...shot, questions: await byPrompt.get(shot.prompt)! });
+    if (!shot.questions && !byPrompt.has(shot.prompt)) byPrompt.set(shot.prompt, questionsFor(shot.prompt));
   }
+  const written = new Map(
+    await Promise.all([...byPrompt].map(async ([prompt, questions]) => [prompt, await questions] as const)),
+  );
+  const shots = campaign.shots.map((shot) =>
+    shot.questions ? shot : { ...shot, questions: written.get(shot.prompt) },
+  );
   return { campaign: { ...campaign, shots }, costUsd };
 }

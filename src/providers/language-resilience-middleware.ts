@@ -8,7 +8,7 @@ import type {
   LanguageModelV3Usage,
 } from '@ai-sdk/provider';
 import { type CallRecord, recordCall } from './call-recorder.ts';
-import { type AttemptFailure, classifyFailure } from './provider-failure.ts';
+import { type AttemptFailure, classifyFailure, formatSeconds } from './provider-failure.ts';
 import type { ProviderGate } from './provider-gate.ts';
 import { type AttemptEvent, finalError } from './resilience-middleware.ts';
 import { type RetryPolicy, retryDelay } from './retry-policy.ts';
@@ -83,7 +83,12 @@ async function generateResiliently(
     failures.push(failure);
     if (!failure.retryable || attempt > policy.retries) throw finalError(settings.label, failures, attempt);
     if (failure.retryAfterMs !== undefined && failure.retryAfterMs > policy.maxDelayMs) {
-      throw finalError(settings.label, failures, attempt, `it asked to wait ${failure.retryAfterMs} ms`);
+      throw finalError(
+        settings.label,
+        failures,
+        attempt,
+        `it asked to wait ${formatSeconds(failure.retryAfterMs)}`,
+      );
     }
     const waitMs = retryDelay(attempt - 1, failure.retryAfterMs, policy, settings.random);
     settings.onAttempt?.({ label: settings.label, attempt, failure, waitMs });
