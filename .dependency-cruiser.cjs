@@ -74,6 +74,12 @@ module.exports = {
     ),
     never('studio-below-cli', 'The studio is started by the CLI, not the reverse.', ['studio'], ['cli']),
     never(
+      'judge-below-stages',
+      'judge/ asks a language model about an image; it knows no stage, runner or provider.',
+      ['judge'],
+      ['stages', 'pipeline', 'providers', 'execution', 'runtime', 'studio', 'cli'],
+    ),
+    never(
       'low-layers',
       'Leaf helpers import nothing of the pipeline.',
       ['util', 'colour', 'typography', 'store', 'ledger', 'manifest', 'report', 'lock', 'credentials'],

@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { ColourReport } from '../colour/colour-report.ts';
+import { formatAdherenceSummary } from '../judge/adherence-summary.ts';
 import type { RunEvent, RunSummary } from '../pipeline/run-events.ts';
 
 export interface ProgressOutput {
@@ -113,6 +114,7 @@ export function formatSummary(summary: RunSummary): string {
   }
   for (const warning of summary.warnings) lines.push(`  warning: ${warning}`);
   if (summary.colour && summary.colour.images > 0) lines.push(...formatColour(summary.colour));
+  if (summary.adherence) lines.push(formatAdherenceSummary(summary.adherence));
   lines.push(`outputs: ${summary.runDirectory}`);
   return lines.join('\n');
 }

@@ -54,6 +54,50 @@ export const languageSchema = z
 
 export const shotIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
+/**
+ * What an adherence question asks about (TIFA's and Davidsonian Scene Graph's kinds of fact):
+ * a thing present, a property of it, how many, where things stand, lettering, rendering style.
+ */
+export const questionCategories = ['entity', 'attribute', 'count', 'spatial', 'text', 'style'] as const;
+export type QuestionCategory = (typeof questionCategories)[number];
+
+/** One atomic yes/no question about an image, answered by the `judge` model. */
+export const adherenceQuestionSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'expected a question id of 1-32 letters, digits, "-" or "_"'),
+  question: z.string().trim().min(1, 'expected a yes/no question'),
+  category: z.enum(questionCategories),
+  /** Questions this one presupposes ("is it red?" needs "is there a tulip?"): ids listed before it. */
+  dependsOn: z.array(z.string()).default([]),
+});
+export type AdherenceQuestion = z.infer<typeof adherenceQuestionSchema>;
+
+/** A shot's own questions: ids unique, each dependency on a question listed before it (so no cycles). */
+const questionListSchema = z
+  .array(adherenceQuestionSchema)
+  .min(1, 'expected at least one question')
+  .superRefine((questions, context) => {
+    const seen = new Set<string>();
+    questions.forEach((question, index) => {
+      for (const [position, parent] of question.dependsOn.entries()) {
+        if (!seen.has(parent)) {
+          context.addIssue({
+            code: 'custom',
+            path: [index, 'dependsOn', position],
+            message: `"${parent}" is not the id of a question listed before "${question.id}"`,
+          });
+        }
+      }
+      if (seen.has(question.id)) {
+        context.addIssue({
+          code: 'custom',
+          path: [index, 'id'],
+          message: `duplicate question id "${question.id}"`,
+        });
+      }
+      seen.add(question.id);
+    });
+  });
+
 export const shotSchema = z.strictObject({
   id: z
     .string()
@@ -73,6 +117,11 @@ export const shotSchema = z.strictObject({
   focus: z.strictObject({ x: z.number().min(0).max(1), y: z.number().min(0).max(1) }).optional(),
   /** Subset of the export stage's crop aspects for this shot. */
   crops: z.array(aspectSchema).min(1).optional(),
+  /**
+   * The yes/no questions the `judge` asks of this shot's images; when absent the judge writes
+   * them from the prompt (once per prompt and judge lock, kept in the ledger).
+   */
+  questions: questionListSchema.optional(),
 });
 export type Shot = z.infer<typeof shotSchema>;
 
@@ -105,9 +154,24 @@ export const colourQaSchema = z.strictObject({
 });
 export type ColourQa = z.infer<typeof colourQaSchema>;
 
+/** The adherence gate: checked right after compose by the `judge` model. */
+export const adherenceQaSchema = z.strictObject({
+  /** Fail an image whose adherence (share of questions answered yes) is below this, 0..1. */
+  min: z.number().min(0, 'expected an adherence from 0 to 1').max(1, 'expected an adherence from 0 to 1'),
+  /** New seeds to try for a failed image before the shot fails (default 0). */
+  rerolls: z
+    .number()
+    .int()
+    .min(0, 'expected a re-roll count from 0 to 16')
+    .max(16, 'expected a re-roll count from 0 to 16')
+    .default(0),
+});
+export type AdherenceQa = z.infer<typeof adherenceQaSchema>;
+
 /** Quality gates, each enforced by the stage that declares it (`StageDefinition.qaSection`). */
 export const qaSchema = z.strictObject({
   colour: colourQaSchema.optional(),
+  adherence: adherenceQaSchema.optional(),
 });
 export type Qa = z.infer<typeof qaSchema>;
 
@@ -150,6 +214,16 @@ const providerSettingsShape = {
   maxRetryWaitSeconds: z.number().min(0).max(3600).optional(),
   /** USD per generated image, keyed by model id (e.g. `dall-e-3: 0.04`); summed per run. */
   prices: z.record(z.string(), z.number().min(0)).optional(),
+  /**
+   * USD per million tokens of a language model (the `judge`), keyed by model id, e.g.
+   * `gpt-4.1-mini: { inputPerMillion: 0.4, outputPerMillion: 1.6 }`; each call is priced from its usage.
+   */
+  tokenPrices: z
+    .record(
+      z.string(),
+      z.strictObject({ inputPerMillion: z.number().min(0), outputPerMillion: z.number().min(0) }),
+    )
+    .optional(),
 };
 
 export const providerSettingsSchema = z.strictObject(providerSettingsShape);

@@ -64,7 +64,7 @@ describe('campaign config validation', () => {
     const [problem] = problemsOf(source);
     const line = source.split('\n').findIndex((text) => text.includes('painter')) + 1;
     expect(problem).toBe(
-      `${file}:${line}:3: models.painter: unknown role "painter": expected one of compose, ocr, typography, stylize, upscale`,
+      `${file}:${line}:3: models.painter: unknown role "painter": expected one of compose, judge, questions, ocr, typography, stylize, upscale`,
     );
   });
 

@@ -209,7 +209,7 @@ export function parseCampaignWithWarnings(
     checkModelSettings({ ...input, models }, stages, context, dirname(configPath), problems, warningProblems);
   }
   checkShots(input, stages, context, problems);
-  checkQa(input.qa, input.pipeline.stages, context, problems);
+  checkQa(input.qa, input.pipeline.stages, context, problems, input.models);
   reportProblems();
   return {
     campaign: {
@@ -506,12 +506,22 @@ function checkQa(
   entries: ReadonlyArray<{ stage: string }>,
   context: CampaignValidationContext,
   problems: Problem[],
+  models: Readonly<Record<string, string | undefined>>,
 ): void {
   for (const [section, settings] of Object.entries(qa ?? {})) {
     if (settings === undefined) continue;
     // Raw entries, not validated stages: a stage with a bad param still enforces its gate.
-    const enforced = entries.some((entry) => context.stages.get(entry.stage)?.qaSection === section);
-    if (enforced) continue;
+    const enforcer = entries
+      .map((entry) => context.stages.get(entry.stage))
+      .find((definition) => definition?.qaSection === section);
+    if (enforcer?.qaRole && models[enforcer.qaRole] === undefined) {
+      problems.push({
+        path: ['qa', section],
+        atKey: true,
+        message: `qa.${section} is judged by the model bound to "${enforcer.qaRole}", but models.${enforcer.qaRole} is not set: bind one (e.g. ${enforcer.qaRole}: openai:gpt-4.1-mini) or remove qa.${section}`,
+      });
+    }
+    if (enforcer) continue;
     const enforcers = [...context.stages.values()]
       .filter((definition) => definition.qaSection === section)
       .map((definition) => `"${definition.name}"`);

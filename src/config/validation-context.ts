@@ -18,6 +18,18 @@ export interface StageRules<Params = unknown> {
   readonly optionalRoles?: readonly string[];
   /** The roles beyond `role` this stage calls with these params; each must be bound. */
   extraRoles?(params: Params): readonly string[];
+  /**
+   * Roles the stage calls whenever the config binds them, and skips otherwise (compose asks the
+   * `judge` about each image when there is one). Unbound, nothing changes: not even a cache key.
+   */
+  readonly rolesWhenBound?: readonly string[];
+  /**
+   * Roles whose models are reached through the AI SDK's language-model interface (a
+   * vision-language `judge`) rather than as image models: their references resolve to chat models.
+   */
+  readonly languageRoles?: readonly string[];
+  /** The role the stage's `qaSection` gate calls: setting the section requires binding it. */
+  readonly qaRole?: string;
   /** True when the stage hands its role's model an input image (so that model must take one). */
   readonly sendsInputImage?: boolean;
   /**
@@ -50,8 +62,29 @@ export function rolesOfStages(stages: Iterable<StageRules<unknown>>): string[] {
   for (const stage of stages) {
     if (stage.role) roles.add(stage.role);
     for (const role of stage.optionalRoles ?? []) roles.add(role);
+    for (const role of stage.rolesWhenBound ?? []) roles.add(role);
   }
   return [...roles];
+}
+
+/** The roles a set of stages reaches as language models (the judge): resolved as chat models. */
+export function languageRolesOfStages(stages: Iterable<StageRules<unknown>>): Set<string> {
+  return new Set([...stages].flatMap((stage) => stage.languageRoles ?? []));
+}
+
+/**
+ * The roles beyond its own `role` a stage calls in this config: its `extraRoles` for these
+ * params, and each of its `rolesWhenBound` the config binds.
+ */
+export function extraRolesCalled<Params>(
+  rules: StageRules<Params>,
+  params: Params,
+  models: Readonly<Record<string, string | undefined>>,
+): string[] {
+  return [
+    ...(rules.extraRoles?.(params) ?? []),
+    ...(rules.rolesWhenBound ?? []).filter((role) => models[role] !== undefined),
+  ];
 }
 
 /** One role a stage calls, with what the call carries. */

@@ -1,5 +1,6 @@
 import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { languageRolesOfStages } from '../config/validation-context.ts';
 import { describeError } from '../errors.ts';
 import type { CachedResult } from '../ledger/ledger.ts';
 import { referenceAsLocked } from '../lock/lockfile.ts';
@@ -125,7 +126,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
           throw new Error(
             `this worker's ${role} model (${canonicalJson(found)}) differs from the run's lock`,
           );
-        const model = registry.resolve(reference).model;
+        const kind = languageRolesOfStages(stages.values()).has(role) ? 'language' : 'image';
+        const model = registry.resolve(reference, kind).model;
         const limits = { rate: options.rateLimits?.get(role), inFlight: options.inFlightLimits?.get(role) };
         const limited = limits.rate !== undefined || limits.inFlight !== undefined;
         const instance =

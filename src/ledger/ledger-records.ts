@@ -107,3 +107,19 @@ export interface CachedResult {
   warnings?: string[];
   costUsd?: number;
 }
+
+/** Adherence questions the judge wrote for a prompt, kept so they are written once per judge lock. */
+export interface StoredQuestions {
+  /** Hash of the prompt, the judge's lock entry and how questions are asked. */
+  readonly key: string;
+  readonly prompt: string;
+  /** The judge's reference, as locked. */
+  readonly judge: string;
+  readonly questions: ReadonlyArray<{
+    id: string;
+    question: string;
+    category: string;
+    dependsOn: string[];
+  }>;
+  readonly createdAt: string;
+}

@@ -14,6 +14,7 @@ import type {
   RunRecord,
   RunStatus,
   StoredOutput,
+  StoredQuestions,
 } from './ledger-records.ts';
 
 // Callers import the ledger's record types from here, with the ledger.
@@ -83,6 +84,13 @@ CREATE TABLE IF NOT EXISTS cache (
   key TEXT PRIMARY KEY,
   stage TEXT NOT NULL,
   result_json TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS judge_questions (
+  key TEXT PRIMARY KEY,
+  prompt TEXT NOT NULL,
+  judge TEXT NOT NULL,
+  questions_json TEXT NOT NULL,
   created_at TEXT NOT NULL
 );
 `;
@@ -361,6 +369,41 @@ export class Ledger {
   cached(key: string): CachedResult | undefined {
     const row = this.statement('SELECT result_json FROM cache WHERE key = ?').get(key) as Row | undefined;
     return row ? (JSON.parse(row.result_json as string) as CachedResult) : undefined;
+  }
+
+  /** The questions the judge wrote for a prompt, by their key (prompt and judge lock). */
+  judgeQuestions(key: string): StoredQuestions | undefined {
+    const row = this.statement(
+      'SELECT prompt, judge, questions_json, created_at FROM judge_questions WHERE key = ?',
+    ).get(key) as Row | undefined;
+    if (!row) return undefined;
+    return {
+      key,
+      prompt: row.prompt as string,
+      judge: row.judge as string,
+      questions: JSON.parse(row.questions_json as string) as StoredQuestions['questions'],
+      createdAt: row.created_at as string,
+    };
+  }
+
+  /** Every stored question set whose prompt is one of these (the studio shows them per shot). */
+  judgeQuestionsFor(prompt: string): StoredQuestions[] {
+    const rows = this.statement(
+      'SELECT key FROM judge_questions WHERE prompt = ? ORDER BY created_at DESC',
+    ).all(prompt) as Row[];
+    return rows.map((row) => this.judgeQuestions(row.key as string)!);
+  }
+
+  storeJudgeQuestions(stored: Omit<StoredQuestions, 'createdAt'>): void {
+    this.statement(
+      'INSERT OR REPLACE INTO judge_questions (key, prompt, judge, questions_json, created_at) VALUES (?, ?, ?, ?, ?)',
+    ).run(
+      stored.key,
+      stored.prompt,
+      stored.judge,
+      JSON.stringify(stored.questions),
+      new Date().toISOString(),
+    );
   }
 
   storeCached(key: string, stage: string, result: CachedResult): void {

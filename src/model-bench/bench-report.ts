@@ -1,9 +1,68 @@
+import { adherenceNotMeasured } from '../judge/adherence-summary.ts';
 import { barChartSvg } from '../report/bar-chart.ts';
+import { formatInterval } from './bench-adherence.ts';
 import type { BenchResult } from './bench-schema.ts';
 
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
 /** Text safe in a Markdown table cell. */
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ');
+
+/**
+ * The seed's table, one row per setup: seconds per image, prompt adherence with its 95%
+ * bootstrap interval over images (or why it was not measured), and cost.
+ */
+export function headlineMarkdown(result: BenchResult): string[] {
+  const lines = [
+    '| setup | s/image | adherence % [95% CI] | images | cost USD | USD/image |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const setup of result.setups) {
+    const perImage = setup.images > 0 ? setup.wallMs / 1000 / setup.images : Number.NaN;
+    const adherence = setup.adherence
+      ? formatInterval(setup.adherence.adherence)
+      : result.judge
+        ? 'no image judged'
+        : 'not measured (no judge model)';
+    lines.push(
+      `| ${cell(setup.label)} | ${Number.isFinite(perImage) ? perImage.toFixed(2) : '-'} | ${adherence} | ${setup.images} | ${setup.costUsd.toFixed(4)} | ${setup.images > 0 ? (setup.costUsd / setup.images).toFixed(4) : '-'} |`,
+    );
+  }
+  return lines;
+}
+
+/** Adherence by question category, paired differences, and P(yes): what the judge found. */
+function adherenceMarkdown(result: BenchResult): string[] {
+  const judged = result.setups.filter((setup) => setup.adherence);
+  if (!result.judge) return ['', adherenceNotMeasured];
+  if (judged.length === 0) return [];
+  const categories = [...new Set(judged.flatMap((setup) => Object.keys(setup.adherence!.categories)))];
+  const lines = [
+    '',
+    `Judge: ${result.judge}. Adherence is the share of a shot's yes/no questions the judge answered yes (a question counts no when one it depends on is no), per image; intervals are 95% percentile bootstrap over images.`,
+    '',
+    `| setup | ${categories.join(' | ')} | mean P(yes) | judge USD |`,
+    `| --- | ${categories.map(() => '---').join(' | ')} | --- | --- |`,
+  ];
+  for (const setup of judged) {
+    const figures = setup.adherence!;
+    const shares = categories.map((category) => {
+      const tally = figures.categories[category];
+      return tally ? `${((tally.yes / tally.total) * 100).toFixed(0)}% (${tally.yes}/${tally.total})` : '-';
+    });
+    lines.push(
+      `| ${cell(setup.label)} | ${shares.join(' | ')} | ${figures.meanPYes === undefined ? '-' : figures.meanPYes.toFixed(3)} | ${figures.judgeCostUsd.toFixed(4)} |`,
+    );
+  }
+  if (result.comparisons?.length) {
+    lines.push('', '| setup vs baseline | pairs | difference in adherence [95% CI] |', '| --- | --- | --- |');
+    for (const comparison of result.comparisons) {
+      lines.push(
+        `| ${cell(comparison.setup)} vs ${cell(comparison.baseline)} | ${comparison.pairs} | ${formatInterval(comparison.difference, true)} |`,
+      );
+    }
+  }
+  return lines;
+}
 
 /** The bench result as Markdown tables: per setup and stage, quality gates, and the sweep. */
 export function benchMarkdown(result: BenchResult): string {
@@ -11,6 +70,9 @@ export function benchMarkdown(result: BenchResult): string {
     `# Atelier bench: ${result.campaign}`,
     '',
     `${result.machine}; seeds ${result.seeds.join(', ')}; ${result.date}`,
+    '',
+    ...headlineMarkdown(result),
+    ...adherenceMarkdown(result),
     '',
     '| setup | stage | jobs | p50 ms | p95 ms | images/min | peak RSS MB | cost USD |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -80,14 +142,49 @@ export function benchChartSvg(result: BenchResult): string {
         })),
       )
     : '';
+  const judged = result.setups.filter((setup) => setup.adherence);
+  // Overall adherence and its interval ends, then each category: the seed's chart, one bar per setup.
+  const adherenceCategories = [
+    'adherence',
+    '95% CI low',
+    '95% CI high',
+    ...new Set(judged.flatMap((setup) => Object.keys(setup.adherence!.categories))),
+  ];
+  const adherence = judged.length
+    ? barChartSvg(
+        `Prompt adherence (judge ${result.judge})`,
+        '%',
+        adherenceCategories,
+        judged.map((setup) => {
+          const figures = setup.adherence!;
+          return {
+            label: setup.label,
+            values: [
+              { name: 'adherence', value: figures.adherence.mean * 100 },
+              { name: '95% CI low', value: figures.adherence.low * 100 },
+              { name: '95% CI high', value: figures.adherence.high * 100 },
+              ...Object.entries(figures.categories).map(([name, tally]) => ({
+                name,
+                value: (tally.yes / tally.total) * 100,
+              })),
+            ],
+          };
+        }),
+      )
+    : '';
   const height = (svg: string) => Number(/height="(\d+(?:\.\d+)?)"/.exec(svg)?.[1] ?? 0);
   const width = (svg: string) => Number(/width="(\d+(?:\.\d+)?)"/.exec(svg)?.[1] ?? 0);
-  const total = height(latency) + (sweep ? height(sweep) + 24 : 0);
-  const maxWidth = Math.max(width(latency), sweep ? width(sweep) : 0);
+  const charts = [latency, adherence, sweep].filter((svg) => svg !== '');
+  let offset = 0;
+  const placed = charts.map((svg) => {
+    const group = `<g transform="translate(0 ${offset})">${svg}</g>`;
+    offset += height(svg) + 24;
+    return group;
+  });
+  const maxWidth = Math.max(...charts.map(width));
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${maxWidth}" height="${total}">` +
-    `<rect width="100%" height="100%" fill="#ffffff"/>${latency}` +
-    (sweep ? `<g transform="translate(0 ${height(latency) + 24})">${sweep}</g>` : '') +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${maxWidth}" height="${offset - 24}">` +
+    `<rect width="100%" height="100%" fill="#ffffff"/>${placed.join('')}` +
     '</svg>'
   );
 }

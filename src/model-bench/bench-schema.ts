@@ -17,6 +17,18 @@ const qualityFigures = z.object({
   meanScore: z.number().nullable(),
 });
 
+const interval = z.object({ mean: z.number(), low: z.number(), high: z.number() });
+
+/** A setup's prompt adherence as the judge measured it (absent without `--judge`). */
+const adherenceFigures = z.object({
+  judge: z.string(),
+  images: z.array(z.object({ shot: z.string(), seedIndex: z.number().int(), score: z.number() })),
+  adherence: interval,
+  meanPYes: z.number().optional(),
+  categories: z.record(z.string(), z.object({ yes: z.number().int(), total: z.number().int() })),
+  judgeCostUsd: z.number().nonnegative(),
+});
+
 export const benchResultSchema = z.object({
   schema: z.literal('atelier-bench/1'),
   campaign: z.string(),
@@ -36,8 +48,17 @@ export const benchResultSchema = z.object({
       stages: z.array(stageFigures),
       quality: z.array(qualityFigures),
       colour: z.unknown().optional(),
+      adherence: adherenceFigures.optional(),
     }),
   ),
+  /** The judge bound with `--judge`, or absent: adherence not measured. */
+  judge: z.string().optional(),
+  /** Each setup against the first on the same shots and seeds (with `--judge`). */
+  comparisons: z
+    .array(
+      z.object({ baseline: z.string(), setup: z.string(), pairs: z.number().int(), difference: interval }),
+    )
+    .optional(),
   sweep: z.array(
     z.object({
       setup: z.string(),

@@ -3,14 +3,17 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { type LoadedCampaign, loadCampaign } from '../config/load-campaign.ts';
+import { requireModelReference } from '../config/model-reference.ts';
 import { type CampaignValidationContext, rolesOfStages } from '../config/validation-context.ts';
 import { AtelierError } from '../errors.ts';
 import type { JobRecord } from '../ledger/ledger.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
+import { withAdherenceQuestions } from '../pipeline/adherence-questions.ts';
 import { runCampaign } from '../pipeline/run-campaign.ts';
 import { openWorkspace } from '../pipeline/workspace.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import { percentile } from '../util/percentile.ts';
+import { pairedComparisons, setupAdherence } from './bench-adherence.ts';
 import type { BenchResult } from './bench-schema.ts';
 
 /** One model setup to measure: a label and the roles it rebinds. */
@@ -87,6 +90,12 @@ export interface BenchOptions {
   sweepTiles?: number[];
   onProgress?: (message: string) => void;
   /**
+   * The judge (`provider:modelId`) that scores every composition's prompt adherence; none, and
+   * adherence is not measured. The shots' questions are written once (kept in the project's
+   * ledger) so every setup answers the same ones.
+   */
+  judge?: string;
+  /**
    * How each variant config is validated: the CLI's full context (providers' settings schemas,
    * aliases, model checks); default stages and provider names only.
    */
@@ -124,6 +133,8 @@ function variantSource(
     shots?: number;
     composeSize?: number;
     upscaleTile?: number;
+    /** Questions per shot id, written into the variant so no setup asks for its own. */
+    questions?: ReadonlyMap<string, unknown>;
   },
   projectDirectory?: string,
 ): string {
@@ -145,7 +156,11 @@ function variantSource(
   for (let index = 0; index < count; index++) {
     if (edit.seeds) document.setIn(['shots', index, 'seeds'], edit.seeds);
     document.deleteIn(['shots', index, 'crops']);
+    const questions = edit.questions?.get(String(document.getIn(['shots', index, 'id'])));
+    if (questions) document.setIn(['shots', index, 'questions'], document.createNode(questions));
   }
+  // Every setup is judged on each seed's first composition: a re-roll would compare other images.
+  if (edit.questions && document.hasIn(['qa', 'adherence'])) document.deleteIn(['qa', 'adherence']);
   if (edit.upscaleTile) {
     const stages = (document.getIn(['pipeline', 'stages']) as { items: unknown[] }).items;
     stages.forEach((_, index) => {
@@ -272,6 +287,7 @@ function qualityFigures(jobs: JobRecord[], stages: string[]) {
 export async function benchModels(options: BenchOptions): Promise<BenchResult> {
   const { loaded } = options;
   const setups: BenchResult['setups'] = [];
+  const questions = options.judge ? await benchQuestions(options, options.judge) : undefined;
   for (const setup of options.setups) {
     options.onProgress?.(
       `setup ${setup.label}: ${options.seeds.length} seeds x ${options.shots ?? loaded.campaign.shots.length} shots`,
@@ -279,14 +295,16 @@ export async function benchModels(options: BenchOptions): Promise<BenchResult> {
     const source = variantSource(
       loaded.source,
       {
-        models: setup.models,
+        models: options.judge ? { ...setup.models, judge: options.judge } : setup.models,
         seeds: options.seeds,
         shots: options.shots,
+        questions,
       },
       loaded.projectDirectory,
     );
     const measured = await runVariant(options, source);
     const summary = measured.result;
+    const adherence = options.judge ? setupAdherence(measured.jobs) : undefined;
     setups.push({
       label: setup.label,
       models: Object.fromEntries(
@@ -303,6 +321,7 @@ export async function benchModels(options: BenchOptions): Promise<BenchResult> {
       stages: stageFigures(measured.jobs, measured.stages),
       quality: qualityFigures(measured.jobs, measured.stages),
       colour: (summary as { colour?: unknown }).colour,
+      ...(adherence ? { adherence } : {}),
     });
   }
   const sweep: BenchResult['sweep'] = [];
@@ -371,5 +390,33 @@ export async function benchModels(options: BenchOptions): Promise<BenchResult> {
     seeds: options.seeds,
     setups,
     sweep,
+    ...(options.judge ? { judge: options.judge, comparisons: pairedComparisons(setups) } : {}),
   };
+}
+
+/**
+ * Each shot's adherence questions, written once (by the config's `questions` model, else the
+ * judge) and kept in the project's ledger (a shot's own `questions` win), so every setup is
+ * asked the same ones.
+ */
+async function benchQuestions(options: BenchOptions, judge: string): Promise<Map<string, unknown>> {
+  // A `questions` model bound in the config writes them; the judge does otherwise.
+  const reference = requireModelReference(options.loaded.campaign.models.questions ?? judge);
+  const bound = {
+    instance: options.registry.resolveLanguageModel(reference),
+    lock: await options.registry.lock(reference),
+  };
+  const workspace = openWorkspace(options.loaded.projectDirectory);
+  try {
+    const shots = options.loaded.campaign.shots.slice(0, options.shots);
+    options.onProgress?.(`judge ${judge}: questions for ${shots.length} shots`);
+    const { campaign } = await withAdherenceQuestions(
+      { ...options.loaded.campaign, shots },
+      bound,
+      workspace.ledger,
+    );
+    return new Map(campaign.shots.map((shot) => [shot.id, shot.questions]));
+  } finally {
+    workspace.close();
+  }
 }

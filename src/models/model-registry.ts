@@ -1,21 +1,29 @@
-import type { ImageModelV3 } from '@ai-sdk/provider';
+import type { ImageModelV3, LanguageModelV3 } from '@ai-sdk/provider';
 import { formatModelReference, type ModelReference } from '../config/model-reference.ts';
 import { AtelierError } from '../errors.ts';
 import { builtinModel, builtinModels } from './builtin/builtin-catalog.ts';
 import type { LockEntry } from './lock-entry.ts';
 import type { RoleModel } from './ocr-model.ts';
-import { isImageModel } from './ocr-model.ts';
+import { isImageModel, isLanguageModel } from './ocr-model.ts';
+
+/**
+ * Which interface a role's model is reached through: `image` (ImageModelV3, or a text recogniser
+ * for `ocr`) or `language` (LanguageModelV3: a vision-language model such as the `judge`). One
+ * reference can name either (`openai:gpt-4.1-mini` is a chat model, `openai:gpt-image-1` an image
+ * model): the role decides.
+ */
+export type ModelKind = 'image' | 'language';
 
 /**
  * A source of models: the built-ins, an AI SDK provider, or a ComfyUI server. Each turns a
- * reference into a model instance (an image model, or a text recogniser for `ocr`) and into
- * the lock entry that pins it.
+ * reference into a model instance of the kind asked for and into the lock entry that pins it.
  */
 export interface ModelProvider {
   readonly name: string;
   /** Throws MODEL_UNAVAILABLE with a readable reason when the model id is unknown. */
   lock(reference: ModelReference): Promise<LockEntry>;
-  create(reference: ModelReference): RoleModel;
+  /** `kind` is `image` when absent; a provider without models of that kind throws MODEL_UNAVAILABLE. */
+  create(reference: ModelReference, kind?: ModelKind): RoleModel;
 }
 
 export interface ResolvedModel {
@@ -39,7 +47,13 @@ export const builtinProvider: ModelProvider = {
       ...(extra ? { extra } : {}),
     };
   },
-  create(reference) {
+  create(reference, kind) {
+    if (kind === 'language') {
+      throw new AtelierError(
+        'MODEL_UNAVAILABLE',
+        `"${reference.raw}": Atelier ships no vision-language model; bind a hosted or local one (openai:, google:, openai-compatible:)`,
+      );
+    }
     return requireBuiltin(reference).create();
   },
 };
@@ -94,8 +108,17 @@ export class ModelRegistry {
     return this.provider(reference).lock(reference);
   }
 
-  resolve(reference: ModelReference): ResolvedModel {
-    return { reference, model: this.provider(reference).create(reference) };
+  resolve(reference: ModelReference, kind: ModelKind = 'image'): ResolvedModel {
+    return { reference, model: this.provider(reference).create(reference, kind) };
+  }
+
+  /** Resolves a reference that must be a language model (a vision-language judge). */
+  resolveLanguageModel(reference: ModelReference): LanguageModelV3 {
+    const { model } = this.resolve(reference, 'language');
+    if (!isLanguageModel(model)) {
+      throw new AtelierError('MODEL_UNAVAILABLE', `"${reference.raw}" is not a language model`);
+    }
+    return model;
   }
 
   /** Resolves a reference that must be an image model (not, say, a text recogniser). */

@@ -1,3 +1,4 @@
+import { extraRolesCalled } from '../config/validation-context.ts';
 import type { CachedResult } from '../ledger/ledger.ts';
 import { computeStageJob } from './compute-stage-job.ts';
 import type {
@@ -36,7 +37,10 @@ export function rolesOfRequest(run: Pick<DispatchedRun, 'campaign' | 'stages'>, 
   const stage = run.campaign.pipeline.stages[request.stageIndex]!;
   const definition = run.stages.get(stage.name);
   if (!definition) throw new Error(`stage "${stage.name}" is not in the stage catalog`);
-  return [...(definition.role ? [definition.role] : []), ...(definition.extraRoles?.(stage.params) ?? [])];
+  return [
+    ...(definition.role ? [definition.role] : []),
+    ...extraRolesCalled(definition, stage.params, run.campaign.models),
+  ];
 }
 
 /**
@@ -65,7 +69,7 @@ export async function computeRequestedJob(
     seed: request.seed,
     input,
     model: definition.role ? run.models.get(definition.role) : undefined,
-    extraModels: boundExtraModels(run, definition.extraRoles?.(stage.params) ?? []),
+    extraModels: boundExtraModels(run, extraRolesCalled(definition, stage.params, run.campaign.models)),
     provenance: request.provenance,
     cacheKey: request.cacheKey,
     store: run.store,

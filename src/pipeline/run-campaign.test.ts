@@ -180,7 +180,7 @@ describe('runCampaign', () => {
           provider: model.provider,
           modelId: model.modelId,
           maxImagesPerCall: model.maxImagesPerCall,
-          doGenerate: (options) => {
+          doGenerate: (options: Parameters<ImageModelV3['doGenerate']>[0]) => {
             if (options.prompt?.includes('bottle')) throw new Error('provider refused the prompt');
             return model.doGenerate(options);
           },

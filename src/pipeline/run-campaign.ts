@@ -4,8 +4,10 @@ import { join, relative } from 'node:path';
 import pLimit from 'p-limit';
 import type { Campaign } from '../config/campaign-schema.ts';
 import type { LoadedCampaign } from '../config/load-campaign.ts';
+import { languageRolesOfStages } from '../config/validation-context.ts';
 import type { ContentSigner } from '../credentials/content-credentials.ts';
 import { AtelierError } from '../errors.ts';
+import { summariseAdherence } from '../judge/adherence-summary.ts';
 import { configFileOf, type RunRecord } from '../ledger/ledger.ts';
 import { checkLock, type Lockfile, lockPathFor, referenceAsLocked } from '../lock/lockfile.ts';
 import { limitCallsMiddleware } from '../models/limit-model-calls.ts';
@@ -17,6 +19,7 @@ import type { BoundModel, StageDefinition } from '../stages/stage.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import { removeStaleTemporaryFiles, writeFileAtomic } from '../util/atomic-write.ts';
 import { canonicalJson, sha256 } from '../util/canonical-json.ts';
+import { judgeRole, questionWriter, withAdherenceQuestions } from './adherence-questions.ts';
 import { ContactSheetBuilder } from './contact-sheet.ts';
 import { ExportSealer } from './export-sealer.ts';
 import { InProcessDispatcher } from './in-process-dispatcher.ts';
@@ -72,23 +75,30 @@ export function newRunId(now = new Date()): string {
  */
 export async function runCampaign(options: RunCampaignOptions): Promise<RunSummary> {
   const { loaded } = options;
-  const { campaign } = loaded;
+  const configured = loaded.campaign;
   const registry = options.registry ?? defaultModelRegistry();
   const stages = options.stages ?? stageCatalog();
   const emit = (event: RunEvent) => options.onEvent?.(event);
-  const lockCheck = await checkLock(campaign, loaded.projectDirectory, registry, {
+  const lockCheck = await checkLock(configured, loaded.projectDirectory, registry, {
     update: options.updateLock ?? false,
   });
   emit({ type: 'lock', action: lockCheck.action, path: lockPathFor(loaded.projectDirectory) });
 
   // Model instances live for one run: resources they set up lazily (OCR worker pools, loaded
   // weights) are shared by every job of the run and freed in `finally`, so the process exits.
-  const modelConcurrency = options.concurrency ?? campaign.pipeline.concurrency ?? availableParallelism();
-  const models = resolveModels(campaign, registry, lockCheck.lock, modelConcurrency);
+  const modelConcurrency = options.concurrency ?? configured.pipeline.concurrency ?? availableParallelism();
+  const models = resolveModels(configured, registry, lockCheck.lock, modelConcurrency, stages);
   const workspace = options.workspace ?? openWorkspace(loaded.projectDirectory);
   const dispatcher = options.dispatcher ?? new InProcessDispatcher();
   let openedRunId: string | undefined;
   try {
+    // Before the run is recorded: a judge that cannot write questions stops the run at once.
+    const { campaign, costUsd: questionsCostUsd } = await withAdherenceQuestions(
+      configured,
+      questionWriter(models),
+      workspace.ledger,
+      options.signal,
+    );
     const configSha256 = sha256(loaded.source);
     const { runId, resumed } = openRun(workspace, loaded, configSha256, lockCheck.lock, options);
     const runDir = runDirectory(loaded.projectDirectory, runId);
@@ -149,6 +159,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
         if (shown) previews.push(previewLimit(() => workspace.previews.get(shown.sha256, reportPreviewSize)));
       },
     });
+    jobRunner.costUsd += questionsCostUsd;
     // Model calls are limited per role (below); twice as many chains are in flight so that
     // storing one result overlaps with the next call.
     // With a queue, every chain is in flight at once: the workers' concurrency is the limit.
@@ -186,6 +197,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
       interrupted,
     );
     if (!options.signer && options.unsignedNote) summary.warnings.push(options.unsignedNote);
+    summary.adherence = summariseAdherence(workspace.ledger.jobs(runId), models.has(judgeRole));
     if (!interrupted) {
       // Set-level reports (colour consistency...) need every image, so they come after the chains.
       Object.assign(summary, await setReports.finish(chains, outcomes));
@@ -259,11 +271,19 @@ function openRun(
   return { runId, resumed: false };
 }
 
-function resolveModels(campaign: Campaign, registry: ModelRegistry, lock: Lockfile, concurrency: number) {
+function resolveModels(
+  campaign: Campaign,
+  registry: ModelRegistry,
+  lock: Lockfile,
+  concurrency: number,
+  stages: ReadonlyMap<string, StageDefinition<unknown>>,
+) {
   const models = new Map<string, BoundModel>();
+  const languageRoles = languageRolesOfStages(stages.values());
   for (const [role, raw] of Object.entries(campaign.models)) {
     if (raw === undefined) continue;
-    const model = registry.resolve(referenceAsLocked(raw, lock.models[role])).model;
+    const kind = languageRoles.has(role) ? 'language' : 'image';
+    const model = registry.resolve(referenceAsLocked(raw, lock.models[role]), kind).model;
     // Image-model calls are limited per role; other models (OCR) pace themselves (worker pools).
     const instance = isImageModel(model)
       ? withMiddleware(model, limitCallsMiddleware(pLimit(concurrency)))

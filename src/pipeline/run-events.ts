@@ -1,4 +1,5 @@
 import type { ColourReport } from '../colour/colour-report.ts';
+import type { AdherenceSummary } from '../judge/adherence-summary.ts';
 
 /** What a run tells its watchers (progress bar, studio, logs) as it goes. */
 export type RunEvent =
@@ -77,6 +78,8 @@ export interface RunSummary {
   runDirectory: string;
   /** Colour consistency of the final images (absent for an interrupted run). */
   colour?: ColourReport;
+  /** Prompt adherence of the delivered images, or why it was not measured (no judge bound). */
+  adherence?: AdherenceSummary;
 }
 
 export type RunEventListener = (event: RunEvent) => void;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Campaign } from '../config/campaign-schema.ts';
+import { extraRolesCalled } from '../config/validation-context.ts';
 import { describeError } from '../errors.ts';
 import type { CachedResult, JobRecord, StoredOutput } from '../ledger/ledger.ts';
 import type { Lockfile } from '../lock/lockfile.ts';
@@ -166,7 +167,7 @@ export class StageJobRunner {
     const definition = this.definition(stage.name);
     const lockOf = (role: string) => this.options.lock.models[role];
     const modelLock = definition.role ? lockOf(definition.role) : undefined;
-    const extraLocks = (definition.extraRoles?.(stage.params) ?? []).flatMap((role) => {
+    const extraLocks = extraRolesCalled(definition, stage.params, campaign.models).flatMap((role) => {
       const pinned = lockOf(role);
       return pinned ? [[role, pinned] as const] : [];
     });

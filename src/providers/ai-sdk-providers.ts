@@ -1,7 +1,8 @@
 import { createFal } from '@ai-sdk/fal';
 import { createGoogleGenerativeAI } from '@ai-sdk/google';
 import { createOpenAI } from '@ai-sdk/openai';
-import type { ImageModelV3, JSONValue } from '@ai-sdk/provider';
+import { createOpenAICompatible, type MetadataExtractor } from '@ai-sdk/openai-compatible';
+import type { ImageModelV3, JSONValue, LanguageModelV3 } from '@ai-sdk/provider';
 import { createReplicate } from '@ai-sdk/replicate';
 import type { ModelReference } from '../config/model-reference.ts';
 import { AtelierError } from '../errors.ts';
@@ -9,6 +10,7 @@ import { looksLikeRefusal } from './provider-failure.ts';
 import type { CallInspection, ReadExchange, ResponseInspector } from './resilience-middleware.ts';
 
 export interface ProviderConnection {
+  /** Empty for a local server that takes none (`keyOptional`). */
   readonly apiKey: string;
   readonly baseURL: string;
   readonly fetch: typeof fetch;
@@ -45,9 +47,16 @@ export interface AiSdkProviderDefinition {
   readonly baseURLVariables: readonly string[];
   /** Whether `@version` in a reference means something to this provider. */
   readonly versioned: boolean;
+  /** A local server (Ollama, LM Studio, vLLM) may take no key: a call is made without one. */
+  readonly keyOptional?: boolean;
   /** The package's model id for a reference (Replicate pins versions as `owner/model:version`). */
   providerModelId(reference: ModelReference): string;
   createModel(connection: ProviderConnection, modelId: string): ImageModelV3;
+  /**
+   * The package's chat model, for roles reached through the language-model interface (the
+   * vision-language `judge`); absent when the provider has none Atelier can use.
+   */
+  createLanguageModel?(connection: ProviderConnection, modelId: string): LanguageModelV3;
   readonly inspect: ResponseInspector;
   /**
    * The model's current version id, for a versioned provider: what `atelier lock` pins an
@@ -185,6 +194,20 @@ const inspectReplicate: ResponseInspector = ({ exchanges }) => {
   return { provenance } satisfies CallInspection;
 };
 
+/**
+ * OpenAI-compatible servers answer `logprobs` as OpenAI does (`choices[0].logprobs.content`), but
+ * the package passes on none of it: this puts it where the OpenAI package puts its own, under
+ * the provider's metadata key.
+ */
+const compatibleLogprobs: MetadataExtractor = {
+  extractMetadata: async ({ parsedBody }) => {
+    const choice = record((record(parsedBody)?.choices as unknown[] | undefined)?.[0]);
+    const content = record(choice?.logprobs)?.content;
+    return Array.isArray(content) ? { openaiCompatible: { logprobs: content as JSONValue[] } } : undefined;
+  },
+  createStreamExtractor: () => ({ processChunk: () => {}, buildMetadata: () => undefined }),
+};
+
 /** The AI SDK provider packages Atelier reaches. A new one is an entry here (plus its package and a fake). */
 export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
   {
@@ -196,6 +219,22 @@ export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
     providerModelId: (reference) => reference.modelId,
     createModel: ({ apiKey, baseURL, fetch }, modelId) =>
       createOpenAI({ apiKey, baseURL, fetch }).image(modelId),
+    // Chat Completions, not Responses: it returns token log-probabilities with the answer.
+    createLanguageModel: ({ apiKey, baseURL, fetch }, modelId) =>
+      createOpenAI({ apiKey, baseURL, fetch }).chat(modelId),
+    inspect: inspectOpenai,
+  },
+  {
+    name: 'openai-compatible',
+    keyVariables: ['OPENAI_COMPATIBLE_API_KEY'],
+    // Ollama's OpenAI-compatible endpoint; LM Studio (:1234/v1) and vLLM (:8000/v1) are set by baseURL.
+    defaultBaseURL: 'http://127.0.0.1:11434/v1',
+    baseURLVariables: ['OPENAI_COMPATIBLE_BASE_URL'],
+    versioned: false,
+    keyOptional: true,
+    providerModelId: (reference) => reference.modelId,
+    createModel: (connection, modelId) => compatibleProvider(connection).imageModel(modelId),
+    createLanguageModel: (connection, modelId) => compatibleProvider(connection).chatModel(modelId),
     inspect: inspectOpenai,
   },
   {
@@ -208,6 +247,8 @@ export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
     providerModelId: (reference) => reference.modelId,
     createModel: ({ apiKey, baseURL, fetch }, modelId) =>
       createGoogleGenerativeAI({ apiKey, baseURL, fetch }).image(modelId),
+    createLanguageModel: ({ apiKey, baseURL, fetch }, modelId) =>
+      createGoogleGenerativeAI({ apiKey, baseURL, fetch }).chat(modelId),
     inspect: inspectGoogle,
   },
   {
@@ -235,3 +276,15 @@ export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
     latestVersion: latestReplicateVersion,
   },
 ];
+
+function compatibleProvider({ apiKey, baseURL, fetch }: ProviderConnection) {
+  return createOpenAICompatible({
+    name: 'openai-compatible',
+    baseURL,
+    ...(apiKey ? { apiKey } : {}),
+    fetch,
+    // vLLM, LM Studio and Ollama accept OpenAI's `json_schema` response format.
+    supportsStructuredOutputs: true,
+    metadataExtractor: compatibleLogprobs,
+  });
+}

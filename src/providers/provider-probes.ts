@@ -91,7 +91,11 @@ export async function probeAiSdkProvider(
   return {
     baseURL,
     baseURLSource: source,
-    key: { variable, present: key.value !== undefined },
+    // A local server (Ollama, LM Studio, vLLM) needs none unless the config names a variable.
+    key:
+      definition.keyOptional && key.value === undefined && !settings?.apiKeyEnv
+        ? undefined
+        : { variable, present: key.value !== undefined },
     ...reached,
   };
 }

@@ -1,5 +1,6 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { JSONValue } from '@ai-sdk/provider';
+import { wrapLanguageModel } from 'ai';
 import type {
   Campaign,
   ComfyuiSettings,
@@ -9,7 +10,7 @@ import type {
 import { type ModelReference, requireModelReference } from '../config/model-reference.ts';
 import { AtelierError } from '../errors.ts';
 import { type LockEntry, versionResolvedAtLock } from '../models/lock-entry.ts';
-import type { ModelProvider, ModelRegistry } from '../models/model-registry.ts';
+import type { ModelKind, ModelProvider, ModelRegistry } from '../models/model-registry.ts';
 import { withMiddleware } from '../models/with-middleware.ts';
 import { registerSecret } from '../util/redact-secrets.ts';
 import { type AiSdkProviderDefinition, providerBaseURL } from './ai-sdk-providers.ts';
@@ -18,6 +19,7 @@ import { ComfyuiClient, type ComfyuiProgress } from './comfyui/comfyui-client.ts
 import { ComfyuiImageModel } from './comfyui/comfyui-image-model.ts';
 import { pinModelFiles } from './comfyui/comfyui-model-pins.ts';
 import { comfyuiCapabilities, readWorkflowFile } from './comfyui/comfyui-workflow.ts';
+import { languageResilienceMiddleware, type TokenPrice } from './language-resilience-middleware.ts';
 import { capabilitiesOf } from './provider-capabilities.ts';
 import { ProviderGate } from './provider-gate.ts';
 import { type AttemptEvent, type ResponseInspector, resilienceMiddleware } from './resilience-middleware.ts';
@@ -77,6 +79,13 @@ function priceFor(settings: ProviderSettings | undefined, reference: ModelRefere
   );
 }
 
+function tokenPriceFor(
+  settings: ProviderSettings | undefined,
+  reference: ModelReference,
+): TokenPrice | undefined {
+  return settings?.tokenPrices?.[reference.modelId];
+}
+
 function rejectVersion(reference: ModelReference, provider: string): void {
   if (reference.version) {
     throw new AtelierError(
@@ -119,8 +128,9 @@ export function aiSdkModelProvider(
         ...(reference.version ? { version: reference.version } : {}),
       };
     },
-    create(reference) {
+    create(reference, kind) {
       if (!definition.versioned) rejectVersion(reference, definition.name);
+      if (kind === 'language') return createLanguageModel(reference);
       const { apiKey, baseURL, keyVariable } = connectionFor(reference);
       const inner = definition.createModel({ apiKey, baseURL, fetch }, definition.providerModelId(reference));
       return withMiddleware(
@@ -138,10 +148,41 @@ export function aiSdkModelProvider(
     },
   };
 
+  /** A vision-language model behind the same gate, retry policy and key as the provider's image models. */
+  function createLanguageModel(reference: ModelReference) {
+    if (!definition.createLanguageModel) {
+      throw new AtelierError(
+        'MODEL_UNAVAILABLE',
+        `"${reference.raw}": ${definition.name} offers no vision-language model to Atelier: bind the judge to openai:, google: or openai-compatible:`,
+      );
+    }
+    const { apiKey, baseURL, keyVariable } = connectionFor(reference);
+    const inner = definition.createLanguageModel({ apiKey, baseURL, fetch }, reference.modelId);
+    return wrapLanguageModel({
+      model: inner,
+      middleware: languageResilienceMiddleware({
+        label: `${definition.name}:${reference.modelId}`,
+        provider: definition.name,
+        gate,
+        policy: retryPolicyFor(settings),
+        tokenPrice: tokenPriceFor(settings, reference),
+        keyVariable,
+        onAttempt: options.onAttempt,
+      }),
+    });
+  }
+
   /** The key (registered as a secret) and base URL a call or a lookup uses; no key, no call. */
   function connectionFor(reference: ModelReference) {
     const env = options.env ?? process.env;
     const key = providerKey(definition.keyVariables, settings, env);
+    if (!key.value && definition.keyOptional) {
+      return {
+        apiKey: '',
+        baseURL: providerBaseURL(definition, settings?.baseURL, env).url,
+        keyVariable: undefined,
+      };
+    }
     if (!key.value) {
       throw new AtelierError(
         'MODEL_UNAVAILABLE',
@@ -229,8 +270,14 @@ export function comfyuiModelProvider(options: ProviderRegistryOptions): ModelPro
         extra: { workflow: relative(options.projectDirectory, path), files },
       };
     },
-    create(reference) {
+    create(reference, kind?: ModelKind) {
       rejectVersion(reference, 'comfyui');
+      if (kind === 'language') {
+        throw new AtelierError(
+          'MODEL_UNAVAILABLE',
+          `"${reference.raw}": ComfyUI workflows render images; bind the judge to openai:, google: or openai-compatible:`,
+        );
+      }
       const workflow = readWorkflowFile(comfyuiWorkflowPath(reference, settings, options.projectDirectory));
       const token = comfyuiToken(settings, options);
       const inner = new ComfyuiImageModel({

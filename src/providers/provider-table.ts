@@ -24,6 +24,8 @@ export interface RemoteProviderDefinition {
   readonly settingsSchema: z.ZodType<ProviderSettings>;
   /** Whether `@version` in a reference means something to this provider. */
   readonly versioned: boolean;
+  /** Whether it offers language models (a vision-language `judge`), besides image models. */
+  readonly languageModels: boolean;
   /** The ModelProvider that resolves its references, configured from the config. */
   createModelProvider(options: ProviderRegistryOptions): ModelProvider;
   /** What `atelier doctor` reports: key set, base URL answering. */
@@ -36,6 +38,7 @@ export const remoteProviders: readonly RemoteProviderDefinition[] = [
       name: definition.name,
       settingsSchema: providerSettingsSchema,
       versioned: definition.versioned,
+      languageModels: definition.createLanguageModel !== undefined,
       createModelProvider: (options) => aiSdkModelProvider(definition, options),
       probe: (settings, options) => probeAiSdkProvider(definition, settings, options),
     }),
@@ -44,6 +47,7 @@ export const remoteProviders: readonly RemoteProviderDefinition[] = [
     name: 'comfyui',
     settingsSchema: comfyuiSettingsSchema,
     versioned: false,
+    languageModels: false,
     createModelProvider: comfyuiModelProvider,
     probe: probeComfyui,
   },

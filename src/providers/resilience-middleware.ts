@@ -240,7 +240,8 @@ function finish(
   return { ...result, images, warnings, providerMetadata };
 }
 
-function finalError(
+/** The error a call ends with once it stops retrying: the last failure, with the kinds of the earlier ones. */
+export function finalError(
   label: string,
   failures: AttemptFailure[],
   attempts: number,

@@ -56,7 +56,7 @@ describe('model aliases in the config', () => {
   it('rejects an alias that routes to an unknown provider, at its line', () => {
     const source = configWith((config) => (config.aliases = { house: 'midjourney:v6' }));
     expect(problemsOf(source)).toEqual([
-      `${file}:${lineOf(source, 'house:')}:10: aliases.house: unknown provider "midjourney": expected one of builtin, openai, google, fal, replicate, comfyui`,
+      `${file}:${lineOf(source, 'house:')}:10: aliases.house: unknown provider "midjourney": expected one of builtin, openai, openai-compatible, google, fal, replicate, comfyui`,
     ]);
   });
 

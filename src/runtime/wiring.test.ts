@@ -39,6 +39,7 @@ describe('the lists derived from one table each', () => {
     expect(providerNames()).toEqual(['builtin', ...context.providerSettings!.keys()]);
     expect([...context.providerSettings!.keys()]).toEqual([
       'openai',
+      'openai-compatible',
       'google',
       'fal',
       'replicate',

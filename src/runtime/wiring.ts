@@ -1,12 +1,16 @@
 import { type LoadedCampaign, loadCampaign } from '../config/load-campaign.ts';
-import type { CampaignValidationContext } from '../config/validation-context.ts';
+import {
+  type CampaignValidationContext,
+  languageRolesOfStages,
+  rolesOfStages,
+} from '../config/validation-context.ts';
 import type { ContentSigner } from '../credentials/content-credentials.ts';
 import { resolveSigner } from '../credentials/signing-credentials.ts';
 import { builtinModel } from '../models/builtin/builtin-catalog.ts';
 import { builtinProvider, type ModelProvider, ModelRegistry } from '../models/model-registry.ts';
 import { defaultModelAliases } from '../providers/model-aliases.ts';
 import type { ProviderRegistryOptions } from '../providers/provider-registry.ts';
-import { remoteProviders } from '../providers/provider-table.ts';
+import { remoteProvider, remoteProviders } from '../providers/provider-table.ts';
 import { checkModelSettings } from '../providers/stage-settings-check.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import { extraProviders } from './extra-providers.ts';
@@ -61,6 +65,18 @@ export function modelRegistryForCampaign(
   });
 }
 
+/**
+ * The roles a remote provider's models can play: any, unless it has no language models, which
+ * rules out the roles reached as language models (a ComfyUI workflow cannot be the judge).
+ */
+function remoteRoles(provider: string): readonly string[] | 'any' {
+  const definition = remoteProvider(provider);
+  if (!definition || definition.languageModels) return 'any';
+  const stages = stageCatalog().values();
+  const languageRoles = languageRolesOfStages(stageCatalog().values());
+  return rolesOfStages(stages).filter((role) => !languageRoles.has(role));
+}
+
 let context: CampaignValidationContext | undefined;
 
 /** What config validation knows: every stage, provider and alias, and what models can do. */
@@ -71,7 +87,9 @@ export function campaignValidationContext(): CampaignValidationContext {
     providerSettings: new Map(remoteProviders.map((provider) => [provider.name, provider.settingsSchema])),
     aliases: defaultModelAliases,
     rolesOfModel: (reference) =>
-      reference.provider === 'builtin' ? builtinModel(reference.modelId)?.roles : 'any',
+      reference.provider === 'builtin'
+        ? builtinModel(reference.modelId)?.roles
+        : remoteRoles(reference.provider),
     checkModelSettings,
   };
   return context;

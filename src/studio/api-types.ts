@@ -167,6 +167,33 @@ export interface GalleryChain {
   rerolls: Array<{ attempt: number; stage: string; reason: string }>;
   decision: ReviewRecord | null;
   comments: number;
+  /** The shown image's prompt adherence as the judge scored it; null when no judge scored it. */
+  adherence: ChainAdherence | null;
+}
+
+/** An image's prompt adherence: the share of its questions counted yes, and mean P(yes) when known. */
+export interface ChainAdherence {
+  score: number;
+  meanPYes: number | null;
+  judge: string;
+}
+
+/** Reviewers' verdicts against the judge's adherence: do they approve what it scores high? */
+export interface AdherenceApproval {
+  /** Reviewed images the judge scored. */
+  judged: number;
+  /** Mean adherence of the approved and of the rejected among them. */
+  approvedMean: number | null;
+  rejectedMean: number | null;
+  /** Approval rate per adherence band (`low` inclusive, `high` exclusive but 1 is in the top band). */
+  bands: Array<{
+    band: string;
+    low: number;
+    high: number;
+    reviewed: number;
+    approved: number;
+    approvalRate: number | null;
+  }>;
 }
 
 /** The run record as the gallery gets it, with its summary. */
@@ -282,6 +309,8 @@ export interface CampaignMetrics {
   approved: number;
   approvalRate: number | null;
   models: ModelApproval[];
+  /** Present when a judge scored any reviewed image of the campaign. */
+  adherence: AdherenceApproval | null;
 }
 
 /** `GET /api/metrics`: campaigns with reviewed images, and every model across them. */

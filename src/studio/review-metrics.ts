@@ -1,7 +1,7 @@
 import { chainKey, type Ledger, type ReviewRecord, type RunRecord } from '../ledger/ledger.ts';
 import type { Lockfile } from '../lock/lockfile.ts';
 import type { StageDefinition } from '../stages/stage.ts';
-import type { CampaignMetrics, ModelApproval, ShotApproval } from './api-types.ts';
+import type { AdherenceApproval, CampaignMetrics, ModelApproval, ShotApproval } from './api-types.ts';
 import { buildRunGallery, type RunGallery } from './run-gallery.ts';
 
 export type { CampaignMetrics, ModelApproval, ShotApproval } from './api-types.ts';
@@ -64,6 +64,8 @@ export function campaignMetrics(
     return entry;
   };
 
+  /** Each reviewed image the judge scored: its adherence and the reviewer's verdict. */
+  const judged: Array<{ score: number; approved: boolean }> = [];
   for (const run of runs) {
     const gallery = options.gallery?.(run) ?? buildRunGallery(ledger, run);
     const lock = run.lock as Partial<Lockfile> | null;
@@ -75,6 +77,8 @@ export function campaignMetrics(
       if (chain.readyAt) entry.ready.push(chain.readyAt);
       if (chain.image && chain.status === 'succeeded') entry.images.add(chain.image.sha256);
       const verdict = standing.get(`${run.id}|${chainKey(chain.shotId, chain.seedIndex)}`);
+      if (verdict && chain.adherence)
+        judged.push({ score: chain.adherence.score, approved: verdict.decision === 'approve' });
       for (const model of runModels) {
         if (verdict) {
           model.reviewed++;
@@ -137,6 +141,44 @@ export function campaignMetrics(
     models: [...models.values()].sort(
       (a, b) => a.role.localeCompare(b.role) || a.model.localeCompare(b.model),
     ),
+    adherence: adherenceApproval(judged),
+  };
+}
+
+/** Where reviewers' verdicts fall against the judge's score: below half, half to 80%, 80% and up. */
+const adherenceBands = [
+  { band: 'below 50%', low: 0, high: 0.5 },
+  { band: '50–80%', low: 0.5, high: 0.8 },
+  { band: '80% and up', low: 0.8, high: 1 },
+];
+
+/**
+ * How reviewers' verdicts relate to the judge's adherence: the mean score of approved and of
+ * rejected images, and the approval rate per band of score. Null when no reviewed image was judged.
+ */
+export function adherenceApproval(
+  judged: ReadonlyArray<{ score: number; approved: boolean }>,
+): AdherenceApproval | null {
+  if (judged.length === 0) return null;
+  const mean = (values: number[]) =>
+    values.length > 0 ? values.reduce((sum, value) => sum + value, 0) / values.length : null;
+  return {
+    judged: judged.length,
+    approvedMean: mean(judged.filter((image) => image.approved).map((image) => image.score)),
+    rejectedMean: mean(judged.filter((image) => !image.approved).map((image) => image.score)),
+    bands: adherenceBands.map((band, index) => {
+      const last = index === adherenceBands.length - 1;
+      const inside = judged.filter(
+        (image) => image.score >= band.low && (image.score < band.high || (last && image.score <= band.high)),
+      );
+      const approved = inside.filter((image) => image.approved).length;
+      return {
+        ...band,
+        reviewed: inside.length,
+        approved,
+        approvalRate: inside.length > 0 ? approved / inside.length : null,
+      };
+    }),
   };
 }
 

@@ -1,8 +1,9 @@
 import type { Campaign } from '../config/campaign-schema.ts';
+import { adherenceOfJob } from '../judge/adherence-summary.ts';
 import { chainKey, type JobRecord, type Ledger, type RunRecord } from '../ledger/ledger.ts';
 import { planChains } from '../pipeline/plan.ts';
 import type { RunSummary } from '../pipeline/run-events.ts';
-import type { ChainStatus, GalleryChain, StageCell } from './api-types.ts';
+import type { ChainAdherence, ChainStatus, GalleryChain, StageCell } from './api-types.ts';
 
 export type { ChainStatus, GalleryChain, StageCell } from './api-types.ts';
 
@@ -103,6 +104,7 @@ export function buildRunGallery(
         .map((job) => ({ attempt: job.attempt, stage: job.stage, reason: job.error ?? 'rejected' })),
       decision: decisions.get(key) ?? null,
       comments: comments.get(key) ?? 0,
+      adherence: chainAdherence(final),
     };
   });
 
@@ -143,6 +145,12 @@ function chainStatus(
     return { status: 'succeeded', reason: null };
   if (running) return { status: final.length === 0 ? 'pending' : 'running', reason: null };
   return { status: final.length === 0 ? 'pending' : 'stopped', reason: failureReason ?? null };
+}
+
+/** The adherence the judge gave the shown attempt's composition, if it judged it. */
+function chainAdherence(final: readonly JobRecord[]): ChainAdherence | null {
+  const judged = final.map(adherenceOfJob).find((record) => record !== undefined);
+  return judged ? { score: judged.score, meanPYes: judged.meanPYes ?? null, judge: judged.judge } : null;
 }
 
 function toCell(job: JobRecord): StageCell {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { parseModelReference } from '../../config/model-reference.ts';
 import { AtelierError } from '../../errors.ts';
 import { compareBenchResults, formatComparison } from '../../model-bench/bench-compare.ts';
 import { benchChartSvg, benchMarkdown } from '../../model-bench/bench-report.ts';
@@ -27,6 +28,13 @@ async function readBench(path: string) {
   return parsed.data;
 }
 
+/** `--judge` as a checked `provider:modelId` reference (a typo is exit 2, not a stack trace). */
+function requireJudgeReference(text: string): string {
+  const reference = parseModelReference(text);
+  if ('error' in reference) throw new AtelierError('INVALID_ARGUMENT', `--judge: ${reference.error}`);
+  return reference.raw;
+}
+
 export function registerBenchCommand(program: Command): void {
   const bench = program
     .command('bench')
@@ -47,11 +55,23 @@ export function registerBenchCommand(program: Command): void {
       'upscale tile sizes for the tile sweep (when the pipeline upscales)',
       '128,256,512',
     )
+    .option(
+      '--judge <reference>',
+      'vision-language model that scores prompt adherence per image, e.g. openai:gpt-4.1-mini',
+    )
     .option('--out <folder>', 'where to write bench.json, bench.md and bench.svg', 'bench-results')
     .action(
       async (
         config: string,
-        options: { models: string; seeds: string; shots?: number; sweep: string; tiles: string; out: string },
+        options: {
+          models: string;
+          seeds: string;
+          shots?: number;
+          sweep: string;
+          tiles: string;
+          judge?: string;
+          out: string;
+        },
       ) => {
         const { loaded, registry } = await loadCampaignWithRegistry(config);
         const setups = options.models
@@ -72,6 +92,7 @@ export function registerBenchCommand(program: Command): void {
             .split(',')
             .filter(Boolean)
             .map((size) => parsePositiveInteger('--tiles')(size.trim())),
+          judge: options.judge ? requireJudgeReference(options.judge) : undefined,
           onProgress: (message) => process.stderr.write(`bench: ${message}\n`),
           validation: campaignValidationContext(),
         });

@@ -1,6 +1,7 @@
 // @ts-check
 // The gallery's grid: one card per image with its stage strip, the status filters, and which
 // card is selected (what the keyboard and the compare picker act on).
+import { adherenceChip, adherenceMark } from './adherence-view.js';
 import { paths } from './api.js';
 import { h, s } from './dom.js';
 import { plural } from './format.js';
@@ -11,7 +12,7 @@ import { stageStrip } from './stage-strip.js';
 /** @typedef {import('../api-types.ts').RunGalleryResponse} RunGalleryResponse */
 /** @typedef {'ArrowLeft' | 'ArrowRight' | 'ArrowUp' | 'ArrowDown'} ArrowKey */
 
-/** @type {{ id: string, label: string, test: (chain: GalleryChain) => boolean }[]} */
+/** @type {{ id: string, label: string, test: (chain: GalleryChain) => boolean, judged?: boolean }[]} */
 export const filters = [
   { id: 'all', label: 'All', test: () => true },
   { id: 'review', label: 'To review', test: (chain) => chain.status === 'succeeded' && !chain.decision },
@@ -23,6 +24,20 @@ export const filters = [
     label: 'In progress',
     test: (chain) => ['pending', 'running', 'stopped'].includes(chain.status),
   },
+  // Shown only when the judge scored some image of the run.
+  {
+    id: 'low-adherence',
+    label: `Adherence < ${Math.round(adherenceMark * 100)}%`,
+    test: (chain) => chain.adherence !== null && chain.adherence.score < adherenceMark,
+    judged: true,
+  },
+];
+
+/** Orders of the grid: as planned, or by the judge's adherence (unscored images last). */
+export const sorts = [
+  { id: 'plan', label: 'Gallery order' },
+  { id: 'adherence-low', label: 'Adherence, lowest first' },
+  { id: 'adherence-high', label: 'Adherence, highest first' },
 ];
 
 /** @type {Partial<Record<ChainStatus, string>>} */
@@ -45,6 +60,7 @@ export const chainId = (chain) => `${chain.shotId}#${chain.seedIndex}`;
 export function galleryGrid({ campaign, filter: initialFilter, onFilter, onOpen, onRetry }) {
   const element = h('div', { class: 'grid', role: 'listbox', 'aria-label': 'Images' });
   let filter = initialFilter;
+  let sort = 'plan';
   /** @type {string | null} */
   let selectedId = null;
   /** @type {RunGalleryResponse | null} */
@@ -55,7 +71,15 @@ export function galleryGrid({ campaign, filter: initialFilter, onFilter, onOpen,
   /** The chains the current filter lets through, in gallery order. */
   function visible() {
     const test = filters.find((entry) => entry.id === filter)?.test ?? (() => true);
-    return data ? data.chains.filter(test) : [];
+    const chains = data ? data.chains.filter(test) : [];
+    if (sort === 'plan') return chains;
+    const direction = sort === 'adherence-low' ? 1 : -1;
+    // Stable: equal scores keep gallery order; images the judge did not score go last.
+    return [...chains].sort((a, b) => {
+      if (a.adherence === null || b.adherence === null)
+        return (a.adherence === null ? 1 : 0) - (b.adherence === null ? 1 : 0);
+      return direction * (a.adherence.score - b.adherence.score);
+    });
   }
 
   /**
@@ -87,6 +111,7 @@ export function galleryGrid({ campaign, filter: initialFilter, onFilter, onOpen,
         chain.comments,
         chain.stages.map((cell) => cell.status),
         chain.reason,
+        chain.adherence?.score,
       ]);
       const cached = cards.get(id);
       if (cached && cached.signature === signature) return cached.element;
@@ -157,6 +182,7 @@ export function galleryGrid({ campaign, filter: initialFilter, onFilter, onOpen,
           h('span', { class: 'muted' }, `seed ${chain.seed}`),
         ),
         chain.headline && h('div', { class: 'headline' }, chain.headline),
+        adherenceChip(chain.adherence),
       ),
       stageStrip(campaign, data.stages, chain.stages),
       chain.status === 'failed' &&
@@ -180,29 +206,52 @@ export function galleryGrid({ campaign, filter: initialFilter, onFilter, onOpen,
     );
   }
 
-  /** The filter tabs with their counts. */
+  /** The filter tabs with their counts (the adherence one when the judge scored something). */
   function filterTabs() {
     const chains = data?.chains ?? [];
+    const judged = chains.some((chain) => chain.adherence !== null);
     return h(
       'div',
       { class: 'filters', role: 'tablist' },
-      filters.map((entry) =>
-        h(
-          'button',
-          {
-            class: `filter${entry.id === filter ? ' active' : ''}`,
-            role: 'tab',
-            'aria-selected': String(entry.id === filter),
-            dataset: { filter: entry.id },
-            onclick: () => {
-              filter = entry.id;
-              onFilter();
+      filters
+        .filter((entry) => judged || !entry.judged)
+        .map((entry) =>
+          h(
+            'button',
+            {
+              class: `filter${entry.id === filter ? ' active' : ''}`,
+              role: 'tab',
+              'aria-selected': String(entry.id === filter),
+              dataset: { filter: entry.id },
+              onclick: () => {
+                filter = entry.id;
+                onFilter();
+              },
             },
-          },
-          entry.label,
-          h('span', { class: 'count' }, String(chains.filter(entry.test).length)),
+            entry.label,
+            h('span', { class: 'count' }, String(chains.filter(entry.test).length)),
+          ),
         ),
-      ),
+    );
+  }
+
+  /**
+   * The sort picker, when the judge scored some image of the run.
+   * @param {() => void} onSort  the order changed (the grid is drawn again)
+   */
+  function sortPicker(onSort) {
+    if (!data?.chains.some((chain) => chain.adherence !== null)) return null;
+    return h(
+      'select',
+      {
+        class: 'select',
+        'aria-label': 'Order of the images',
+        onchange: (event) => {
+          sort = /** @type {HTMLSelectElement} */ (event.currentTarget).value;
+          onSort();
+        },
+      },
+      sorts.map((entry) => h('option', { value: entry.id, selected: entry.id === sort }, entry.label)),
     );
   }
 
@@ -251,5 +300,5 @@ export function galleryGrid({ campaign, filter: initialFilter, onFilter, onOpen,
     return chains[Math.min(chains.length - 1, Math.max(0, index + step))];
   }
 
-  return { element, render, filterTabs, select, markSelected, selected, neighbour };
+  return { element, render, filterTabs, sortPicker, select, markSelected, selected, neighbour };
 }

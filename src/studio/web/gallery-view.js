@@ -96,7 +96,13 @@ export function galleryView(root, initial, context) {
     if (!data) return;
     toolbar.replaceChildren(
       grid.filterTabs(),
-      h('div', { class: 'toolbar-end' }, comparePicker(), exportAction(campaign, run, data.counts.approved)),
+      h(
+        'div',
+        { class: 'toolbar-end' },
+        grid.sortPicker(render),
+        comparePicker(),
+        exportAction(campaign, run, data.counts.approved),
+      ),
     );
   }
 

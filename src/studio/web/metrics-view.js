@@ -1,6 +1,7 @@
 // @ts-check
 // Metrics: time-to-approval per shot and per campaign, approval rate and rework per model and
 // role. Time-to-approval runs from the moment a shot's first image was ready to its approval.
+import { adherenceApprovalSection } from './adherence-view.js';
 import { api, messageOf, paths } from './api.js';
 import { barChart } from './charts.js';
 import { h } from './dom.js';
@@ -98,6 +99,7 @@ export function metricsView(root, context) {
         })),
         { title: 'Time-to-approval per shot', empty: 'No shot approved yet.' },
       ),
+      adherenceApprovalSection(campaign.adherence),
       h(
         'table',
         { class: 'table' },

@@ -1,6 +1,8 @@
 // @ts-check
 // One image in full: large preview, its stage strip, review actions and history, and the
 // manifest (prompt, seeds, models as locked, timings, cost, files).
+
+import { adherenceQuestions } from './adherence-view.js';
 import { paths } from './api.js';
 import { h } from './dom.js';
 import { formatCost, formatDuration, formatTime, shortSha } from './format.js';
@@ -147,6 +149,7 @@ export function shotDetail({
           ),
         ),
         section('Brief', h('p', { class: 'prompt' }, chain.prompt ?? manifestPrompt(detail) ?? '—')),
+        chain.adherence && section('Prompt adherence', adherenceQuestions(chain)),
         section('History', history(detail)),
         section('Manifest', manifest(detail, campaign)),
         detail.otherRuns.length > 1 &&

@@ -1,0 +1,59 @@
+import type { Campaign, Shot } from '../config/campaign-schema.ts';
+import { generateQuestions, questionFormatVersion } from '../judge/judge-questions.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import { isLanguageModel } from '../models/ocr-model.ts';
+import type { BoundModel } from '../stages/stage.ts';
+import { hashOf } from '../util/canonical-json.ts';
+
+/** The role whose model judges prompt adherence. */
+export const judgeRole = 'judge';
+/** The role of an optional, separate model that writes the questions (the judge does otherwise). */
+export const questionsRole = 'questions';
+
+/**
+ * The model that writes a run's adherence questions: the `questions` model when one is bound,
+ * else the judge; none without a judge (nothing is measured then).
+ */
+export function questionWriter(models: ReadonlyMap<string, BoundModel>): BoundModel | undefined {
+  if (!models.has(judgeRole)) return undefined;
+  return models.get(questionsRole) ?? models.get(judgeRole);
+}
+
+/**
+ * The campaign with every shot's adherence questions filled in, when a judge is bound: a shot's
+ * own `questions` win; otherwise the writer (see `questionWriter`) writes them once per
+ * (prompt, writer lock) and the ledger keeps them, so a re-run (or another run of the same prompt) asks for none. Without a
+ * judge the campaign is returned as it is.
+ */
+export async function withAdherenceQuestions(
+  campaign: Campaign,
+  writer: BoundModel | undefined,
+  ledger: Ledger,
+  signal?: AbortSignal,
+): Promise<{ campaign: Campaign; costUsd: number }> {
+  if (!writer || !isLanguageModel(writer.instance)) return { campaign, costUsd: 0 };
+  const model = writer.instance;
+  let costUsd = 0;
+  const byPrompt = new Map<string, Promise<Shot['questions']>>();
+  const questionsFor = (prompt: string) => {
+    const key = hashOf({ questionFormatVersion, prompt, judge: writer.lock });
+    const stored = ledger.judgeQuestions(key);
+    if (stored) return Promise.resolve(stored.questions as Shot['questions']);
+    return generateQuestions(model, prompt, signal).then(({ questions, call }) => {
+      costUsd += call.costUsd ?? 0;
+      ledger.storeJudgeQuestions({ key, prompt, judge: writer.lock.reference, questions });
+      return questions;
+    });
+  };
+  // Distinct prompts are asked for at once; shots sharing a prompt share its questions.
+  for (const shot of campaign.shots) {
+    if (!shot.questions && !byPrompt.has(shot.prompt)) byPrompt.set(shot.prompt, questionsFor(shot.prompt));
+  }
+  const written = new Map(
+    await Promise.all([...byPrompt].map(async ([prompt, questions]) => [prompt, await questions] as const)),
+  );
+  const shots = campaign.shots.map((shot) =>
+    shot.questions ? shot : { ...shot, questions: written.get(shot.prompt) },
+  );
+  return { campaign: { ...campaign, shots }, costUsd };
+}
