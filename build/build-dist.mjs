@@ -4,13 +4,14 @@
 // both trees. The manifest of source digests is written last: bin/atelier.js runs dist/ only
 // while it matches the sources, and runs the sources through tsx otherwise.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
-import { compiledInputs, digestInputs, distDirectory, manifestPath, packageRoot } from './compiled-tree.mjs';
+import { dirname, join } from 'node:path';
+import { compiledInputs, digestInputs, packageRoot, writeBuildManifest } from './compiled-tree.mjs';
 
+const distDirectory = join(packageRoot, 'dist');
 /** Built beside dist/ and swapped in whole, so a process running from dist/ never sees it half-built. */
-const nextDirectory = `${distDirectory}-next`;
+const nextDirectory = join(packageRoot, 'dist-next');
 
 /** Files under src/ that are read as they are rather than compiled: the studio's front end. */
 const copiedAsIs = /^src\/studio\/web\/(?!tsconfig\.json$)/;
@@ -18,7 +19,7 @@ const copiedAsIs = /^src\/studio\/web\/(?!tsconfig\.json$)/;
 // Digest first: a source edited while the compiler runs leaves the manifest naming the old
 // content, so the new content is never taken for compiled.
 const inputs = compiledInputs();
-const digests = digestInputs(inputs);
+const digests = digestInputs(packageRoot, inputs);
 
 rmSync(nextDirectory, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -32,9 +33,6 @@ for (const path of inputs.filter((input) => copiedAsIs.test(input))) {
   mkdirSync(dirname(target), { recursive: true });
   cpSync(join(packageRoot, path), target);
 }
-writeFileSync(
-  join(nextDirectory, relative(distDirectory, manifestPath)),
-  `${JSON.stringify({ inputs: digests }, null, 2)}\n`,
-);
+writeBuildManifest(nextDirectory, digests);
 rmSync(distDirectory, { recursive: true, force: true });
 renameSync(nextDirectory, distDirectory);

@@ -16,6 +16,11 @@ export interface ModelProvider {
   /** Throws MODEL_UNAVAILABLE with a readable reason when the model id is unknown. */
   lock(reference: ModelReference): Promise<LockEntry>;
   create(reference: ModelReference): RoleModel;
+  /**
+   * Throws what `create` would for a reference it cannot serve, without creating the model: for
+   * providers whose models are costly to construct. `create` is the check when absent.
+   */
+  check?(reference: ModelReference): void;
 }
 
 export interface ResolvedModel {
@@ -41,6 +46,9 @@ export const builtinProvider: ModelProvider = {
   },
   create(reference) {
     return requireBuiltin(reference).create();
+  },
+  check(reference) {
+    requireBuiltin(reference);
   },
 };
 
@@ -92,6 +100,13 @@ export class ModelRegistry {
 
   async lock(reference: ModelReference): Promise<LockEntry> {
     return this.provider(reference).lock(reference);
+  }
+
+  /** Throws MODEL_UNAVAILABLE (a missing key, an unknown model...) as `resolve` would, creating as little as it can. */
+  assertAvailable(reference: ModelReference): void {
+    const provider = this.provider(reference);
+    if (provider.check) provider.check(reference);
+    else provider.create(reference);
   }
 
   resolve(reference: ModelReference): ResolvedModel {

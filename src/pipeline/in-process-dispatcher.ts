@@ -1,4 +1,5 @@
 import type { CachedResult } from '../ledger/ledger.ts';
+import type { BoundModel } from '../stages/stage.ts';
 import { computeStageJob } from './compute-stage-job.ts';
 import type {
   DispatchedRun,
@@ -75,7 +76,7 @@ export async function computeRequestedJob(
 }
 
 function boundExtraModels(run: DispatchedRun, roles: readonly string[]) {
-  const models = new Map<string, NonNullable<ReturnType<DispatchedRun['models']['get']>>>();
+  const models = new Map<string, BoundModel>();
   for (const role of roles) {
     const bound = run.models.get(role);
     if (bound) models.set(role, bound);

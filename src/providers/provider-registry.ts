@@ -260,11 +260,11 @@ export function comfyuiModelProvider(options: ProviderRegistryOptions): ModelPro
 }
 
 /**
- * Creates every bound model once, so a missing key or workflow stops a command before it
- * records a run or calls anything.
+ * Checks every bound model (remote ones by creating them once), so a missing key or workflow
+ * stops a command before it records a run or calls anything.
  */
 export function assertModelsAvailable(campaign: Pick<Campaign, 'models'>, registry: ModelRegistry): void {
   for (const raw of Object.values(campaign.models)) {
-    if (raw !== undefined) registry.resolve(requireModelReference(raw));
+    if (raw !== undefined) registry.assertAvailable(requireModelReference(raw));
   }
 }

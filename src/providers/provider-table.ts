@@ -6,7 +6,7 @@ import {
 } from '../config/campaign-schema.ts';
 import type { ModelProvider } from '../models/model-registry.ts';
 import { aiSdkProviders } from './ai-sdk-providers.ts';
-import { type ProbeOptions, type ProbeResult, probeAiSdkProvider, probeComfyui } from './provider-probes.ts';
+import type { ProbeOptions, ProbeResult } from './provider-probes.ts';
 import {
   aiSdkModelProvider,
   comfyuiModelProvider,
@@ -30,6 +30,9 @@ export interface RemoteProviderDefinition {
   probe(settings: ProviderSettings | undefined, options: ProbeOptions): Promise<ProbeResult>;
 }
 
+/** Only `atelier doctor` probes; the probes (and the WebSocket client) load when it does. */
+const loadProbes = () => import('./provider-probes.ts');
+
 export const remoteProviders: readonly RemoteProviderDefinition[] = [
   ...aiSdkProviders.map(
     (definition): RemoteProviderDefinition => ({
@@ -37,7 +40,8 @@ export const remoteProviders: readonly RemoteProviderDefinition[] = [
       settingsSchema: providerSettingsSchema,
       versioned: definition.versioned,
       createModelProvider: (options) => aiSdkModelProvider(definition, options),
-      probe: (settings, options) => probeAiSdkProvider(definition, settings, options),
+      probe: async (settings, options) =>
+        (await loadProbes()).probeAiSdkProvider(definition, settings, options),
     }),
   ),
   {
@@ -45,7 +49,7 @@ export const remoteProviders: readonly RemoteProviderDefinition[] = [
     settingsSchema: comfyuiSettingsSchema,
     versioned: false,
     createModelProvider: comfyuiModelProvider,
-    probe: probeComfyui,
+    probe: async (settings, options) => (await loadProbes()).probeComfyui(settings, options),
   },
 ];
 

@@ -1,10 +1,10 @@
 import type { JSONObject, SharedV3ProviderOptions } from '@ai-sdk/provider';
-import { generateImage } from 'ai';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { aspectSchema, type Shot, sizeSchema } from '../config/campaign-schema.ts';
 import { digitalSourceTypeOf, softwareAgentOf } from '../credentials/software-agent.ts';
 import { generationRecord } from '../models/generation-record.ts';
+import { generateImage } from './generate-image.ts';
 import type { StageDefinition } from './stage.ts';
 
 const composeParamsSchema = z

@@ -1,5 +1,4 @@
 import type { ImageModelV3, JSONObject, SharedV3ProviderOptions } from '@ai-sdk/provider';
-import { generateImage } from 'ai';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { measureImageColour } from '../colour/image-colour.ts';
@@ -10,6 +9,7 @@ import { AtelierError } from '../errors.ts';
 import { type GenerationRecord, generationRecord } from '../models/generation-record.ts';
 import { isOcrModel } from '../models/ocr-model.ts';
 import { readCopy } from '../typography/read-copy.ts';
+import { generateImage } from './generate-image.ts';
 import type { BoundModel, StageContext, StageDefinition, StageResult } from './stage.ts';
 
 const stylizeParamsSchema = z

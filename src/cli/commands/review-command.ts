@@ -11,13 +11,17 @@ export function registerReviewCommand(program: Command): void {
     .option('--run <run-id>', 'the run to export (default: the newest run with approved images)')
     .option('--out <file>', 'zip to write (default: <campaign>-<run>-approved.zip)')
     .action(async (config: string, options: { run?: string; out?: string }) => {
-      const [{ configFileOf }, { openWorkspace }, { loadCampaignWithRegistry }, { collectApprovedSet, writeApprovedSetZip }] =
-        await Promise.all([
-          import('../../ledger/ledger.ts'),
-          import('../../pipeline/workspace.ts'),
-          import('../../runtime/wiring.ts'),
-          import('../../studio/approved-set-export.ts'),
-        ]);
+      const [
+        { configFileOf },
+        { openWorkspace },
+        { loadCampaignWithRegistry },
+        { collectApprovedSet, writeApprovedSetZip },
+      ] = await Promise.all([
+        import('../../ledger/ledger.ts'),
+        import('../../pipeline/workspace.ts'),
+        import('../../runtime/wiring.ts'),
+        import('../../studio/approved-set-export.ts'),
+      ]);
       const { loaded } = await loadCampaignWithRegistry(config);
       const workspace = openWorkspace(loaded.projectDirectory);
       try {
