@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -10,6 +10,7 @@ import {
   digestInputs,
   writeBuildManifest,
 } from '../../build/compiled-tree.mjs';
+import { smallCampaign } from '../../test/helpers/temp-project.ts';
 import { resolveLock } from '../lock/lockfile.ts';
 import { loadCampaignWithRegistry } from '../runtime/wiring.ts';
 
@@ -156,6 +157,38 @@ describe('the compiled tree', () => {
     });
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe(String(40 * 32 * 3));
+  });
+
+  it('runs a studio run in a child process forked from dist/', async () => {
+    const project = await temporaryFolder();
+    await writeFile(join(project, 'atelier.yaml'), JSON.stringify(smallCampaign()));
+    const module = (path: string) => JSON.stringify(pathToFileURL(join(root, 'dist', path)).href);
+    const script = `
+      const { CampaignCatalog } = await import(${module('studio/campaign-catalog.js')});
+      const { RunManager } = await import(${module('studio/run-manager.js')});
+      const catalog = new CampaignCatalog(${JSON.stringify(project)});
+      const [entry] = await catalog.list();
+      const runs = new RunManager();
+      const states = [];
+      const done = new Promise((resolve) => runs.subscribe((event) => {
+        if (event.type !== 'run-state') return;
+        states.push(event.state);
+        if (event.state !== 'running' && event.state !== 'stopping') resolve();
+      }));
+      await runs.start(entry);
+      await done;
+      await runs.close();
+      catalog.close();
+      process.stdout.write(states.join(','));`;
+    const scriptPath = join(project, 'studio-run.mjs');
+    await writeFile(scriptPath, script);
+    // Plain node: the forked run-process must be the compiled one, started without tsx.
+    const result = spawnSync(process.execPath, [scriptPath], { cwd: root, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/finished$/);
+    const [runId] = await readdir(join(project, 'runs'));
+    const record = JSON.parse(await readFile(join(project, 'runs', runId!, 'run.json'), 'utf8'));
+    expect(record.summary.status).toBe('completed');
   });
 });
 

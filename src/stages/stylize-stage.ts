@@ -1,7 +1,6 @@
 import type { ImageModelV3, JSONObject, SharedV3ProviderOptions } from '@ai-sdk/provider';
 import sharp from 'sharp';
 import { z } from 'zod';
-import { measureImageColour } from '../colour/image-colour.ts';
 import { decodeRawImage } from '../colour/raw-image.ts';
 import type { ColourQa, Shot } from '../config/campaign-schema.ts';
 import { softwareAgentOf } from '../credentials/software-agent.ts';
@@ -254,6 +253,8 @@ async function finish(
 ): Promise<StageResult> {
   context.progress(0.7, 'measuring colour');
   const pixels = await decodeRawImage(image);
+  // The colour maths (culori) loads with the first image measured, not with the stage catalog.
+  const { measureImageColour } = await import('../colour/image-colour.ts');
   const colour = measureImageColour(pixels, context.brand.palette);
   const details = { ...extra, colour, ...record.details };
   const qa = context.qa as ColourQa | undefined;
