@@ -127,10 +127,9 @@ export class ContactSheetBuilder {
     paste(canvas, width, heading, 0, 0, width, header);
     // Started together: libvips spreads them over its threads.
     const drawn = await Promise.all(cells.map((cell) => Promise.all([cell.tile(), this.label(cell.label)])));
-    for (const [position, cell] of cells.entries()) {
+    for (const [position, [image, label]] of drawn.entries()) {
       const left = gap + (position % columns) * (tile + gap);
       const top = header + Math.floor(position / columns) * (tile + labelHeight + gap);
-      const [image, label] = drawn[position]!;
       if (image) paste(canvas, width, image, left, top, tile, tile);
       paste(canvas, width, label, left, top + tile, tile, labelHeight);
     }
