@@ -5,7 +5,14 @@
 // sources' sha256, and the compiled files are those sources' compiled form.
 import { checkCompiledTree } from '../build/compiled-tree.mjs';
 
-const compiled = process.env.ATELIER_FROM_SOURCE ? { fresh: false } : checkCompiledTree();
+/**
+ * A TypeScript module named by ATELIER_EXTRA_PROVIDERS (src/runtime/extra-providers.ts), such as
+ * a test double, loads only through tsx and imports the sources: the whole process runs them.
+ */
+const extraProvidersInTypeScript = /\.[cm]?tsx?$/.test(process.env.ATELIER_EXTRA_PROVIDERS ?? '');
+
+const compiled =
+  process.env.ATELIER_FROM_SOURCE || extraProvidersInTypeScript ? { fresh: false } : checkCompiledTree();
 if (compiled.fresh) {
   await import('../dist/cli/main.js');
 } else {
