@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { AtelierError, describeError } from '../errors.ts';
-import { atelierPackageVersion } from '../models/builtin/builtin-catalog.ts';
+import { atelierPackageVersion } from '../util/atelier-version.ts';
 import { redactSecrets } from '../util/redact-secrets.ts';
 import { registerBenchCommand } from './commands/bench-command.ts';
 import { registerCredentialsCommand } from './commands/credentials-command.ts';
@@ -16,6 +16,11 @@ import { registerValidateCommand } from './commands/validate-command.ts';
 import { registerVerifyCommand } from './commands/verify-command.ts';
 import { registerWorkerCommand } from './commands/worker-command.ts';
 
+/**
+ * The whole command line, described. Registering a command loads only commander: each action
+ * imports what it needs when it runs, so `--help` or `validate` never pays for sharp, the AI
+ * SDK, BullMQ or the AWS SDK (test/startup/cli-startup.test.ts checks the modules loaded).
+ */
 export function createProgram(): Command {
   const program = new Command()
     .name('atelier')

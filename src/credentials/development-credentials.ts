@@ -2,7 +2,6 @@ import { webcrypto } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
 
 /** Where `atelier credentials init` writes, inside the project, and what it writes there. */
 export const credentialsFolderName = 'credentials';
@@ -46,6 +45,8 @@ export async function createDevelopmentCredentials(
   if (!options.replace && existsSync(paths.certificateChainPath) && existsSync(paths.privateKeyPath)) {
     return { ...paths, created: false };
   }
+  // Loaded here: only `credentials init` needs it, and it is slow to load.
+  const x509 = await import('@peculiar/x509');
   x509.cryptoProvider.set(webcrypto as never);
   const notBefore = new Date(Date.now() - day);
   const notAfter = new Date(Date.now() + (options.validDays ?? 365) * day);

@@ -24,6 +24,11 @@ export interface ModelProvider {
   lock(reference: ModelReference): Promise<LockEntry>;
   /** `kind` is `image` when absent; a provider without models of that kind throws MODEL_UNAVAILABLE. */
   create(reference: ModelReference, kind?: ModelKind): RoleModel;
+  /**
+   * Throws what `create` would for a reference it cannot serve, without creating the model: for
+   * providers whose models are costly to construct. `create` is the check when absent.
+   */
+  check?(reference: ModelReference, kind?: ModelKind): void;
 }
 
 export interface ResolvedModel {
@@ -48,17 +53,20 @@ export const builtinProvider: ModelProvider = {
     };
   },
   create(reference, kind) {
-    if (kind === 'language') {
-      throw new AtelierError(
-        'MODEL_UNAVAILABLE',
-        `"${reference.raw}": Atelier ships no vision-language model; bind a hosted or local one (openai:, google:, openai-compatible:)`,
-      );
-    }
-    return requireBuiltin(reference).create();
+    return requireBuiltin(reference, kind).create();
+  },
+  check(reference, kind) {
+    requireBuiltin(reference, kind);
   },
 };
 
-function requireBuiltin(reference: ModelReference) {
+function requireBuiltin(reference: ModelReference, kind?: ModelKind) {
+  if (kind === 'language') {
+    throw new AtelierError(
+      'MODEL_UNAVAILABLE',
+      `"${reference.raw}": Atelier ships no vision-language model; bind a hosted or local one (openai:, google:, openai-compatible:)`,
+    );
+  }
   if (reference.version) {
     throw new AtelierError(
       'MODEL_UNAVAILABLE',
@@ -106,6 +114,13 @@ export class ModelRegistry {
 
   async lock(reference: ModelReference): Promise<LockEntry> {
     return this.provider(reference).lock(reference);
+  }
+
+  /** Throws MODEL_UNAVAILABLE (a missing key, an unknown model...) as `resolve` would, creating as little as it can. */
+  assertAvailable(reference: ModelReference, kind: ModelKind = 'image'): void {
+    const provider = this.provider(reference);
+    if (provider.check) provider.check(reference, kind);
+    else provider.create(reference, kind);
   }
 
   resolve(reference: ModelReference, kind: ModelKind = 'image'): ResolvedModel {

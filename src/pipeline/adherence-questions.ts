@@ -14,7 +14,10 @@ export const questionsRole = 'questions';
  * The model that writes a run's adherence questions: the `questions` model when one is bound,
  * else the judge; none without a judge (nothing is measured then).
  */
-export function questionWriter(models: ReadonlyMap<string, BoundModel>): BoundModel | undefined {
+export function questionWriter(models: {
+  has(role: string): boolean;
+  get(role: string): BoundModel | undefined;
+}): BoundModel | undefined {
   if (!models.has(judgeRole)) return undefined;
   return models.get(questionsRole) ?? models.get(judgeRole);
 }

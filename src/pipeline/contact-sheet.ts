@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { hashOf, sha256 } from '../util/canonical-json.ts';
 
 export interface ContactSheetItem {
   label: string;
@@ -44,16 +45,22 @@ function paste(
   }
 }
 
+/** Bumped when the sheet's drawing changes, so sheets reused by key are drawn again. */
+const sheetFormatVersion = 1;
+
 interface Cell {
-  tile: Promise<Buffer | undefined>;
-  label: Promise<Buffer>;
+  /** What the tile shows: an image's address, or a failure's reason. */
+  shows: { image: string } | { failed: string };
+  label: string;
+  tile(): Promise<Buffer | undefined>;
 }
 
 /**
- * Builds a contact sheet while a run is still going: each image is shrunk to its tile and its
- * label rasterised as soon as its chain finishes, so the end of a run only pastes and encodes.
+ * Collects a contact sheet's tiles as a run's chains finish and draws it at the end. Nothing is
+ * decoded until `render`: a sheet with the same `key` (the same images, labels and title) is
+ * reused by the caller instead. Each label is rasterised as its own small image and pasted
  * (libvips composites each overlay as a separate operation and one big SVG of labels is slow:
- * on a 200-image run both cost more than the orchestration they summarise.)
+ * on a 200-image run both cost more than the orchestration they summarise).
  */
 export class ContactSheetBuilder {
   private readonly cells: Array<Cell | undefined>;
@@ -64,23 +71,32 @@ export class ContactSheetBuilder {
     this.cells = new Array(count);
   }
 
-  add(index: number, label: string, bytes: Promise<Uint8Array | undefined> | Uint8Array): void {
-    const tile = Promise.resolve(bytes).then((data) =>
-      data
+  /** An image by address, with what reads its bytes (a preview is enough) when the sheet is drawn. */
+  add(index: number, label: string, address: string, read: () => Promise<Uint8Array | undefined>): void {
+    const tile = async () => {
+      const data = await read();
+      return data
         ? sharp(data).resize(this.tile, this.tile, { fit: 'cover' }).removeAlpha().raw().toBuffer()
-        : undefined,
-    );
-    this.cells[index] = { tile, label: this.label(label) };
+        : undefined;
+    };
+    this.cells[index] = { shows: { image: address }, label, tile };
   }
 
   addFailure(index: number, label: string, reason: string): void {
     const text = escapeXml(reason.slice(0, this.tile < 256 ? 16 : 32));
-    const tile = rasterise(
-      `<rect width="100%" height="100%" fill="#d9d4ce"/><text x="8" y="${this.tile / 2}" font-family="DejaVu Sans, sans-serif" font-size="12" fill="#8a1c1c">${text}</text>`,
-      this.tile,
-      this.tile,
-    );
-    this.cells[index] = { tile, label: this.label(label) };
+    const tile = () =>
+      rasterise(
+        `<rect width="100%" height="100%" fill="#d9d4ce"/><text x="8" y="${this.tile / 2}" font-family="DejaVu Sans, sans-serif" font-size="12" fill="#8a1c1c">${text}</text>`,
+        this.tile,
+        this.tile,
+      );
+    this.cells[index] = { shows: { failed: reason }, label, tile };
+  }
+
+  /** The sheet's content address before it is drawn: equal keys draw equal sheets. */
+  key(title: string): string {
+    const cells = this.cells.flatMap((cell) => (cell ? [{ shows: cell.shows, label: cell.label }] : []));
+    return hashOf({ sheetFormatVersion, tile: this.tile, title, cells });
   }
 
   private label(text: string): Promise<Buffer> {
@@ -109,10 +125,11 @@ export class ContactSheetBuilder {
       header,
     );
     paste(canvas, width, heading, 0, 0, width, header);
-    for (const [position, cell] of cells.entries()) {
+    // Started together: libvips spreads them over its threads.
+    const drawn = await Promise.all(cells.map((cell) => Promise.all([cell.tile(), this.label(cell.label)])));
+    for (const [position, [image, label]] of drawn.entries()) {
       const left = gap + (position % columns) * (tile + gap);
       const top = header + Math.floor(position / columns) * (tile + labelHeight + gap);
-      const [image, label] = await Promise.all([cell.tile, cell.label]);
       if (image) paste(canvas, width, image, left, top, tile, tile);
       paste(canvas, width, label, left, top + tile, tile, labelHeight);
     }
@@ -127,7 +144,7 @@ export async function renderContactSheet(items: readonly ContactSheetItem[], tit
   const builder = new ContactSheetBuilder(items.length);
   for (const [index, item] of items.entries()) {
     if (item.failed) builder.addFailure(index, item.label, item.failed);
-    else builder.add(index, item.label, item.bytes);
+    else builder.add(index, item.label, sha256(item.bytes), async () => item.bytes);
   }
   return builder.render(title);
 }

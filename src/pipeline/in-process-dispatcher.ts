@@ -1,5 +1,6 @@
 import { extraRolesCalled } from '../config/validation-context.ts';
 import type { CachedResult } from '../ledger/ledger.ts';
+import type { BoundModel } from '../stages/stage.ts';
 import { computeStageJob } from './compute-stage-job.ts';
 import type {
   DispatchedRun,
@@ -79,7 +80,7 @@ export async function computeRequestedJob(
 }
 
 function boundExtraModels(run: DispatchedRun, roles: readonly string[]) {
-  const models = new Map<string, NonNullable<ReturnType<DispatchedRun['models']['get']>>>();
+  const models = new Map<string, BoundModel>();
   for (const role of roles) {
     const bound = run.models.get(role);
     if (bound) models.set(role, bound);

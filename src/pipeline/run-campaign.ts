@@ -9,13 +9,10 @@ import type { ContentSigner } from '../credentials/content-credentials.ts';
 import { AtelierError } from '../errors.ts';
 import { summariseAdherence } from '../judge/adherence-summary.ts';
 import { configFileOf, type RunRecord } from '../ledger/ledger.ts';
-import { checkLock, type Lockfile, lockPathFor, referenceAsLocked } from '../lock/lockfile.ts';
-import { limitCallsMiddleware } from '../models/limit-model-calls.ts';
+import { checkLock, type Lockfile, lockPathFor } from '../lock/lockfile.ts';
 import { defaultModelRegistry, type ModelRegistry } from '../models/model-registry.ts';
-import { disposeModel, isImageModel } from '../models/ocr-model.ts';
-import { withMiddleware } from '../models/with-middleware.ts';
 import { renderRunReport } from '../report/run-report.ts';
-import type { BoundModel, StageDefinition } from '../stages/stage.ts';
+import type { StageDefinition } from '../stages/stage.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import { removeStaleTemporaryFiles, writeFileAtomic } from '../util/atomic-write.ts';
 import { canonicalJson, sha256 } from '../util/canonical-json.ts';
@@ -26,6 +23,7 @@ import { InProcessDispatcher } from './in-process-dispatcher.ts';
 import { type Chain, planChains } from './plan.ts';
 import type { RunEvent, RunEventListener, RunSummary, StageTiming } from './run-events.ts';
 import { runDirectory } from './run-layout.ts';
+import { RunModels } from './run-models.ts';
 import { SetReports } from './run-reports.ts';
 import type { StageJobDispatcher } from './stage-job-dispatcher.ts';
 import { type ChainOutcome, StageJobRunner } from './stage-job-runner.ts';
@@ -84,10 +82,16 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
   });
   emit({ type: 'lock', action: lockCheck.action, path: lockPathFor(loaded.projectDirectory) });
 
-  // Model instances live for one run: resources they set up lazily (OCR worker pools, loaded
-  // weights) are shared by every job of the run and freed in `finally`, so the process exits.
+  // Created by the first job that computes with them (none when every job is a cache hit), and
+  // freed in `finally`, so the process exits.
   const modelConcurrency = options.concurrency ?? configured.pipeline.concurrency ?? availableParallelism();
-  const models = resolveModels(configured, registry, lockCheck.lock, modelConcurrency, stages);
+  const models = new RunModels(
+    configured,
+    registry,
+    lockCheck.lock,
+    modelConcurrency,
+    languageRolesOfStages(stages.values()),
+  );
   const workspace = options.workspace ?? openWorkspace(loaded.projectDirectory);
   const dispatcher = options.dispatcher ?? new InProcessDispatcher();
   let openedRunId: string | undefined;
@@ -176,9 +180,12 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
           const outcome = await jobRunner.runChain(chain);
           setReports.chainFinished(chain, outcome);
           const label = `${chain.shot.id} · ${chain.seed}`;
-          if (outcome.status === 'succeeded' && outcome.master)
-            // From the preview cache: a re-run's sheet needs no full-size decode.
-            sheet.add(index, label, workspace.previews.get(outcome.master.sha256, contactSheetPreviewSize));
+          const master = outcome.status === 'succeeded' ? outcome.master : undefined;
+          if (master)
+            // From the preview cache, and only if the sheet is drawn at all (see writeRunRecords).
+            sheet.add(index, label, master.sha256, () =>
+              workspace.previews.get(master.sha256, contactSheetPreviewSize),
+            );
           else if (outcome.status === 'failed') sheet.addFailure(index, label, outcome.failure.reason);
           return outcome;
         }),
@@ -210,7 +217,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
   } finally {
     if (openedRunId) await dispatcher.closeRun(openedRunId).catch(() => {});
     if (!options.dispatcher) await dispatcher.close();
-    await Promise.allSettled([...models.values()].map((model) => disposeModel(model.instance)));
+    await models.dispose();
     if (!options.workspace) workspace.close();
   }
 }
@@ -271,28 +278,6 @@ function openRun(
   return { runId, resumed: false };
 }
 
-function resolveModels(
-  campaign: Campaign,
-  registry: ModelRegistry,
-  lock: Lockfile,
-  concurrency: number,
-  stages: ReadonlyMap<string, StageDefinition<unknown>>,
-) {
-  const models = new Map<string, BoundModel>();
-  const languageRoles = languageRolesOfStages(stages.values());
-  for (const [role, raw] of Object.entries(campaign.models)) {
-    if (raw === undefined) continue;
-    const kind = languageRoles.has(role) ? 'language' : 'image';
-    const model = registry.resolve(referenceAsLocked(raw, lock.models[role]), kind).model;
-    // Image-model calls are limited per role; other models (OCR) pace themselves (worker pools).
-    const instance = isImageModel(model)
-      ? withMiddleware(model, limitCallsMiddleware(pLimit(concurrency)))
-      : model;
-    models.set(role, { instance, lock: lock.models[role]! });
-  }
-  return models;
-}
-
 function summarise(
   campaign: Campaign,
   runId: string,
@@ -343,6 +328,21 @@ function summarise(
   };
 }
 
+/**
+ * The run's contact sheet, drawn only when no earlier run drew the same one: it shows the
+ * images and labels (not the run id), so a re-run that comes to the same images reuses it by
+ * its key, decoding nothing.
+ */
+async function contactSheetFor(workspace: Workspace, sheet: ContactSheetBuilder, title: string) {
+  const key = sheet.key(title);
+  const drawn = await workspace.derived.find(key);
+  const reused = drawn ? await workspace.store.get(drawn) : undefined;
+  if (reused) return reused;
+  const bytes = await sheet.render(title);
+  await workspace.derived.remember(key, bytes);
+  return bytes;
+}
+
 async function writeRunRecords(
   workspace: Workspace,
   loaded: LoadedCampaign,
@@ -353,7 +353,7 @@ async function writeRunRecords(
   lock: Lockfile,
   sheet: ContactSheetBuilder,
 ): Promise<void> {
-  const contactSheet = await sheet.render(`${loaded.campaign.campaign} — ${summary.runId}`);
+  const contactSheet = await contactSheetFor(workspace, sheet, loaded.campaign.campaign);
   await writeFileAtomic(join(runDir, 'contact-sheet.png'), contactSheet, { durable: false });
   const report = await renderRunReport({
     summary,

@@ -6,6 +6,10 @@ import type { CachedResult, JobRecord, StoredOutput } from '../ledger/ledger.ts'
 import type { Lockfile } from '../lock/lockfile.ts';
 import type { Provenance } from '../manifest/provenance.ts';
 import type { StageDefinition, StageImage } from '../stages/stage.ts';
+
+/** A job's input image by address: its bytes stay in the store until a job computes with them. */
+type StageInput = Omit<StageImage, 'bytes'>;
+
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { hashOf } from '../util/canonical-json.ts';
 import type { ExportSealer } from './export-sealer.ts';
@@ -43,7 +47,7 @@ export type ChainOutcome =
     };
 
 type JobOutcome =
-  | { kind: 'ok'; outputs: StoredOutput[]; paths: string[]; primaryBytes: Uint8Array | undefined }
+  | { kind: 'ok'; outputs: StoredOutput[]; paths: string[] }
   | { kind: 'rejected'; reason: string; reroll: boolean }
   | { kind: 'failed'; reason: string }
   | { kind: 'interrupted' };
@@ -82,7 +86,7 @@ export class StageJobRunner {
     const stages = campaign.pipeline.stages;
     for (let attempt = 0; ; attempt++) {
       const seed = rerollSeed(campaign.campaign, chain, attempt);
-      let input: StageImage | undefined;
+      let input: StageInput | undefined;
       let master: StoredOutput | undefined;
       let finalOutputs: string[] = [];
       let rerolled = false;
@@ -127,9 +131,8 @@ export class StageJobRunner {
         }
         const primary = outcome.outputs.find((output) => output.primary);
         if (primary) {
-          // The bytes were read (and checked against their address) to materialise the file.
+          // By address: the next job reads the bytes only if it computes (a cache hit never does).
           input = {
-            bytes: outcome.primaryBytes!,
             mediaType: primary.mediaType,
             width: primary.width,
             height: primary.height,
@@ -159,7 +162,7 @@ export class StageJobRunner {
     attempt: number,
     seed: number,
     stageIndex: number,
-    input: StageImage | undefined,
+    input: StageInput | undefined,
   ): Promise<JobOutcome> {
     const { campaign, workspace, runId } = this.options;
     const { ledger } = workspace;
@@ -226,19 +229,13 @@ export class StageJobRunner {
         role: definition.role,
         shot: chain.shot,
         seed,
-        input: input && {
-          sha256: input.sha256,
-          mediaType: input.mediaType,
-          width: input.width,
-          height: input.height,
-        },
+        input,
         provenance,
         cacheKey,
         useCache: this.options.useCache,
       };
       record = await this.options.dispatcher.dispatch(request, {
         signal: this.options.signal,
-        input,
         progress: (fraction, message) =>
           this.options.emit({
             type: 'job-progress',
@@ -346,13 +343,11 @@ export class StageJobRunner {
     if (record.rejected) return { kind: 'rejected', ...record.rejected };
     const directory = chainDirectory(this.options.runDir, chain.shot.id, chain.seed, base.attempt);
     const paths: string[] = [];
-    let primaryBytes: Uint8Array | undefined;
     for (const output of record.outputs) {
-      const bytes = await this.options.workspace.store.get(output.sha256);
-      if (!bytes) return { kind: 'failed', reason: `artifact ${output.sha256} vanished from the store` };
-      if (output.primary) primaryBytes = bytes;
       const path = join(directory, outputFileName(job.stageIndex, base.stage, output.name, output.mediaType));
-      await writeFileAtomic(path, bytes, { durable: false });
+      // A copy by path (the kernel's, or a copy-on-write clone): the bytes never pass through here.
+      if (!(await this.options.workspace.store.copyTo(output.sha256, path, output.byteLength)))
+        return { kind: 'failed', reason: `artifact ${output.sha256} vanished from the store` };
       const manifest = {
         atelier: 1,
         run: this.options.runId,
@@ -385,6 +380,6 @@ export class StageJobRunner {
       paths.push(path);
     }
     this.options.onOutputs?.(record.outputs);
-    return { kind: 'ok', outputs: record.outputs, paths, primaryBytes };
+    return { kind: 'ok', outputs: record.outputs, paths };
   }
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Ledger } from '../ledger/ledger.ts';
 import { type ArtifactStore, FileArtifactStore } from '../store/artifact-store.ts';
+import { DerivedArtifacts } from '../store/derived-artifacts.ts';
 import { MirroredArtifactStore } from '../store/mirrored-artifact-store.ts';
 import { PreviewCache } from '../store/preview-cache.ts';
 
@@ -12,6 +13,8 @@ export interface Workspace {
   readonly store: FileArtifactStore;
   /** Downscaled previews for reports, contact sheets and the studio. */
   readonly previews: PreviewCache;
+  /** Files drawn from artifacts (contact sheets), reused by a key over their inputs. */
+  readonly derived: DerivedArtifacts;
   close(): void;
 }
 
@@ -28,5 +31,6 @@ export function openWorkspace(projectDirectory: string, options: { remote?: Arti
     ? new MirroredArtifactStore(root, options.remote)
     : new FileArtifactStore(root);
   const previews = new PreviewCache(store, join(stateDirectory, 'previews'));
-  return { projectDirectory, stateDirectory, ledger, store, previews, close: () => ledger.close() };
+  const derived = new DerivedArtifacts(store, join(stateDirectory, 'derived'));
+  return { projectDirectory, stateDirectory, ledger, store, previews, derived, close: () => ledger.close() };
 }

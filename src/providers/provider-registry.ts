@@ -1,16 +1,11 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { JSONValue } from '@ai-sdk/provider';
 import { wrapLanguageModel } from 'ai';
-import type {
-  Campaign,
-  ComfyuiSettings,
-  ProviderSettings,
-  ProvidersConfig,
-} from '../config/campaign-schema.ts';
-import { type ModelReference, requireModelReference } from '../config/model-reference.ts';
+import type { ComfyuiSettings, ProviderSettings, ProvidersConfig } from '../config/campaign-schema.ts';
+import type { ModelReference } from '../config/model-reference.ts';
 import { AtelierError } from '../errors.ts';
 import { type LockEntry, versionResolvedAtLock } from '../models/lock-entry.ts';
-import type { ModelKind, ModelProvider, ModelRegistry } from '../models/model-registry.ts';
+import type { ModelKind, ModelProvider } from '../models/model-registry.ts';
 import { withMiddleware } from '../models/with-middleware.ts';
 import { registerSecret } from '../util/redact-secrets.ts';
 import { type AiSdkProviderDefinition, providerBaseURL } from './ai-sdk-providers.ts';
@@ -304,14 +299,4 @@ export function comfyuiModelProvider(options: ProviderRegistryOptions): ModelPro
       );
     },
   };
-}
-
-/**
- * Creates every bound model once, so a missing key or workflow stops a command before it
- * records a run or calls anything.
- */
-export function assertModelsAvailable(campaign: Pick<Campaign, 'models'>, registry: ModelRegistry): void {
-  for (const raw of Object.values(campaign.models)) {
-    if (raw !== undefined) registry.resolve(requireModelReference(raw));
-  }
 }

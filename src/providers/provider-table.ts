@@ -6,7 +6,7 @@ import {
 } from '../config/campaign-schema.ts';
 import type { ModelProvider } from '../models/model-registry.ts';
 import { aiSdkProviders } from './ai-sdk-providers.ts';
-import { type ProbeOptions, type ProbeResult, probeAiSdkProvider, probeComfyui } from './provider-probes.ts';
+import type { ProbeOptions, ProbeResult } from './provider-probes.ts';
 import {
   aiSdkModelProvider,
   comfyuiModelProvider,
@@ -32,6 +32,9 @@ export interface RemoteProviderDefinition {
   probe(settings: ProviderSettings | undefined, options: ProbeOptions): Promise<ProbeResult>;
 }
 
+/** Only `atelier doctor` probes; the probes (and the WebSocket client) load when it does. */
+const loadProbes = () => import('./provider-probes.ts');
+
 export const remoteProviders: readonly RemoteProviderDefinition[] = [
   ...aiSdkProviders.map(
     (definition): RemoteProviderDefinition => ({
@@ -40,7 +43,8 @@ export const remoteProviders: readonly RemoteProviderDefinition[] = [
       versioned: definition.versioned,
       languageModels: definition.createLanguageModel !== undefined,
       createModelProvider: (options) => aiSdkModelProvider(definition, options),
-      probe: (settings, options) => probeAiSdkProvider(definition, settings, options),
+      probe: async (settings, options) =>
+        (await loadProbes()).probeAiSdkProvider(definition, settings, options),
     }),
   ),
   {
@@ -49,7 +53,7 @@ export const remoteProviders: readonly RemoteProviderDefinition[] = [
     versioned: false,
     languageModels: false,
     createModelProvider: comfyuiModelProvider,
-    probe: probeComfyui,
+    probe: async (settings, options) => (await loadProbes()).probeComfyui(settings, options),
   },
 ];
 

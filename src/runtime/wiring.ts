@@ -1,4 +1,5 @@
 import { type LoadedCampaign, loadCampaign } from '../config/load-campaign.ts';
+import { requireModelReference } from '../config/model-reference.ts';
 import {
   type CampaignValidationContext,
   languageRolesOfStages,
@@ -72,9 +73,28 @@ export function modelRegistryForCampaign(
 function remoteRoles(provider: string): readonly string[] | 'any' {
   const definition = remoteProvider(provider);
   if (!definition || definition.languageModels) return 'any';
-  const stages = stageCatalog().values();
-  const languageRoles = languageRolesOfStages(stageCatalog().values());
-  return rolesOfStages(stages).filter((role) => !languageRoles.has(role));
+  const languageRoles = languageRolesOfCatalog();
+  return rolesOfStages(stageCatalog().values()).filter((role) => !languageRoles.has(role));
+}
+
+/** Roles the stage catalog reaches as language models (the judge), not image models. */
+export function languageRolesOfCatalog(): ReadonlySet<string> {
+  return languageRolesOfStages(stageCatalog().values());
+}
+
+/**
+ * Checks every bound model of a campaign (remote ones by creating them once, as the kind their
+ * role needs), so a missing key or workflow stops a command before it records a run or calls anything.
+ */
+export function assertCampaignModelsAvailable(
+  campaign: Pick<LoadedCampaign['campaign'], 'models'>,
+  registry: ModelRegistry,
+): void {
+  const languageRoles = languageRolesOfCatalog();
+  for (const [role, raw] of Object.entries(campaign.models)) {
+    if (raw === undefined) continue;
+    registry.assertAvailable(requireModelReference(raw), languageRoles.has(role) ? 'language' : 'image');
+  }
 }
 
 let context: CampaignValidationContext | undefined;

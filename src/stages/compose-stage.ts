@@ -1,5 +1,4 @@
 import type { JSONObject, SharedV3ProviderOptions } from '@ai-sdk/provider';
-import { generateImage } from 'ai';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { type AdherenceQa, aspectSchema, type Shot, sizeSchema } from '../config/campaign-schema.ts';
@@ -9,6 +8,7 @@ import { formatAdherence, judgeImage } from '../judge/judge-image.ts';
 import { generateQuestions } from '../judge/judge-questions.ts';
 import { generationRecord } from '../models/generation-record.ts';
 import { isLanguageModel } from '../models/ocr-model.ts';
+import { generateImage } from './generate-image.ts';
 import type { BoundModel, StageDefinition, StageResult } from './stage.ts';
 
 const composeParamsSchema = z

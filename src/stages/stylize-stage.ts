@@ -1,8 +1,6 @@
 import type { ImageModelV3, JSONObject, SharedV3ProviderOptions } from '@ai-sdk/provider';
-import { generateImage } from 'ai';
 import sharp from 'sharp';
 import { z } from 'zod';
-import { measureImageColour } from '../colour/image-colour.ts';
 import { decodeRawImage } from '../colour/raw-image.ts';
 import type { ColourQa, Shot } from '../config/campaign-schema.ts';
 import { softwareAgentOf } from '../credentials/software-agent.ts';
@@ -10,6 +8,7 @@ import { AtelierError } from '../errors.ts';
 import { type GenerationRecord, generationRecord } from '../models/generation-record.ts';
 import { isOcrModel } from '../models/ocr-model.ts';
 import { readCopy } from '../typography/read-copy.ts';
+import { generateImage } from './generate-image.ts';
 import type { BoundModel, StageContext, StageDefinition, StageResult } from './stage.ts';
 
 const stylizeParamsSchema = z
@@ -254,6 +253,8 @@ async function finish(
 ): Promise<StageResult> {
   context.progress(0.7, 'measuring colour');
   const pixels = await decodeRawImage(image);
+  // The colour maths (culori) loads with the first image measured, not with the stage catalog.
+  const { measureImageColour } = await import('../colour/image-colour.ts');
   const colour = measureImageColour(pixels, context.brand.palette);
   const details = { ...extra, colour, ...record.details };
   const qa = context.qa as ColourQa | undefined;

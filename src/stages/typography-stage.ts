@@ -1,5 +1,4 @@
 import type { ImageModelV3, JSONObject, SharedV3ProviderOptions } from '@ai-sdk/provider';
-import { generateImage } from 'ai';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { languageSchema, type Shot } from '../config/campaign-schema.ts';
@@ -18,6 +17,7 @@ import { copyStyleSchema, extract, overlayCopy } from '../typography/overlay-cop
 import { type CopyReading, type CopyRole, readCopy } from '../typography/read-copy.ts';
 import { typesetterVersions } from '../typography/render-copy-layer.ts';
 import { implementationHash } from '../util/module-graph.ts';
+import { generateImage } from './generate-image.ts';
 import type { BoundModel, StageContext, StageDefinition, StageResult } from './stage.ts';
 
 const typographyParamsSchema = z.strictObject({

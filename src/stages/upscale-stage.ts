@@ -1,11 +1,11 @@
 import type { JSONObject, SharedV3ProviderOptions } from '@ai-sdk/provider';
-import { generateImage } from 'ai';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { softwareAgentOf } from '../credentials/software-agent.ts';
 import { withBuiltinProgress } from '../models/builtin/builtin-progress.ts';
 import { parseByteSize } from '../models/builtin/esrgan/esrgan-settings.ts';
 import { generationRecord } from '../models/generation-record.ts';
+import { generateImage } from './generate-image.ts';
 import type { StageDefinition } from './stage.ts';
 
 const memoryBudgetSchema = z.union([z.number(), z.string()]).transform((value, context) => {

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../util/atomic-write.ts';
+import { copyFileAtomic, writeFileAtomic } from '../util/atomic-write.ts';
 import { sha256 } from '../util/canonical-json.ts';
 
 /**
@@ -48,7 +48,25 @@ export class FileArtifactStore implements ArtifactStore {
     return this.isStoredFile(address);
   }
 
-  private async isStoredFile(address: string): Promise<boolean> {
+  /**
+   * Writes a stored artifact to `path` (atomically, not fsynced: a run folder's copy can be made
+   * again) without reading it into the process: the kernel copies, or clones where the file
+   * system can. Objects are written once, atomically, under their sha256, so the copy is checked
+   * by its length only; one that differs is replaced from the verified bytes (`get`). False when
+   * the artifact is not stored.
+   */
+  async copyTo(address: string, path: string, byteLength: number): Promise<boolean> {
+    if (await this.isStoredFile(address)) {
+      await copyFileAtomic(this.pathOf(address), path);
+      if ((await stat(path)).size === byteLength) return true;
+    }
+    const bytes = await this.get(address);
+    if (!bytes) return false;
+    await writeFileAtomic(path, bytes, { durable: false });
+    return true;
+  }
+
+  protected async isStoredFile(address: string): Promise<boolean> {
     try {
       return (await stat(this.pathOf(address))).isFile();
     } catch {

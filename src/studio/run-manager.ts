@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AtelierError, type AtelierErrorCode } from '../errors.ts';
+import { runningCompiled, siblingModule } from '../util/compiled-layout.ts';
 import type { ActiveRun, StudioEvent } from './api-types.ts';
 import type { CampaignEntry } from './campaign-catalog.ts';
 import type { RunProcessMessage, RunProcessRequest } from './run-process-protocol.ts';
@@ -16,10 +17,12 @@ interface Tracked {
   exited: Promise<void>;
 }
 
-const runProcessPath = fileURLToPath(new URL('./run-process.ts', import.meta.url));
-// The child runs our TypeScript sources through tsx, resolved from this package (not the
-// studio's working folder, which may be any designer's workspace).
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const runProcessPath = fileURLToPath(siblingModule('./run-process.ts', import.meta.url));
+// Run from the sources, the child runs them through tsx too, resolved from this package (not
+// the studio's working folder, which may be any designer's workspace); compiled, it needs none.
+const childLoader = runningCompiled
+  ? []
+  : ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
 
 /**
  * Starts runs in child processes and relays their events. One run per campaign at a time; the
@@ -43,7 +46,7 @@ export class RunManager {
     }
     const child = fork(runProcessPath, [], {
       cwd: entry.projectDirectory,
-      execArgv: ['--import', tsxLoader],
+      execArgv: childLoader,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
     });

@@ -1,4 +1,3 @@
-import satori from 'satori';
 import { z } from 'zod';
 import type { FontSelection } from './brand-font.ts';
 
@@ -100,6 +99,8 @@ export class TextMeasurer {
   }
 
   private async measure(text: string): Promise<number> {
+    // Loaded with the first text measured: validating a config never pays for the typesetter.
+    const { default: satori } = await import('satori');
     const svg = await satori(
       {
         type: 'div',

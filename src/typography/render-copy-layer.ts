@@ -1,6 +1,4 @@
 import { createRequire } from 'node:module';
-import { Resvg } from '@resvg/resvg-js';
-import satori from 'satori';
 import { implementationHash } from '../util/module-graph.ts';
 import type { FontSelection } from './brand-font.ts';
 import type { CopyFonts, CopyLayout, Rectangle, TextRun } from './copy-layout.ts';
@@ -171,6 +169,8 @@ export async function renderCopyLayer(
     ]),
   );
   const allFaces = [...faces.values()];
+  // Loaded with the first copy drawn: validating a config never pays for the typesetter.
+  const [{ default: satori }, { Resvg }] = await Promise.all([import('satori'), import('@resvg/resvg-js')]);
   const svg = await satori(root as never, {
     width: region.width,
     height: region.height,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /**
@@ -19,7 +20,7 @@ export async function writeFileAtomic(
   const durable = options.durable ?? true;
   const directory = dirname(path);
   await mkdir(directory, { recursive: true });
-  const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const temporary = temporaryPathFor(path);
   const handle = await open(temporary, 'w');
   try {
     await handle.writeFile(data);
@@ -39,6 +40,23 @@ export async function writeFileAtomic(
   if (durable) await syncDirectory(directory);
 }
 
+/**
+ * Copies a file so that readers only ever see the old content or the complete copy: a kernel
+ * copy (a copy-on-write clone where the file system has them) to a temporary sibling, then a
+ * rename over the target. Not fsynced: for copies that can be made again.
+ */
+export async function copyFileAtomic(source: string, path: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = temporaryPathFor(path);
+  try {
+    await copyFile(source, temporary, constants.COPYFILE_FICLONE);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
 async function syncDirectory(directory: string): Promise<void> {
   try {
     const handle = await open(directory, 'r');
@@ -50,6 +68,11 @@ async function syncDirectory(directory: string): Promise<void> {
   } catch {
     // Some filesystems refuse fsync on directories; the rename is still atomic there.
   }
+}
+
+/** A sibling name `removeStaleTemporaryFiles` recognises (and leaves alone while its process lives). */
+function temporaryPathFor(path: string): string {
+  return `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
 const temporaryName = /\.tmp-(\d+)-[0-9a-f]{8}$/;

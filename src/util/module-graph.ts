@@ -3,6 +3,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initSync, parse } from 'es-module-lexer';
 import { sha256 } from './canonical-json.ts';
+import { packageRoot, sourcePathOf } from './compiled-layout.ts';
 
 /** Source files whose imports are followed; anything else reached by `new URL` is hashed as data. */
 const sourceFile = /\.(?:[cm]?[jt]s|tsx)$/;
@@ -23,13 +24,15 @@ const typeOnlyStatement = /^(?:import|export)\s+type(?:\s+(?!from\s*['"])|(?=[{*
  */
 const nonNullBeforeSlash = /(?<=[\w$)\]])!(?=\s*\/)/g;
 
-/** The Atelier checkout or install: where lock paths are relative to. */
-const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
-
 let lexerReady = false;
 
+/**
+ * An entry or data file as the file to hash. Run compiled, an entry names a file in dist/; the
+ * lock pins its source (dist/ is only ever run while it is the compiled form of exactly these
+ * sources: build/compiled-tree.mjs), so a lock written from either tree is the same.
+ */
 function toPath(file: string | URL): string {
-  return resolve(file instanceof URL ? fileURLToPath(file) : file);
+  return sourcePathOf(resolve(file instanceof URL ? fileURLToPath(file) : file));
 }
 
 function isFile(path: string): boolean {

@@ -3,12 +3,6 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseModelReference } from '../../config/model-reference.ts';
 import { AtelierError } from '../../errors.ts';
-import { compareBenchResults, formatComparison } from '../../model-bench/bench-compare.ts';
-import { benchChartSvg, benchMarkdown } from '../../model-bench/bench-report.ts';
-import { benchResultSchema } from '../../model-bench/bench-schema.ts';
-import { benchModels, parseModelSetups, parseSeedList } from '../../model-bench/model-bench.ts';
-import { campaignValidationContext, loadCampaignWithRegistry } from '../../runtime/wiring.ts';
-import { writeFileAtomic } from '../../util/atomic-write.ts';
 import { parsePositiveInteger } from '../option-parsers.ts';
 
 async function readBench(path: string) {
@@ -18,6 +12,7 @@ async function readBench(path: string) {
   } catch (error) {
     throw new AtelierError('INVALID_ARGUMENT', `Cannot read bench file ${path}: ${(error as Error).message}`);
   }
+  const { benchResultSchema } = await import('../../model-bench/bench-schema.ts');
   const parsed = benchResultSchema.safeParse(data);
   if (!parsed.success) {
     throw new AtelierError(
@@ -73,6 +68,17 @@ export function registerBenchCommand(program: Command): void {
           out: string;
         },
       ) => {
+        const [
+          { benchChartSvg, benchMarkdown },
+          { benchModels, parseModelSetups, parseSeedList },
+          { campaignValidationContext, loadCampaignWithRegistry },
+          { writeFileAtomic },
+        ] = await Promise.all([
+          import('../../model-bench/bench-report.ts'),
+          import('../../model-bench/model-bench.ts'),
+          import('../../runtime/wiring.ts'),
+          import('../../util/atomic-write.ts'),
+        ]);
         const { loaded, registry } = await loadCampaignWithRegistry(config);
         const setups = options.models
           ? parseModelSetups(options.models)
@@ -110,6 +116,7 @@ export function registerBenchCommand(program: Command): void {
     .argument('<before>', 'bench.json')
     .argument('<after>', 'bench.json')
     .action(async (beforePath: string, afterPath: string) => {
+      const { compareBenchResults, formatComparison } = await import('../../model-bench/bench-compare.ts');
       const rows = compareBenchResults(await readBench(beforePath), await readBench(afterPath));
       if (rows.length === 0) process.stdout.write('no setup appears in both files\n');
       else process.stdout.write(`${formatComparison(rows)}\n`);

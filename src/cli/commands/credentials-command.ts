@@ -1,9 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import type { Command } from 'commander';
-import { resolveConfigPath } from '../../config/load-campaign.ts';
-import { readContentCredentials } from '../../credentials/content-credentials.ts';
-import { createDevelopmentCredentials } from '../../credentials/development-credentials.ts';
 import { AtelierError } from '../../errors.ts';
 
 const mediaTypes: Record<string, string> = {
@@ -25,6 +22,10 @@ export function registerCredentialsCommand(program: Command): void {
     .argument('[config]', 'atelier.yaml or the folder holding it', '.')
     .option('--replace', 'replace existing credentials')
     .action(async (config: string, options: { replace?: boolean }) => {
+      const [{ resolveConfigPath }, { createDevelopmentCredentials }] = await Promise.all([
+        import('../../config/load-campaign.ts'),
+        import('../../credentials/development-credentials.ts'),
+      ]);
       const project = dirname(resolveConfigPath(config));
       const made = await createDevelopmentCredentials(project, { replace: options.replace });
       const shown = (path: string) => {
@@ -47,6 +48,7 @@ export function registerCredentialsCommand(program: Command): void {
       const mediaType = mediaTypes[file.split('.').pop()?.toLowerCase() ?? ''];
       if (!mediaType)
         throw new AtelierError('INVALID_ARGUMENT', `${file}: expected a .png, .jpg or .webp file`);
+      const { readContentCredentials } = await import('../../credentials/content-credentials.ts');
       const reading = await readContentCredentials(await readFile(file), mediaType);
       if (options.json) {
         process.stdout.write(`${JSON.stringify(reading, null, 2)}\n`);

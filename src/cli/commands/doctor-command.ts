@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import type { Campaign } from '../../config/campaign-schema.ts';
 import { AtelierError } from '../../errors.ts';
-import { checkProviders, formatProviderChecks, hasBlockingProblem } from '../../providers/provider-doctor.ts';
-import { loadCampaignWithRegistry } from '../../runtime/wiring.ts';
 
 export function registerDoctorCommand(program: Command): void {
   program
@@ -13,6 +11,8 @@ export function registerDoctorCommand(program: Command): void {
     .argument('[config]', 'atelier.yaml or the folder holding it', '.')
     .option('--timeout <seconds>', 'how long to wait for each provider', '5')
     .action(async (config: string, options: { timeout: string }) => {
+      const [{ checkProviders, formatProviderChecks, hasBlockingProblem }, { loadCampaignWithRegistry }] =
+        await Promise.all([import('../../providers/provider-doctor.ts'), import('../../runtime/wiring.ts')]);
       let campaign: Campaign | undefined;
       let projectDirectory: string | undefined;
       try {

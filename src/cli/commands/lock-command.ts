@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { diffLocks, lockPathFor, readLockfile, resolveLock, writeLockfile } from '../../lock/lockfile.ts';
-import { loadCampaignWithRegistry } from '../../runtime/wiring.ts';
 
 export function registerLockCommand(program: Command): void {
   program
@@ -11,6 +9,10 @@ export function registerLockCommand(program: Command): void {
     .argument('[config]', 'atelier.yaml or the folder holding it', '.')
     .option('--check', 'only report differences; exit 2 if the lock is missing or stale')
     .action(async (config: string, options: { check?: boolean }) => {
+      const [
+        { diffLocks, lockPathFor, readLockfile, resolveLock, writeLockfile },
+        { loadCampaignWithRegistry },
+      ] = await Promise.all([import('../../lock/lockfile.ts'), import('../../runtime/wiring.ts')]);
       const { loaded, registry } = await loadCampaignWithRegistry(config);
       const path = lockPathFor(loaded.projectDirectory);
       const current = await resolveLock(loaded.campaign, registry);

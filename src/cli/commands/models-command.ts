@@ -1,14 +1,21 @@
 import type { Command } from 'commander';
-import { requireModelReference } from '../../config/model-reference.ts';
-import { builtinModels } from '../../models/builtin/builtin-catalog.ts';
-import { defaultModelAliases } from '../../providers/model-aliases.ts';
-import { capabilitiesOf, describeCapabilities } from '../../providers/provider-capabilities.ts';
 
 export function registerModelsCommand(program: Command): void {
   program
     .command('models')
     .description('list the built-in models and the model aliases with their default routes')
-    .action(() => {
+    .action(async () => {
+      const [
+        { requireModelReference },
+        { builtinModels },
+        { defaultModelAliases },
+        { capabilitiesOf, describeCapabilities },
+      ] = await Promise.all([
+        import('../../config/model-reference.ts'),
+        import('../../models/builtin/builtin-catalog.ts'),
+        import('../../providers/model-aliases.ts'),
+        import('../../providers/provider-capabilities.ts'),
+      ]);
       for (const model of builtinModels()) {
         process.stdout.write(`builtin:${model.id}  [${model.roles.join(', ')}]\n    ${model.description}\n`);
       }

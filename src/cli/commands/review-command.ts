@@ -1,10 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { AtelierError } from '../../errors.ts';
-import { configFileOf } from '../../ledger/ledger.ts';
-import { openWorkspace } from '../../pipeline/workspace.ts';
-import { loadCampaignWithRegistry } from '../../runtime/wiring.ts';
-import { collectApprovedSet, writeApprovedSetZip } from '../../studio/approved-set-export.ts';
 
 export function registerReviewCommand(program: Command): void {
   const review = program.command('review').description('work with the reviews recorded in the studio');
@@ -15,6 +11,17 @@ export function registerReviewCommand(program: Command): void {
     .option('--run <run-id>', 'the run to export (default: the newest run with approved images)')
     .option('--out <file>', 'zip to write (default: <campaign>-<run>-approved.zip)')
     .action(async (config: string, options: { run?: string; out?: string }) => {
+      const [
+        { configFileOf },
+        { openWorkspace },
+        { loadCampaignWithRegistry },
+        { collectApprovedSet, writeApprovedSetZip },
+      ] = await Promise.all([
+        import('../../ledger/ledger.ts'),
+        import('../../pipeline/workspace.ts'),
+        import('../../runtime/wiring.ts'),
+        import('../../studio/approved-set-export.ts'),
+      ]);
       const { loaded } = await loadCampaignWithRegistry(config);
       const workspace = openWorkspace(loaded.projectDirectory);
       try {

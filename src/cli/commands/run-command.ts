@@ -1,13 +1,6 @@
 import type { Command } from 'commander';
-import { runCampaign } from '../../pipeline/run-campaign.ts';
-import { openWorkspace } from '../../pipeline/workspace.ts';
-import { formatSeconds } from '../../providers/provider-failure.ts';
-import { assertModelsAvailable } from '../../providers/provider-registry.ts';
-import { dispatcherFor } from '../../runtime/dispatcher-for.ts';
-import { loadCampaignWithRegistry, signingFor } from '../../runtime/wiring.ts';
+import type { openWorkspace } from '../../pipeline/workspace.ts';
 import { parsePositiveInteger } from '../option-parsers.ts';
-import { createProgressReporter, formatSummary } from '../run-progress.ts';
-import { storeFromOption } from './worker-command.ts';
 
 export function registerRunCommand(program: Command): void {
   program
@@ -48,6 +41,23 @@ export function registerRunCommand(program: Command): void {
           json?: boolean;
         },
       ) => {
+        const [
+          { runCampaign },
+          { openWorkspace },
+          { formatSeconds },
+          { dispatcherFor },
+          { assertCampaignModelsAvailable, loadCampaignWithRegistry, signingFor },
+          { createProgressReporter, formatSummary },
+          { storeFromOption },
+        ] = await Promise.all([
+          import('../../pipeline/run-campaign.ts'),
+          import('../../pipeline/workspace.ts'),
+          import('../../providers/provider-failure.ts'),
+          import('../../runtime/dispatcher-for.ts'),
+          import('../../runtime/wiring.ts'),
+          import('../run-progress.ts'),
+          import('./artifact-store-option.ts'),
+        ]);
         const { loaded, registry } = await loadCampaignWithRegistry(config, {
           // A retried provider call is worth a line in the log; the message is already redacted.
           onAttempt: options.json
@@ -58,7 +68,7 @@ export function registerRunCommand(program: Command): void {
                 ),
         });
         for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
-        assertModelsAvailable(loaded.campaign, registry);
+        assertCampaignModelsAvailable(loaded.campaign, registry);
         const controller = new AbortController();
         const onSignal = () => {
           if (controller.signal.aborted) process.exit(130);

@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { configFileOf } from '../../ledger/ledger.ts';
 import type { RunSummary } from '../../pipeline/run-events.ts';
-import { openWorkspace } from '../../pipeline/workspace.ts';
-import { loadCampaignWithRegistry } from '../../runtime/wiring.ts';
 
 export function registerRunsCommand(program: Command): void {
   program
@@ -10,6 +7,11 @@ export function registerRunsCommand(program: Command): void {
     .description("list a campaign's runs, newest first, with status and counts")
     .argument('[config]', 'atelier.yaml or the folder holding it', '.')
     .action(async (config: string) => {
+      const [{ configFileOf }, { openWorkspace }, { loadCampaignWithRegistry }] = await Promise.all([
+        import('../../ledger/ledger.ts'),
+        import('../../pipeline/workspace.ts'),
+        import('../../runtime/wiring.ts'),
+      ]);
       const { loaded } = await loadCampaignWithRegistry(config);
       const workspace = openWorkspace(loaded.projectDirectory);
       try {

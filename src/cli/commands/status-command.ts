@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import { AtelierError } from '../../errors.ts';
-import { chainViews } from '../../ledger/chain-view.ts';
 import type { JobStatus } from '../../ledger/ledger.ts';
-import { openWorkspace } from '../../pipeline/workspace.ts';
-import { loadCampaignWithRegistry } from '../../runtime/wiring.ts';
 
 export function registerStatusCommand(program: Command): void {
   program
@@ -13,6 +10,11 @@ export function registerStatusCommand(program: Command): void {
     .argument('[config]', 'atelier.yaml or the folder holding it', '.')
     .option('--json', 'print as JSON')
     .action(async (runId: string, config: string, options: { json?: boolean }) => {
+      const [{ chainViews }, { openWorkspace }, { loadCampaignWithRegistry }] = await Promise.all([
+        import('../../ledger/chain-view.ts'),
+        import('../../pipeline/workspace.ts'),
+        import('../../runtime/wiring.ts'),
+      ]);
       const { loaded } = await loadCampaignWithRegistry(config);
       const workspace = openWorkspace(loaded.projectDirectory);
       try {

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { startStudio } from '../../studio/start-studio.ts';
-import { generateToken, isLoopback, tokenEnvironmentVariable } from '../../studio/studio-access.ts';
+import { tokenEnvironmentVariable } from '../../studio/studio-access.ts';
 
 export function registerStudioCommand(program: Command): void {
   program
@@ -19,6 +18,10 @@ export function registerStudioCommand(program: Command): void {
       `access token (default: $${tokenEnvironmentVariable}, or generated off loopback)`,
     )
     .action(async (folder: string, options: { host: string; port: number; token?: string }) => {
+      const [{ startStudio }, { generateToken, isLoopback }] = await Promise.all([
+        import('../../studio/start-studio.ts'),
+        import('../../studio/studio-access.ts'),
+      ]);
       let token = options.token ?? process.env[tokenEnvironmentVariable] ?? undefined;
       const generated = !token && !isLoopback(options.host);
       if (generated) token = generateToken();

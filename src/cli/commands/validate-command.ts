@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { seedsFor } from '../../pipeline/plan.ts';
-import { loadCampaignWithRegistry } from '../../runtime/wiring.ts';
 
 export function registerValidateCommand(program: Command): void {
   program
@@ -8,6 +6,10 @@ export function registerValidateCommand(program: Command): void {
     .description('check a campaign config and print what a run would render')
     .argument('[config]', 'atelier.yaml or the folder holding it', '.')
     .action(async (config: string) => {
+      const [{ seedsFor }, { loadCampaignWithRegistry }] = await Promise.all([
+        import('../../pipeline/plan.ts'),
+        import('../../runtime/wiring.ts'),
+      ]);
       const { loaded } = await loadCampaignWithRegistry(config);
       const { campaign } = loaded;
       const images = campaign.shots.reduce((sum, shot) => sum + seedsFor(campaign, shot).length, 0);

@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { resolveTrustAnchors } from '../../credentials/signing-credentials.ts';
-import { loadCampaignWithRegistry } from '../../runtime/wiring.ts';
-import { verifyRun } from '../../verify/verify-run.ts';
 
 export function registerVerifyCommand(program: Command): void {
   program
@@ -18,6 +15,11 @@ export function registerVerifyCommand(program: Command): void {
         config: string,
         options: { minSsim: string; trustAnchors?: string; json?: boolean },
       ) => {
+        const [{ resolveTrustAnchors }, { loadCampaignWithRegistry }, { verifyRun }] = await Promise.all([
+          import('../../credentials/signing-credentials.ts'),
+          import('../../runtime/wiring.ts'),
+          import('../../verify/verify-run.ts'),
+        ]);
         const { loaded, registry } = await loadCampaignWithRegistry(config);
         const minimumSimilarity = Number(options.minSsim);
         if (!(minimumSimilarity > 0 && minimumSimilarity <= 1)) {

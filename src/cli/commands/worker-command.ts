@@ -1,9 +1,4 @@
 import type { Command } from 'commander';
-import { parseInFlightLimits, parseRateLimits } from '../../execution/fleet-rate-limit.ts';
-import { allQueueRoles } from '../../execution/queue-keys.ts';
-import { modelRegistryForCampaign } from '../../runtime/wiring.ts';
-import { stageCatalog } from '../../stages/stage-catalog.ts';
-import { type ArtifactStore, FileArtifactStore } from '../../store/artifact-store.ts';
 import { parsePositiveInteger } from '../option-parsers.ts';
 
 export function registerWorkerCommand(program: Command): void {
@@ -13,7 +8,7 @@ export function registerWorkerCommand(program: Command): void {
     .requiredOption('--queue <redis-url>', 'the Redis the runs enqueue on (redis://host:port)')
     .option(
       '--roles <roles>',
-      `roles to serve, comma-separated (${allQueueRoles(stageCatalog()).join(', ')}; cpu = stages without a model)`,
+      'roles to serve, comma-separated: model roles of the stages, and cpu = stages without a model (default: all, listed when the worker is ready)',
     )
     .option('--concurrency <n>', 'jobs computed at once per role', parsePositiveInteger('--concurrency'), 1)
     .option('--rate-limit <limits>', 'fleet-wide model call limits, e.g. compose=60/1m,upscale=10/2s')
@@ -45,7 +40,21 @@ export function registerWorkerCommand(program: Command): void {
           ?.split(',')
           .map((role) => role.trim())
           .filter(Boolean);
-        const { startQueueWorker } = await import('../../execution/queue-worker.ts');
+        const [
+          { parseInFlightLimits, parseRateLimits },
+          { allQueueRoles },
+          { startQueueWorker },
+          { modelRegistryForCampaign },
+          { stageCatalog },
+          { storeFromOption },
+        ] = await Promise.all([
+          import('../../execution/fleet-rate-limit.ts'),
+          import('../../execution/queue-keys.ts'),
+          import('../../execution/queue-worker.ts'),
+          import('../../runtime/wiring.ts'),
+          import('../../stages/stage-catalog.ts'),
+          import('./artifact-store-option.ts'),
+        ]);
         const worker = await startQueueWorker({
           url: options.queue,
           roles,
@@ -73,12 +82,4 @@ export function registerWorkerCommand(program: Command): void {
         await worker.close();
       },
     );
-}
-
-/** A folder path, or an `s3://` URL for workers that share no filesystem. */
-export async function storeFromOption(value: string): Promise<ArtifactStore> {
-  if (!value.startsWith('s3://')) return new FileArtifactStore(value);
-  // Loaded on demand: the AWS SDK is heavy and only S3 users need it.
-  const { s3StoreFromUrl } = await import('../../store/s3-artifact-store.ts');
-  return s3StoreFromUrl(value);
 }

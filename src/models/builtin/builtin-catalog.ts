@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { atelierPackageVersion } from '../../util/atelier-version.ts';
 import { sha256 } from '../../util/canonical-json.ts';
 import { implementationHash } from '../../util/module-graph.ts';
 import type { RoleModel } from '../ocr-model.ts';
@@ -40,10 +41,6 @@ export interface BuiltinModelDefinition {
 }
 
 const require = createRequire(import.meta.url);
-
-export function atelierPackageVersion(): string {
-  return (require('../../../package.json') as { version: string }).version;
-}
 
 export function npmPackageVersion(name: string): string {
   return (require(`${name}/package.json`) as { version: string }).version;

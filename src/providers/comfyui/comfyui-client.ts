@@ -1,5 +1,5 @@
 import { APICallError } from '@ai-sdk/provider';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { OutOfMemoryFailure } from '../provider-failure.ts';
 import { describeNode, type WorkflowGraph } from './comfyui-workflow.ts';
 
@@ -274,7 +274,9 @@ export class ComfyuiClient {
     const url = new URL(this.url('/ws'));
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.searchParams.set('clientId', clientId);
-    const socket = new WebSocket(url, { headers: this.headers() });
+    // The ws package loads with the first feed: only ComfyUI runs need it.
+    const { default: WebSocketClient } = await import('ws');
+    const socket = new WebSocketClient(url, { headers: this.headers() });
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         socket.terminate();

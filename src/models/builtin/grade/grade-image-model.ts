@@ -7,10 +7,7 @@ import {
 } from '@ai-sdk/provider';
 import { convertBase64ToUint8Array, parseProviderOptions } from '@ai-sdk/provider-utils';
 import { z } from 'zod';
-import { dominantPalette } from '../../../colour/dominant-palette.ts';
-import { decodeRawImage, encodeRawImagePng, type RawImage } from '../../../colour/raw-image.ts';
-import { paletteTargets, transferPalette } from './palette-transfer.ts';
-import { imageStatistics, paletteStatistics, transferStatistics } from './statistics-transfer.ts';
+import type { RawImage } from '../../../colour/raw-image.ts';
 
 const hexColour = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'expected a hex colour like "#1A2B3C"');
 
@@ -109,6 +106,19 @@ export class GradeImageModel implements ImageModelV3 {
     const inputBytes = fileBytes(input, 'files[0]');
     let output = inputBytes;
     if (strength > 0) {
+      // The colour maths (culori, sharp) loads with the first grade: listing or validating
+      // models never pays for it.
+      const [
+        { dominantPalette },
+        { decodeRawImage, encodeRawImagePng },
+        { paletteTargets, transferPalette },
+        { imageStatistics, paletteStatistics, transferStatistics },
+      ] = await Promise.all([
+        import('../../../colour/dominant-palette.ts'),
+        import('../../../colour/raw-image.ts'),
+        import('./palette-transfer.ts'),
+        import('./statistics-transfer.ts'),
+      ]);
       const image = await decodeRawImage(inputBytes);
       const referenceImage = reference ? await decodeRawImage(fileBytes(reference, 'files[1]')) : undefined;
       const options = { strength, preserveLightness };
