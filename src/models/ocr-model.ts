@@ -75,6 +75,19 @@ export interface OcrWord {
   /** 0..1 */
   readonly confidence: number;
   readonly box: OcrBox;
+  /**
+   * The word's characters and where each was drawn, when the recogniser reports them: a glyph's
+   * height tells a lowercase "o" from a "0" or "O" that reads the same.
+   */
+  readonly symbols?: readonly OcrSymbol[];
+}
+
+/** One recognised character and its box. */
+export interface OcrSymbol {
+  readonly text: string;
+  /** 0..1 */
+  readonly confidence: number;
+  readonly box: OcrBox;
 }
 
 export interface OcrLine {

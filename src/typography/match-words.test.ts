@@ -36,7 +36,13 @@ describe('matchWords', () => {
   });
 
   it('reads nothing as every word missing', () => {
-    expect(matchWords('Spring', [])).toEqual({ expected: ['spring'], read: [null], extra: [], lines: null });
+    expect(matchWords('Spring', [])).toEqual({
+      expected: ['spring'],
+      read: [null],
+      readAt: [null],
+      extra: [],
+      lines: null,
+    });
   });
 
   it('compares diacritics when asked to keep them', () => {

@@ -1,7 +1,8 @@
 import sharp from 'sharp';
-import type { OcrBox, OcrCallResult, OcrLine, OcrModelV1, OcrPolarity } from '../models/ocr-model.ts';
-import { isLookAlikeOf, matchWords, type WordAlignment } from './match-words.ts';
-import { defaultTextMatching, matchingFor, type TextMatching } from './normalise-text.ts';
+import type { OcrBox, OcrCallResult, OcrLine, OcrModelV1, OcrPolarity, OcrWord } from '../models/ocr-model.ts';
+import { hasSizeOnlyLetter, type LineHeights, lineHeights, tallLetters } from './glyph-heights.ts';
+import { isLookAlikeOf, matchWords, type WordAlignment, words } from './match-words.ts';
+import { defaultTextMatching, matchingFor, normaliseText, type TextMatching } from './normalise-text.ts';
 import { type CopyMatch, scoreCopy } from './score-copy.ts';
 
 export type CopyRole = 'headline' | 'subline' | 'callToAction';
@@ -109,6 +110,10 @@ const plan: readonly Look[] = [
 
 /** Dictionary-free readings that must have read the copy before a legible verdict is certain. */
 const minimumDictionaryFree = 1;
+/** Readings that must see a letter drawn at cap height: one box can be off (a merged glyph). */
+const tallConfirmations = 2;
+/** Readings that read the words either side of a word but not the word, after which it is certainly missing. */
+const missingAgreement = 3;
 
 /** Line height (px) the recogniser reads display type best at; larger type is scaled down to it. */
 const targetLineHeight = 72;
@@ -150,6 +155,7 @@ export async function readCopy(
   let firstPolarity = options.polarity;
   const maxReadings = options.maxReadings ?? plan.length;
 
+  const copyWords = tally.reduce((sum, piece) => sum + piece.expected.length, 0);
   const looks = plan.filter((look) => look.polarity !== 'opposite' || !options.polarity); // known polarity
   while (looks.length > 0 && readings.length < maxReadings) {
     const look = looks.shift()!;
@@ -157,6 +163,9 @@ export async function readCopy(
       (most, result) => (!most || result.exactWords > most.exactWords ? result : most),
       undefined,
     );
+    // Once a reading has read most of the copy, its polarity is the copy's: read the other way
+    // round, the recogniser fills in letters from its language model instead ("SüBe" as "Süße").
+    if (look.polarity === 'opposite' && best && best.exactWords * 2 >= copyWords) continue;
     const seen = best && best.exactWords > 0 ? best.read.polarity : firstPolarity;
     const polarity = look.polarity === 'opposite' && seen ? opposite(seen) : seen;
     const baseScale = region
@@ -188,9 +197,8 @@ export async function readCopy(
     });
     firstPolarity ??= read.polarity;
     const segments = splitAtGaps(read.lines);
-    const texts = segments.map((segment) => segment.text);
     let exactWords = 0;
-    for (const piece of tally) exactWords += piece.add(texts, !look.dictionary);
+    for (const piece of tally) exactWords += piece.add(segments, !look.dictionary);
     results.push({ read, exactWords });
     if (results.length === 1 && exactWords === 0) {
       // Nothing of the copy read at all: most likely the other polarity; look that way next.
@@ -225,11 +233,24 @@ export async function readCopy(
 class PieceTally {
   readonly expected: readonly string[];
   bestScore: CopyMatch;
-  private readonly exact: boolean[];
+  /** The copy's words as written (case kept), for the glyph heights; undefined when they do not line up. */
+  private readonly asWritten: readonly string[] | undefined;
+  private readonly exactCount: number[];
+  private readonly exactDictionaryFree: number[];
+  /** Per word: what dictionary-free readings read instead of it, and how often. */
+  private readonly otherwise: Array<Map<string, number>>;
+  /** Per word: readings that read the words either side of it but not the word. */
+  private readonly missing: number[];
   private readonly lookAlike: Array<string | undefined>;
+  /** Per word: readings that saw a lowercase letter drawn at cap height, and those that saw it not. */
+  private readonly tall: Array<{ seen: number; cleared: number; form?: string }>;
+  /** Per word: it has a letter only its height tells from a digit or capital. */
+  private readonly sizeOnly: boolean[];
   private readonly readAs: Array<Set<string>>;
   private readonly extraSeen = new Map<string, number>();
   private cleanSeen = false;
+  /** Readings that found the copy. */
+  private found = 0;
   private dictionaryFreeCovered = 0;
   lastAlignment: WordAlignment | undefined;
 
@@ -240,28 +261,61 @@ class PieceTally {
   ) {
     this.bestScore = scoreCopy(copy, [], matching);
     this.expected = matchWords(copy, [], matching).expected;
-    this.exact = this.expected.map(() => false);
+    const written = words(normaliseText(copy, { ...matching, caseSensitive: true }));
+    this.asWritten =
+      written.length === this.expected.length &&
+      written.every((word, index) => word.toLowerCase() === this.expected[index])
+        ? written
+        : undefined;
+    this.exactCount = this.expected.map(() => 0);
+    this.exactDictionaryFree = this.expected.map(() => 0);
+    this.otherwise = this.expected.map(() => new Map());
+    this.missing = this.expected.map(() => 0);
     this.lookAlike = this.expected.map(() => undefined);
+    this.tall = this.expected.map(() => ({ seen: 0, cleared: 0 }));
+    this.sizeOnly = this.expected.map((_, index) => hasSizeOnlyLetter(this.asWritten?.[index] ?? ''));
     this.readAs = this.expected.map(() => new Set());
   }
 
-  /** Takes one reading's lines into account; returns how many words it read exactly. */
-  add(lines: readonly string[], dictionaryFree: boolean): number {
+  /** Takes one reading's segments into account; returns how many words it read exactly. */
+  add(segments: readonly Segment[], dictionaryFree: boolean): number {
+    const lines = segments.map((segment) => segment.text);
     const score = scoreCopy(this.copy, lines, this.matching);
     if (score.score > this.bestScore.score) this.bestScore = score;
     const alignment = matchWords(this.copy, lines, this.matching);
     this.lastAlignment = alignment;
     if (alignment.lines === null) return 0;
+    this.found++;
+    const readWords = this.readWords(segments.slice(alignment.lines[0], alignment.lines[1] + 1));
     let exactWords = 0;
     alignment.read.forEach((word, index) => {
       const expected = this.expected[index]!;
       if (word === expected) {
-        this.exact[index] = true;
+        this.exactCount[index]!++;
+        if (dictionaryFree) this.exactDictionaryFree[index]!++;
         exactWords++;
-      } else if (word !== null) {
-        this.readAs[index]!.add(word);
-        if (dictionaryFree && isLookAlikeOf(word, expected)) this.lookAlike[index] ??= word;
+        const at = alignment.readAt[index];
+        const read = at === null || at === undefined ? undefined : readWords?.[at];
+        if (read?.heights && this.asWritten) {
+          const tall = tallLetters(this.asWritten[index]!, read.word, read.heights);
+          if (tall) {
+            this.tall[index]!.seen++;
+            this.tall[index]!.form ??= tall;
+          } else this.tall[index]!.cleared++;
+        }
+        return;
       }
+      // Missing between two words that were read: a reading that loses a line or the edge of
+      // the crop loses the words at the copy's ends, not one inside it.
+      if (word === null) {
+        if (alignment.read[index - 1] && alignment.read[index + 1]) this.missing[index]!++;
+        return;
+      }
+      this.readAs[index]!.add(word);
+      if (!dictionaryFree) return;
+      const other = this.otherwise[index]!;
+      other.set(word, (other.get(word) ?? 0) + 1);
+      if (isLookAlikeOf(word, expected)) this.lookAlike[index] ??= word;
     });
     for (const word of new Set(alignment.extra)) {
       // A copy word read twice is never an OCR slip (a recogniser does not invent the copy):
@@ -269,34 +323,107 @@ class PieceTally {
       this.extraSeen.set(word, (this.extraSeen.get(word) ?? 0) + (this.expected.includes(word) ? 2 : 1));
     }
     if (alignment.extra.length === 0 && alignment.read.every((word) => word !== null)) this.cleanSeen = true;
-    if (!dictionaryFree) return exactWords;
-    this.dictionaryFreeCovered++;
+    if (dictionaryFree) this.dictionaryFreeCovered++;
     return exactWords;
+  }
+
+  /**
+   * The OCR word behind each word the alignment counted on these segments, with its line's
+   * x-height; undefined when the two do not line up one to one (a word the normalisation split).
+   */
+  private readWords(segments: readonly Segment[]) {
+    const found: Array<{ word: OcrWord; heights: LineHeights | undefined }> = [];
+    for (const segment of segments) {
+      const heights = lineHeights(segment.words);
+      for (const word of segment.words) {
+        const count = words(normaliseText(word.text, this.matching)).length;
+        if (count > 1) return undefined;
+        if (count === 1) found.push({ word, heights });
+      }
+    }
+    return found;
   }
 
   private repeatedExtra(): string[] {
     return [...this.extraSeen].filter(([, count]) => count >= 2).map(([word]) => word);
   }
 
+  /**
+   * What dictionary-free readings read instead of word `index` when that is a typo rather than
+   * a slip: a recogniser's slips vary between readings, a typo reads the same in each. The same
+   * other reading seen twice without the dictionary, more often than the word itself, is taken
+   * as drawn — a reading with the dictionary that "corrects" it ("Frree" to "Free") does not
+   * outvote it.
+   */
+  private consistentMisreading(index: number): string | undefined {
+    const [form, count] = [...this.otherwise[index]!].reduce<[string, number]>(
+      (most, entry) => (entry[1] > most[1] ? entry : most),
+      ['', 0],
+    );
+    return count >= 2 && count > this.exactDictionaryFree[index]! ? form : undefined;
+  }
+
+  private wordPasses(index: number): boolean {
+    return (
+      this.exactCount[index]! > 0 &&
+      this.lookAlike[index] === undefined &&
+      this.tall[index]!.seen < tallConfirmations &&
+      this.consistentMisreading(index) === undefined
+    );
+  }
+
+  /**
+   * Whether the glyph heights have said enough about word `index`: a letter once seen drawn at
+   * cap height needs a second reading either way (one box can be off); a word whose letters
+   * only their height tells apart ("o" and "0") is measured once when a second reading can
+   * (noise on the ground can spoil the first reading's boxes).
+   */
+  private heightsSettled(index: number): boolean {
+    const { seen, cleared } = this.tall[index]!;
+    if (seen > 0) return seen >= tallConfirmations || cleared >= tallConfirmations;
+    return cleared > 0 || !this.sizeOnly[index] || this.found >= 2;
+  }
+
   /** `true`/`false` once no further reading can change the strict verdict, else undefined. */
   certain(): boolean | undefined {
     if (this.lookAlike.some((word) => word !== undefined)) return false;
+    if (this.tall.some((tall) => tall.seen >= tallConfirmations)) return false;
     if (this.repeatedExtra().length > 0) return false;
+    // The same misreading in two dictionary-free readings that never read the word, or the word
+    // missing from several readings that found the rest: drawn so, not a slip.
+    if (
+      this.expected.some(
+        (_, index) =>
+          (this.exactDictionaryFree[index] === 0 && this.consistentMisreading(index) !== undefined) ||
+          (this.exactCount[index] === 0 && this.missing[index]! >= missingAgreement),
+      )
+    )
+      return false;
     // A dictionary-free reading must have looked (it reads look-alikes as drawn more often).
     // Requiring two caught no more look-alikes on the corpus and cost a reading per image.
-    if (this.exact.every(Boolean) && this.cleanSeen && this.dictionaryFreeCovered >= minimumDictionaryFree) {
+    // A letter once seen drawn at cap height needs a second look before the word passes.
+    if (
+      this.expected.every((_, index) => this.wordPasses(index)) &&
+      this.expected.every((_, index) => this.heightsSettled(index)) &&
+      this.cleanSeen &&
+      this.dictionaryFreeCovered >= minimumDictionaryFree
+    ) {
       return true;
     }
     return undefined;
   }
 
   verdict(mode: CopyMatchMode, minScore: number): PieceMatch {
-    const words = this.expected.map((word, index) => ({
-      word,
-      passed: this.exact[index]! && this.lookAlike[index] === undefined,
-      readAs: [...this.readAs[index]!],
-      ...(this.lookAlike[index] ? { lookAlike: this.lookAlike[index] } : {}),
-    }));
+    const words = this.expected.map((word, index) => {
+      const drawn = this.tall[index]!.seen >= tallConfirmations ? this.tall[index]!.form : undefined;
+      const lookAlike = this.lookAlike[index] ?? drawn;
+      return {
+        word,
+        passed: this.wordPasses(index),
+        readAs: [...this.readAs[index]!],
+        ...(lookAlike ? { lookAlike } : {}),
+      };
+    });
     const extra = this.repeatedExtra();
     const strict = words.every((word) => word.passed) && this.cleanSeen && extra.length === 0;
     return {
@@ -313,6 +440,7 @@ class PieceTally {
 interface Segment {
   readonly text: string;
   readonly box: OcrBox;
+  readonly words: readonly OcrWord[];
 }
 
 /**
@@ -328,6 +456,7 @@ export function splitAtGaps(lines: readonly OcrLine[]): Segment[] {
       segments.push({
         text: run.map((word) => word.text).join(' '),
         box: union(run.map((word) => word.box)),
+        words: run,
       });
       run = [];
     };

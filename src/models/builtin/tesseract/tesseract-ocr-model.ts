@@ -281,6 +281,11 @@ function readLines(page: Tesseract.Page, toBox: (bbox: Tesseract.Bbox) => OcrBox
             text: word.text.trim(),
             confidence: word.confidence / 100,
             box: toBox(word.bbox),
+            symbols: word.symbols.map((symbol) => ({
+              text: symbol.text,
+              confidence: symbol.confidence / 100,
+              box: toBox(symbol.bbox),
+            })),
           }))
           .filter((word) => word.text.length > 0);
         if (words.length === 0) continue;
