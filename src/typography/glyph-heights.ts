@@ -59,23 +59,9 @@ function tallFrom(heights: LineHeights): number {
 }
 
 /**
- * The copy word with every lowercase letter that was drawn at cap height in `read` shown in
- * capitals ("tOnight": the "o" is a "0" or an "O"), or undefined when none was. `copyWord` is
- * the copy's word as written (case kept, punctuation dropped); the read word's letters must
- * line up one to one with it, else nothing is claimed.
- *
- * @example tallLetters('tonight', word, { xHeight: 30, capHeight: 42 }) // 'tOnight' when the second glyph is 41 px tall
+ * Whether `letter` (lowercase in the copy, one of those only size tells from a capital or a
+ * digit) was drawn at cap height in `symbol`: a "0" or an "O" where the copy has an "o".
  */
-export function tallLetters(copyWord: string, read: OcrWord, heights: LineHeights): string | undefined {
-  const letters = Array.from(copyWord);
-  const symbols: OcrSymbol[] = (read.symbols ?? []).filter((symbol) => /[\p{L}\p{N}]/u.test(symbol.text));
-  if (symbols.length !== letters.length) return undefined;
-  const from = tallFrom(heights);
-  let tall = false;
-  const shown = letters.map((letter, index) => {
-    if (!sizeOnlyLetters.has(letter) || symbols[index]!.box.height < from) return letter;
-    tall = true;
-    return letter.toUpperCase();
-  });
-  return tall ? shown.join('') : undefined;
+export function drawnTall(letter: string, symbol: OcrSymbol, heights: LineHeights): boolean {
+  return sizeOnlyLetters.has(letter) && symbol.box.height >= tallFrom(heights);
 }

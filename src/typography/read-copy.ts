@@ -1,6 +1,8 @@
 import sharp from 'sharp';
 import type { OcrBox, OcrCallResult, OcrLine, OcrModelV1, OcrPolarity, OcrWord } from '../models/ocr-model.ts';
-import { hasSizeOnlyLetter, type LineHeights, lineHeights, tallLetters } from './glyph-heights.ts';
+import { drawnLetters, hasLookAlikeLetter } from './drawn-letters.ts';
+import { type LineHeights, lineHeights } from './glyph-heights.ts';
+import type { GreyImage } from './glyph-shapes.ts';
 import { isLookAlikeOf, matchWords, type WordAlignment, words } from './match-words.ts';
 import { defaultTextMatching, matchingFor, normaliseText, type TextMatching } from './normalise-text.ts';
 import { type CopyMatch, scoreCopy } from './score-copy.ts';
@@ -110,8 +112,8 @@ const plan: readonly Look[] = [
 
 /** Dictionary-free readings that must have read the copy before a legible verdict is certain. */
 const minimumDictionaryFree = 1;
-/** Readings that must see a letter drawn at cap height: one box can be off (a merged glyph). */
-const tallConfirmations = 2;
+/** Readings whose glyphs must show a look-alike (a "0" at cap height, a "1" with its flag): one box can be off. */
+const lookAlikeConfirmations = 2;
 /** Readings that read the words either side of a word but not the word, after which it is certainly missing. */
 const missingAgreement = 3;
 
@@ -153,6 +155,7 @@ export async function readCopy(
   let region: OcrBox | undefined;
   let lineHeight = 0;
   let firstPolarity = options.polarity;
+  let grey: GreyImage | undefined;
   const maxReadings = options.maxReadings ?? plan.length;
 
   const copyWords = tally.reduce((sum, piece) => sum + piece.expected.length, 0);
@@ -198,7 +201,9 @@ export async function readCopy(
     firstPolarity ??= read.polarity;
     const segments = splitAtGaps(read.lines);
     let exactWords = 0;
-    for (const piece of tally) exactWords += piece.add(segments, !look.dictionary);
+    grey ??= await greyPixels(image);
+    for (const piece of tally)
+      exactWords += piece.add(segments, !look.dictionary, { grey, polarity: read.polarity ?? polarity });
     results.push({ read, exactWords });
     if (results.length === 1 && exactWords === 0) {
       // Nothing of the copy read at all: most likely the other polarity; look that way next.
@@ -242,10 +247,10 @@ class PieceTally {
   /** Per word: readings that read the words either side of it but not the word. */
   private readonly missing: number[];
   private readonly lookAlike: Array<string | undefined>;
-  /** Per word: readings that saw a lowercase letter drawn at cap height, and those that saw it not. */
-  private readonly tall: Array<{ seen: number; cleared: number; form?: string }>;
-  /** Per word: it has a letter only its height tells from a digit or capital. */
-  private readonly sizeOnly: boolean[];
+  /** Per word: readings whose glyphs showed a look-alike drawn for a letter, and those that showed none. */
+  private readonly drawn: Array<{ seen: number; cleared: number; form?: string }>;
+  /** Per word: it has a letter whose look-alike the recogniser reads as it ("o" and "0", "l" and "1"). */
+  private readonly hasLookAlike: boolean[];
   private readonly readAs: Array<Set<string>>;
   private readonly extraSeen = new Map<string, number>();
   private cleanSeen = false;
@@ -272,13 +277,17 @@ class PieceTally {
     this.otherwise = this.expected.map(() => new Map());
     this.missing = this.expected.map(() => 0);
     this.lookAlike = this.expected.map(() => undefined);
-    this.tall = this.expected.map(() => ({ seen: 0, cleared: 0 }));
-    this.sizeOnly = this.expected.map((_, index) => hasSizeOnlyLetter(this.asWritten?.[index] ?? ''));
+    this.drawn = this.expected.map(() => ({ seen: 0, cleared: 0 }));
+    this.hasLookAlike = this.expected.map((_, index) => hasLookAlikeLetter(this.asWritten?.[index] ?? ''));
     this.readAs = this.expected.map(() => new Set());
   }
 
   /** Takes one reading's segments into account; returns how many words it read exactly. */
-  add(segments: readonly Segment[], dictionaryFree: boolean): number {
+  add(
+    segments: readonly Segment[],
+    dictionaryFree: boolean,
+    glyphs: { readonly grey: GreyImage; readonly polarity?: OcrPolarity },
+  ): number {
     const lines = segments.map((segment) => segment.text);
     const score = scoreCopy(this.copy, lines, this.matching);
     if (score.score > this.bestScore.score) this.bestScore = score;
@@ -296,12 +305,12 @@ class PieceTally {
         exactWords++;
         const at = alignment.readAt[index];
         const read = at === null || at === undefined ? undefined : readWords?.[at];
-        if (read?.heights && this.asWritten) {
-          const tall = tallLetters(this.asWritten[index]!, read.word, read.heights);
-          if (tall) {
-            this.tall[index]!.seen++;
-            this.tall[index]!.form ??= tall;
-          } else this.tall[index]!.cleared++;
+        if (read && this.asWritten) {
+          const drawn = drawnLetters(this.asWritten[index]!, read.word, { ...glyphs, heights: read.heights });
+          if (drawn.form) {
+            this.drawn[index]!.seen++;
+            this.drawn[index]!.form ??= drawn.form;
+          } else if (drawn.measured) this.drawn[index]!.cleared++;
         }
         return;
       }
@@ -367,7 +376,7 @@ class PieceTally {
     return (
       this.exactCount[index]! > 0 &&
       this.lookAlike[index] === undefined &&
-      this.tall[index]!.seen < tallConfirmations &&
+      this.drawn[index]!.seen < lookAlikeConfirmations &&
       this.consistentMisreading(index) === undefined
     );
   }
@@ -379,15 +388,15 @@ class PieceTally {
    * (noise on the ground can spoil the first reading's boxes).
    */
   private heightsSettled(index: number): boolean {
-    const { seen, cleared } = this.tall[index]!;
-    if (seen > 0) return seen >= tallConfirmations || cleared >= tallConfirmations;
-    return cleared > 0 || !this.sizeOnly[index] || this.found >= 2;
+    const { seen, cleared } = this.drawn[index]!;
+    if (seen > 0) return seen >= lookAlikeConfirmations || cleared >= lookAlikeConfirmations;
+    return cleared > 0 || !this.hasLookAlike[index] || this.found >= 2;
   }
 
   /** `true`/`false` once no further reading can change the strict verdict, else undefined. */
   certain(): boolean | undefined {
     if (this.lookAlike.some((word) => word !== undefined)) return false;
-    if (this.tall.some((tall) => tall.seen >= tallConfirmations)) return false;
+    if (this.drawn.some((drawn) => drawn.seen >= lookAlikeConfirmations)) return false;
     if (this.repeatedExtra().length > 0) return false;
     // The same misreading in two dictionary-free readings that never read the word, or the word
     // missing from several readings that found the rest: drawn so, not a slip.
@@ -415,7 +424,7 @@ class PieceTally {
 
   verdict(mode: CopyMatchMode, minScore: number): PieceMatch {
     const words = this.expected.map((word, index) => {
-      const drawn = this.tall[index]!.seen >= tallConfirmations ? this.tall[index]!.form : undefined;
+      const drawn = this.drawn[index]!.seen >= lookAlikeConfirmations ? this.drawn[index]!.form : undefined;
       const lookAlike = this.lookAlike[index] ?? drawn;
       return {
         word,
@@ -508,6 +517,12 @@ function union(boxes: readonly OcrBox[]): OcrBox {
   const right = Math.max(...boxes.map((box) => box.x + box.width));
   const bottom = Math.max(...boxes.map((box) => box.y + box.height));
   return { x: left, y: top, width: right - left, height: bottom - top };
+}
+
+/** The image's grey levels, for looking at single glyphs. */
+async function greyPixels(image: Uint8Array): Promise<GreyImage> {
+  const { data, info } = await sharp(image).greyscale().raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
 }
 
 function opposite(polarity: OcrPolarity): OcrPolarity {
