@@ -1,6 +1,6 @@
-import type { OcrPolarity, OcrWord } from '../models/ocr-model.ts';
+import type { OcrWord } from '../models/ocr-model.ts';
 import { drawnTall, hasSizeOnlyLetter, type LineHeights } from './glyph-heights.ts';
-import { flagReach, type GreyImage } from './glyph-shapes.ts';
+import { flagReach, type GreyImage, inkPolarity } from './glyph-shapes.ts';
 
 /** A stem whose top reaches this many stem widths left of it has a flag: a "1", not an "l" (measured: "l" up to 0.12, "1" 0.6-1.3). */
 const flagFrom = 0.35;
@@ -24,16 +24,18 @@ export function hasLookAlikeLetter(copyWord: string): boolean {
  * flag is a "1" (from the pixels). The recogniser's language model reads both as the letter the
  * word needs. The read word's characters must line up one to one with the copy word's.
  *
- * @example drawnLetters('holiday', word, { heights, grey, polarity: 'dark-on-light' }).form // 'ho1iday'
+ * @example drawnLetters('holiday', word, { heights, grey }).form // 'ho1iday'
  */
 export function drawnLetters(
   copyWord: string,
   read: OcrWord,
-  glyphs: { readonly heights?: LineHeights; readonly grey?: GreyImage; readonly polarity?: OcrPolarity },
+  glyphs: { readonly heights?: LineHeights; readonly grey?: GreyImage },
 ): DrawnLetters {
   const letters = Array.from(copyWord);
   const symbols = (read.symbols ?? []).filter((symbol) => /[\p{L}\p{N}]/u.test(symbol.text));
   if (symbols.length !== letters.length) return { measured: false };
+  const grey = glyphs.grey;
+  const polarity = grey && letters.includes('l') ? inkPolarity(grey, read.box) : undefined;
   let measured = false;
   let changed = false;
   const shown = letters.map((letter, index) => {
@@ -45,8 +47,8 @@ export function drawnLetters(
         return letter.toUpperCase();
       }
     }
-    if (letter === 'l' && glyphs.grey && glyphs.polarity) {
-      const reach = flagReach(glyphs.grey, symbol.box, glyphs.polarity);
+    if (letter === 'l' && grey && polarity) {
+      const reach = flagReach(grey, symbol.box, polarity);
       if (reach === undefined) return letter;
       measured = true;
       if (reach >= flagFrom) {

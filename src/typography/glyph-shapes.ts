@@ -35,6 +35,31 @@ function otsuThreshold(image: GreyImage, box: OcrBox): number {
 }
 
 /**
+ * Which way round the lettering in `box` is: text covers less of its word's box than the ground
+ * does, so the minority side of Otsu's threshold is ink. (The whole image's polarity can be
+ * wrong for one word: light copy on a busy, mostly light photo.)
+ */
+export function inkPolarity(image: GreyImage, box: OcrBox): OcrPolarity {
+  const area = clip(image, box);
+  const threshold = otsuThreshold(image, area);
+  let dark = 0;
+  for (let y = area.y; y < area.y + area.height; y++)
+    for (let x = area.x; x < area.x + area.width; x++) if (image.data[y * image.width + x]! <= threshold) dark++;
+  return dark * 2 < area.width * area.height ? 'dark-on-light' : 'light-on-dark';
+}
+
+function clip(image: GreyImage, box: OcrBox): OcrBox {
+  const x = Math.max(0, Math.min(image.width - 1, box.x));
+  const y = Math.max(0, Math.min(image.height - 1, box.y));
+  return {
+    x,
+    y,
+    width: Math.max(1, Math.min(image.width, box.x + box.width) - x),
+    height: Math.max(1, Math.min(image.height, box.y + box.height) - y),
+  };
+}
+
+/**
  * How far the top of a one-stem glyph reaches left of its stem, in stem widths: about 0 for an
  * "l" (a plain stem, or a serif at its very top), 1 or more for a "1" (its flag). The glyph is
  * the ink shape crossing the middle of `box` — neighbours that do not touch it are left out.

@@ -203,7 +203,7 @@ export async function readCopy(
     let exactWords = 0;
     grey ??= await greyPixels(image);
     for (const piece of tally)
-      exactWords += piece.add(segments, !look.dictionary, { grey, polarity: read.polarity ?? polarity });
+      exactWords += piece.add(segments, !look.dictionary, { grey });
     results.push({ read, exactWords });
     if (results.length === 1 && exactWords === 0) {
       // Nothing of the copy read at all: most likely the other polarity; look that way next.
@@ -286,7 +286,7 @@ class PieceTally {
   add(
     segments: readonly Segment[],
     dictionaryFree: boolean,
-    glyphs: { readonly grey: GreyImage; readonly polarity?: OcrPolarity },
+    glyphs: { readonly grey: GreyImage },
   ): number {
     const lines = segments.map((segment) => segment.text);
     const score = scoreCopy(this.copy, lines, this.matching);
