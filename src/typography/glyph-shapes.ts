@@ -135,3 +135,129 @@ export function flagReach(image: GreyImage, box: OcrBox, polarity: OcrPolarity):
   const reach = Math.max(...flagRows.map((y) => stemLeft - left[y]!));
   return Math.max(0, reach) / stemWidth;
 }
+
+/** The accents a glyph's mark is told apart as. */
+export type AccentMark = 'acute' | 'grave' | 'circumflex' | 'diaeresis' | 'tilde' | 'none';
+
+interface Component {
+  readonly pixels: number;
+  readonly left: number;
+  readonly right: number;
+  readonly top: number;
+  readonly bottom: number;
+  readonly points: ReadonlyArray<readonly [number, number]>;
+}
+
+/** The 8-connected ink shapes of a binary image. */
+function components(ink: Uint8Array, width: number, height: number): Component[] {
+  const seen = new Uint8Array(ink.length);
+  const found: Component[] = [];
+  for (let start = 0; start < ink.length; start++) {
+    if (!ink[start] || seen[start]) continue;
+    const points: Array<[number, number]> = [];
+    const stack = [start];
+    seen[start] = 1;
+    while (stack.length > 0) {
+      const at = stack.pop()!;
+      const y = Math.floor(at / width);
+      const x = at - y * width;
+      points.push([x, y]);
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) {
+          const nx = x + dx;
+          const ny = y + dy;
+          if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
+          const next = ny * width + nx;
+          if (ink[next] && !seen[next]) {
+            seen[next] = 1;
+            stack.push(next);
+          }
+        }
+    }
+    const xs = points.map(([x]) => x);
+    const ys = points.map(([, y]) => y);
+    found.push({
+      pixels: points.length,
+      left: Math.min(...xs),
+      right: Math.max(...xs),
+      top: Math.min(...ys),
+      bottom: Math.max(...ys),
+      points,
+    });
+  }
+  return found;
+}
+
+/** The shape of one mark: which way it slants, or a peak, or a wave. */
+function markShape(mark: Component): AccentMark | undefined {
+  const n = mark.points.length;
+  const meanX = mark.points.reduce((sum, [x]) => sum + x, 0) / n;
+  const meanY = mark.points.reduce((sum, [, y]) => sum + y, 0) / n;
+  let xx = 0;
+  let yy = 0;
+  let xy = 0;
+  for (const [x, y] of mark.points) {
+    xx += (x - meanX) ** 2;
+    yy += (y - meanY) ** 2;
+    xy += (x - meanX) * (y - meanY);
+  }
+  const correlation = xy / Math.sqrt(Math.max(1e-9, xx * yy));
+  // Image rows grow downwards: an acute rises to the right (negative), a grave falls.
+  if (correlation <= -0.45) return 'acute';
+  if (correlation >= 0.45) return 'grave';
+  const width = mark.right - mark.left + 1;
+  const height = mark.bottom - mark.top + 1;
+  if (width < height) return undefined;
+  // A circumflex peaks in the middle; a tilde waves across.
+  const third = width / 3;
+  const middle = mark.points.filter(([x]) => x >= mark.left + third && x < mark.left + 2 * third);
+  const outer = mark.points.filter(([x]) => x < mark.left + third || x >= mark.left + 2 * third);
+  if (middle.length === 0 || outer.length === 0) return undefined;
+  const middleY = middle.reduce((sum, [, y]) => sum + y, 0) / middle.length;
+  const outerY = outer.reduce((sum, [, y]) => sum + y, 0) / outer.length;
+  if (outerY - middleY >= height * 0.2) return 'circumflex';
+  if (Math.abs(outerY - middleY) < height * 0.15) return 'tilde';
+  return undefined;
+}
+
+/**
+ * The accent drawn above a letter: the ink shapes above the letter's body within its column,
+ * told apart by count (two dots: diaeresis) and shape (slant: acute or grave; peak: circumflex;
+ * wave: tilde). Undefined when the glyph cannot be made out.
+ */
+export function accentMark(image: GreyImage, box: OcrBox, polarity: OcrPolarity): AccentMark | undefined {
+  // The recogniser's box may stop at the letter's body: look half a box higher too.
+  const area = clip(image, {
+    x: Math.round(box.x - box.width * 0.1),
+    y: Math.round(box.y - box.height * 0.5),
+    width: Math.round(box.width * 1.2),
+    height: Math.round(box.height * 1.5),
+  });
+  if (area.width < 4 || area.height < 8) return undefined;
+  const threshold = otsuThreshold(image, area);
+  const ink = new Uint8Array(area.width * area.height);
+  for (let y = 0; y < area.height; y++)
+    for (let x = 0; x < area.width; x++) {
+      const level = image.data[(area.y + y) * image.width + area.x + x]!;
+      ink[y * area.width + x] = (polarity === 'dark-on-light' ? level <= threshold : level > threshold) ? 1 : 0;
+    }
+  const shapes = components(ink, area.width, area.height);
+  // The letter's body: the largest shape reaching the bottom half of the box.
+  const boxBottom = box.y + box.height - area.y;
+  const body = shapes
+    .filter((shape) => shape.bottom >= boxBottom - box.height / 2)
+    .reduce<Component | undefined>((largest, shape) => (!largest || shape.pixels > largest.pixels ? shape : largest), undefined);
+  if (!body) return undefined;
+  const marks = shapes.filter(
+    (shape) =>
+      shape !== body &&
+      shape.bottom < body.top + (body.bottom - body.top) * 0.1 &&
+      shape.pixels >= body.pixels * 0.02 &&
+      shape.right >= body.left &&
+      shape.left <= body.right,
+  );
+  if (marks.length === 0) return 'none';
+  if (marks.length === 2) return 'diaeresis';
+  if (marks.length > 2) return undefined;
+  return markShape(marks[0]!);
+}
