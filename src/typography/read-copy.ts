@@ -1,5 +1,12 @@
 import sharp from 'sharp';
-import type { OcrBox, OcrCallResult, OcrLine, OcrModelV1, OcrPolarity, OcrWord } from '../models/ocr-model.ts';
+import type {
+  OcrBox,
+  OcrCallResult,
+  OcrLine,
+  OcrModelV1,
+  OcrPolarity,
+  OcrWord,
+} from '../models/ocr-model.ts';
 import { drawnLetters, hasLookAlikeLetter } from './drawn-letters.ts';
 import { type LineHeights, lineHeights } from './glyph-heights.ts';
 import type { GreyImage } from './glyph-shapes.ts';
@@ -83,6 +90,8 @@ export interface ReadCopyOptions {
 /** One way of reading the image. */
 interface Look {
   readonly dictionary: boolean;
+  /** Read the whole image at its own size (the fallback when the copy was not found). */
+  readonly wholeImageAtFullSize?: boolean;
   readonly binarisation: 'local' | 'global';
   /**
    * `best`: as the reading with most words right so far saw it (the first reading's guess
@@ -114,6 +123,8 @@ const plan: readonly Look[] = [
 const minimumDictionaryFree = 1;
 /** Readings whose glyphs must show a look-alike (a "0" at cap height, a "1" with its flag): one box can be off. */
 const lookAlikeConfirmations = 2;
+/** Readings that found nothing of the copy, after which the whole image is read at full size. */
+const notFoundAfter = 3;
 /** Readings that read the words either side of a word but not the word, after which it is certainly missing. */
 const missingAgreement = 3;
 
@@ -174,7 +185,7 @@ export async function readCopy(
     const baseScale = region
       ? Math.min(1, targetLineHeight / Math.max(1, lineHeight))
       : Math.min(1, wholeImageSide / Math.max(width, height, 1));
-    const scale = round(Math.min(2, baseScale * look.scale));
+    const scale = look.wholeImageAtFullSize ? 1 : round(Math.min(2, baseScale * look.scale));
     const layout = region || options.layout === 'block' ? 'block' : 'auto';
     const started = performance.now();
     const read = await ocr.doRecognize({
@@ -202,13 +213,28 @@ export async function readCopy(
     const segments = splitAtGaps(read.lines);
     let exactWords = 0;
     grey ??= await greyPixels(image);
-    for (const piece of tally)
-      exactWords += piece.add(segments, !look.dictionary, { grey });
+    for (const piece of tally) exactWords += piece.add(segments, !look.dictionary, { grey });
     results.push({ read, exactWords });
     if (results.length === 1 && exactWords === 0) {
       // Nothing of the copy read at all: most likely the other polarity; look that way next.
       const other = looks.findIndex((next) => next.polarity === 'opposite');
       if (other > 0) looks.unshift(...looks.splice(other, 1));
+    }
+    if (
+      results.length === notFoundAfter &&
+      !region &&
+      options.layout === 'auto' &&
+      results.every((result) => result.exactWords === 0)
+    ) {
+      // Still nothing after both polarities and two scales: some heavy display faces (Anton,
+      // condensed) are only made out at full size.
+      looks.unshift({
+        dictionary: false,
+        binarisation: 'local',
+        polarity: 'best',
+        scale: 1,
+        wholeImageAtFullSize: true,
+      });
     }
     if (!region && options.layout === 'auto') {
       const found = copyRegion(tally, segments, width, height);
@@ -283,11 +309,7 @@ class PieceTally {
   }
 
   /** Takes one reading's segments into account; returns how many words it read exactly. */
-  add(
-    segments: readonly Segment[],
-    dictionaryFree: boolean,
-    glyphs: { readonly grey: GreyImage },
-  ): number {
+  add(segments: readonly Segment[], dictionaryFree: boolean, glyphs: { readonly grey: GreyImage }): number {
     const lines = segments.map((segment) => segment.text);
     const score = scoreCopy(this.copy, lines, this.matching);
     if (score.score > this.bestScore.score) this.bestScore = score;
