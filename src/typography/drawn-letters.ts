@@ -32,7 +32,11 @@ function accentIn(letter: string): { base: string; accent: AccentMark } | undefi
 
 /** Whether the copy word (as written) has a letter whose look-alike the recogniser reads as it. */
 export function hasLookAlikeLetter(copyWord: string): boolean {
-  return hasSizeOnlyLetter(copyWord) || copyWord.includes('l') || Array.from(copyWord).some((letter) => accentIn(letter));
+  return (
+    hasSizeOnlyLetter(copyWord) ||
+    copyWord.includes('l') ||
+    Array.from(copyWord).some((letter) => accentIn(letter))
+  );
 }
 
 /**

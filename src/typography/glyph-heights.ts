@@ -34,7 +34,9 @@ function median(values: readonly number[]): number {
  */
 export function lineHeights(words: readonly OcrWord[]): LineHeights | undefined {
   const symbols = words.flatMap((word) => word.symbols ?? []);
-  const small = symbols.filter((symbol) => xHeightLetters.has(symbol.text)).map((symbol) => symbol.box.height);
+  const small = symbols
+    .filter((symbol) => xHeightLetters.has(symbol.text))
+    .map((symbol) => symbol.box.height);
   if (small.length < minimumReferences) return undefined;
   const xHeight = median(small);
   const near = small.filter((height) => Math.abs(height - xHeight) <= xHeight * 0.15).length;

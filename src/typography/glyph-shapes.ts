@@ -44,7 +44,8 @@ export function inkPolarity(image: GreyImage, box: OcrBox): OcrPolarity {
   const threshold = otsuThreshold(image, area);
   let dark = 0;
   for (let y = area.y; y < area.y + area.height; y++)
-    for (let x = area.x; x < area.x + area.width; x++) if (image.data[y * image.width + x]! <= threshold) dark++;
+    for (let x = area.x; x < area.x + area.width; x++)
+      if (image.data[y * image.width + x]! <= threshold) dark++;
   return dark * 2 < area.width * area.height ? 'dark-on-light' : 'light-on-dark';
 }
 
@@ -81,7 +82,9 @@ export function flagReach(image: GreyImage, box: OcrBox, polarity: OcrPolarity):
   for (let y = 0; y < area.height; y++)
     for (let x = 0; x < area.width; x++) {
       const level = image.data[(area.y + y) * image.width + area.x + x]!;
-      ink[y * area.width + x] = (polarity === 'dark-on-light' ? level <= threshold : level > threshold) ? 1 : 0;
+      ink[y * area.width + x] = (polarity === 'dark-on-light' ? level <= threshold : level > threshold)
+        ? 1
+        : 0;
     }
   // The stem: the ink pixel nearest the box's centre on its middle row.
   const middle = Math.round(box.y + box.height / 2) - area.y;
@@ -239,14 +242,19 @@ export function accentMark(image: GreyImage, box: OcrBox, polarity: OcrPolarity)
   for (let y = 0; y < area.height; y++)
     for (let x = 0; x < area.width; x++) {
       const level = image.data[(area.y + y) * image.width + area.x + x]!;
-      ink[y * area.width + x] = (polarity === 'dark-on-light' ? level <= threshold : level > threshold) ? 1 : 0;
+      ink[y * area.width + x] = (polarity === 'dark-on-light' ? level <= threshold : level > threshold)
+        ? 1
+        : 0;
     }
   const shapes = components(ink, area.width, area.height);
   // The letter's body: the largest shape reaching the bottom half of the box.
   const boxBottom = box.y + box.height - area.y;
   const body = shapes
     .filter((shape) => shape.bottom >= boxBottom - box.height / 2)
-    .reduce<Component | undefined>((largest, shape) => (!largest || shape.pixels > largest.pixels ? shape : largest), undefined);
+    .reduce<Component | undefined>(
+      (largest, shape) => (!largest || shape.pixels > largest.pixels ? shape : largest),
+      undefined,
+    );
   if (!body) return undefined;
   const marks = shapes.filter(
     (shape) =>
