@@ -1,16 +1,14 @@
-import type { OcrSymbol, OcrWord } from '../models/ocr-model.ts';
+import type { OcrWord } from '../models/ocr-model.ts';
 
 // Lowercase letters with neither ascender nor descender: their height is the line's x-height.
-const xHeightLetters = new Set('acemnoruvwxz');
+export const xHeightLetters = new Set('acemnoruvwxz');
 // Lowercase letters whose capital, or a digit, has the same shape at a larger size: "o" and
 // "O" and "0", "s" and "S" and "5". A recogniser reads the shape and guesses the case from the
 // word around it, so a "0" in "t0night" comes back as "tonight"; only the glyph's height says
 // it was drawn as tall as a capital.
-const sizeOnlyLetters = new Set('cosvwxz');
+export const sizeOnlyLetters = new Set('cosvwxz');
 // Letters drawn at ascender or cap height (no dot, no descender), for the line's cap height.
 const tallReference = /^[bdfhklt\p{Lu}]$/u;
-/** Without capitals or ascenders on the line: taller than the x-height by this factor is cap height. */
-const tallFactor = 1.2;
 /** x-height glyphs needed on the line before its heights are trusted. */
 const minimumReferences = 3;
 /** Share of the x-height glyphs that must lie within 15% of their median: else the boxes are noise. */
@@ -49,21 +47,4 @@ export function lineHeights(words: readonly OcrWord[]): LineHeights | undefined 
 /** Whether the copy word (as written) has a lowercase letter only its height tells from a digit or capital. */
 export function hasSizeOnlyLetter(copyWord: string): boolean {
   return Array.from(copyWord).some((letter) => sizeOnlyLetters.has(letter));
-}
-
-/** The height from which a glyph counts as drawn at cap height. */
-function tallFrom(heights: LineHeights): number {
-  // Halfway between x-height and cap height when the line shows both (display faces such as
-  // Anton have capitals only 15% taller than their lowercase), else a fixed factor.
-  return heights.capHeight !== undefined
-    ? (heights.xHeight + heights.capHeight) / 2
-    : heights.xHeight * tallFactor;
-}
-
-/**
- * Whether `letter` (lowercase in the copy, one of those only size tells from a capital or a
- * digit) was drawn at cap height in `symbol`: a "0" or an "O" where the copy has an "o".
- */
-export function drawnTall(letter: string, symbol: OcrSymbol, heights: LineHeights): boolean {
-  return sizeOnlyLetters.has(letter) && symbol.box.height >= tallFrom(heights);
 }

@@ -269,3 +269,74 @@ export function accentMark(image: GreyImage, box: OcrBox, polarity: OcrPolarity)
   if (marks.length > 2) return undefined;
   return markShape(marks[0]!);
 }
+
+/** One glyph of a word as drawn: its body (the letter) and the marks above it (accents, dots). */
+export interface Glyph {
+  readonly body: OcrBox;
+  readonly marks: number;
+  /** The accent its marks make, when it has any. */
+  readonly accent: AccentMark | undefined;
+}
+
+/**
+ * The glyphs of a word, left to right, cut from the pixels in its box: each ink shape at least
+ * 40% as tall as the tallest is a letter's body; smaller shapes above a body are its marks
+ * (an accent, the dot of an "i"). The recogniser's own glyph boxes are often placed off their
+ * glyphs; these are where the ink is. Letters that touch come out as one glyph.
+ */
+export function wordGlyphs(image: GreyImage, box: OcrBox, polarity: OcrPolarity): Glyph[] {
+  const area = clip(image, {
+    x: Math.round(box.x - box.height * 0.05),
+    y: Math.round(box.y - box.height * 0.3),
+    width: Math.round(box.width + box.height * 0.1),
+    height: Math.round(box.height * 1.35),
+  });
+  if (area.width < 4 || area.height < 8) return [];
+  const threshold = otsuThreshold(image, area);
+  const ink = new Uint8Array(area.width * area.height);
+  for (let y = 0; y < area.height; y++)
+    for (let x = 0; x < area.width; x++) {
+      const level = image.data[(area.y + y) * image.width + area.x + x]!;
+      ink[y * area.width + x] = (polarity === 'dark-on-light' ? level <= threshold : level > threshold)
+        ? 1
+        : 0;
+    }
+  const shapes = components(ink, area.width, area.height);
+  if (shapes.length === 0) return [];
+  const tallest = Math.max(...shapes.map((shape) => shape.bottom - shape.top + 1));
+  // Ink cut by the area's edge belongs to the ground or a neighbour, not to the word.
+  const inside = (shape: Component) =>
+    shape.left > 0 && shape.top > 0 && shape.right < area.width - 1 && shape.bottom < area.height - 1;
+  const bodies = shapes
+    .filter((shape) => inside(shape) && shape.bottom - shape.top + 1 >= tallest * 0.4)
+    .sort((a, b) => a.left - b.left);
+  const largest = Math.max(0, ...bodies.map((body) => body.pixels));
+  const marksOf = new Map<Component, Component[]>(bodies.map((body) => [body, []]));
+  for (const shape of shapes) {
+    if (marksOf.has(shape) || !inside(shape) || shape.pixels < largest * 0.01) continue;
+    const centre = (shape.left + shape.right) / 2;
+    const under = bodies.find((body) => centre >= body.left - 1 && centre <= body.right + 1);
+    if (under && shape.bottom < under.top + (under.bottom - under.top) * 0.2) marksOf.get(under)!.push(shape);
+  }
+  return bodies.map((body) => {
+    const marks = marksOf.get(body)!;
+    const accent: AccentMark | undefined =
+      marks.length === 0
+        ? 'none'
+        : marks.length === 2
+          ? 'diaeresis'
+          : marks.length === 1
+            ? markShape(marks[0]!)
+            : undefined;
+    return {
+      body: {
+        x: area.x + body.left,
+        y: area.y + body.top,
+        width: body.right - body.left + 1,
+        height: body.bottom - body.top + 1,
+      },
+      marks: marks.length,
+      accent,
+    };
+  });
+}
