@@ -1,11 +1,7 @@
-import type { OcrBox, OcrPolarity } from '../models/ocr-model.ts';
+import type { GreyPixels, OcrBox, OcrPolarity } from '../models/ocr-model.ts';
 
 /** A greyscale image, one byte per pixel. */
-export interface GreyImage {
-  readonly data: Uint8Array;
-  readonly width: number;
-  readonly height: number;
-}
+export type GreyImage = GreyPixels;
 
 /** Otsu's threshold of the pixels in a box: the grey level that best splits them in two. */
 function otsuThreshold(image: GreyImage, box: OcrBox): number {

@@ -159,14 +159,15 @@ export async function readCopy(
   const language = options.language ?? 'eng';
   const matching = matchingFor(options.matching ?? defaultTextMatching, language);
   const mode = options.match ?? 'strict';
-  const { width = 0, height = 0 } = await sharp(image).metadata();
+  // Decoded once: every reading and the glyph checks start from these grey levels.
+  const grey = await greyPixels(image);
+  const { width, height } = grey;
   const tally = pieces.map((piece) => new PieceTally(piece.role, piece.copy, matching));
   const readings: ReadingRecord[] = [];
   const results: Array<{ read: OcrCallResult; exactWords: number }> = [];
   let region: OcrBox | undefined;
   let lineHeight = 0;
   let firstPolarity = options.polarity;
-  let grey: GreyImage | undefined;
   const maxReadings = options.maxReadings ?? plan.length;
 
   const copyWords = tally.reduce((sum, piece) => sum + piece.expected.length, 0);
@@ -190,6 +191,7 @@ export async function readCopy(
     const started = performance.now();
     const read = await ocr.doRecognize({
       image,
+      pixels: grey,
       layout,
       polarity,
       dictionary: look.dictionary,
@@ -212,7 +214,6 @@ export async function readCopy(
     firstPolarity ??= read.polarity;
     const segments = splitAtGaps(read.lines);
     let exactWords = 0;
-    grey ??= await greyPixels(image);
     for (const piece of tally) exactWords += piece.add(segments, !look.dictionary, { grey });
     results.push({ read, exactWords });
     if (results.length === 1 && exactWords === 0) {
