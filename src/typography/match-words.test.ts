@@ -35,6 +35,13 @@ describe('matchWords', () => {
     expect(alignment.extra).toEqual(['xylophone']);
   });
 
+  it('says where each copy word was read among the words of the matched lines', () => {
+    const alignment = matchWords('Take it outside', ['logo', 'x Take it', 'outside']);
+    expect(alignment.lines).toEqual([1, 2]);
+    expect(alignment.readAt).toEqual([1, 2, 3]);
+    expect(matchWords('New season sale', ['New sale']).readAt).toEqual([0, null, 1]);
+  });
+
   it('reads nothing as every word missing', () => {
     expect(matchWords('Spring', [])).toEqual({
       expected: ['spring'],
