@@ -35,6 +35,12 @@ describe('matchWords', () => {
     expect(alignment.extra).toEqual(['xylophone']);
   });
 
+  it('prefers the lines that read every copy word to those that lose one to a stray mark', () => {
+    const alignment = matchWords('Made for mornings', ['Made for', 'mornings | op']);
+    expect(alignment.read).toEqual(['made', 'for', 'mornings']);
+    expect(isExact(alignment)).toBe(true);
+  });
+
   it('says where each copy word was read among the words of the matched lines', () => {
     const alignment = matchWords('Take it outside', ['logo', 'x Take it', 'outside']);
     expect(alignment.lines).toEqual([1, 2]);

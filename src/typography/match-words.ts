@@ -38,18 +38,20 @@ export function matchWords(
 ): WordAlignment {
   const expected = words(normaliseText(copy, matching));
   const lines = ocrLines.map((line) => words(normaliseText(line, matching)));
-  let best: (WordAlignment & { cost: number }) | undefined;
+  let best: (WordAlignment & { cost: number; found: number }) | undefined;
   for (let first = 0; first < lines.length; first++) {
     if (lines[first]!.length === 0) continue;
     for (let last = first; last < Math.min(lines.length, first + maximumLineGroup); last++) {
       if (lines[last]!.length === 0) continue;
       const { read, readAt, extra, cost } = align(expected, lines.slice(first, last + 1).flat());
-      // Fewer edits win; on a tie the shorter run (the lines beyond add nothing).
-      if (!best || cost < best.cost) {
+      // Fewer edits win; on a tie the run that reads more of the copy's words (a stray mark after
+      // the last word costs as much as losing it), then the shorter run (the lines beyond add nothing).
+      const found = read.filter((word) => word !== null).length;
+      if (!best || cost < best.cost || (cost === best.cost && found > best.found)) {
         const among = extra
           .filter((word) => word.inside || expected.includes(word.word))
           .map((word) => word.word);
-        best = { expected, read, readAt, extra: among, lines: [first, last], cost };
+        best = { expected, read, readAt, extra: among, lines: [first, last], cost, found };
       }
     }
   }
@@ -57,7 +59,7 @@ export function matchWords(
     const nothing = expected.map(() => null);
     return { expected, read: nothing, readAt: nothing, extra: [], lines: null };
   }
-  const { cost: _cost, ...alignment } = best;
+  const { cost: _cost, found: _found, ...alignment } = best;
   // A copy word again right before or after the match, on the neighbouring line, is a doubled
   // word that wrapped ("Welcome / Welcome home"), not text beside the copy.
   const [first, last] = alignment.lines!;
