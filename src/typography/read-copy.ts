@@ -136,13 +136,15 @@ const wholeImageSide = 640;
 /**
  * Reads an image several ways and decides, per piece of copy, whether it is legible.
  *
- * Strict (default): a word passes when some reading reads it exactly and no dictionary-free
- * reading shows a look-alike substitution in it; a piece passes when every word does, some
- * reading has every word and nothing else on its lines, and no stray word shows in two
- * readings. Readings stop as soon as the verdict is certain — a dictionary-free reading that
- * reads everything exactly (so a legible image costs one reading), or a look-alike or a
- * repeated stray word (a typo). Once the copy has been found, later readings read only its
- * region, scaled to the size the recogniser needs.
+ * Strict (default): a word passes when some reading reads it exactly, no dictionary-free
+ * reading shows a look-alike substitution in it, no misreading of it is read alike by two
+ * dictionary-free readings more often than the word, and its glyphs show no look-alike in two
+ * readings (`drawnLetters`); a piece passes when every word does, some reading has every word
+ * and nothing else on its lines, and no stray word shows in two readings. Readings stop as soon
+ * as the verdict is certain — a dictionary-free reading that reads everything exactly with its
+ * glyphs as the copy's (so a legible image costs one reading), or a look-alike, an agreeing
+ * misreading, a missing or a repeated stray word (a typo). Once the copy has been found, later
+ * readings read only its region, scaled to the size the recogniser needs.
  *
  * Tolerant: the best 1 - character error rate over the readings must reach `minScore`.
  *
@@ -265,7 +267,7 @@ export async function readCopy(
 class PieceTally {
   readonly expected: readonly string[];
   bestScore: CopyMatch;
-  /** The copy's words as written (case kept), for the glyph heights; undefined when they do not line up. */
+  /** The copy's words as written (case kept), for their glyphs; undefined when they do not line up. */
   private readonly asWritten: readonly string[] | undefined;
   private readonly exactCount: number[];
   private readonly exactDictionaryFree: number[];
@@ -361,7 +363,7 @@ class PieceTally {
 
   /**
    * The OCR word behind each word the alignment counted on these segments, with its line's
-   * x-height; undefined when the two do not line up one to one (a word the normalisation split).
+   * glyph heights; undefined when the two do not line up one to one (a word the normalisation split).
    */
   private readWords(segments: readonly Segment[]) {
     const found: Array<{ word: OcrWord; heights: LineHeights | undefined }> = [];
@@ -405,12 +407,12 @@ class PieceTally {
   }
 
   /**
-   * Whether the glyph heights have said enough about word `index`: a letter once seen drawn at
-   * cap height needs a second reading either way (one box can be off); a word whose letters
-   * only their height tells apart ("o" and "0") is measured once when a second reading can
-   * (noise on the ground can spoil the first reading's boxes).
+   * Whether the glyphs have said enough about word `index`: a look-alike once seen in them needs
+   * a second reading either way (one glyph can be cut wrong); a word with look-alike letters
+   * ("o" and "0", "l" and "1", "ó" and "ö") is measured once when a second reading can (noise on
+   * the ground can spoil a reading's glyphs).
    */
-  private heightsSettled(index: number): boolean {
+  private glyphsSettled(index: number): boolean {
     const { seen, cleared } = this.drawn[index]!;
     if (seen > 0) return seen >= lookAlikeConfirmations || cleared >= lookAlikeConfirmations;
     return cleared > 0 || !this.hasLookAlike[index] || this.found >= 2;
@@ -433,10 +435,10 @@ class PieceTally {
       return false;
     // A dictionary-free reading must have looked (it reads look-alikes as drawn more often).
     // Requiring two caught no more look-alikes on the corpus and cost a reading per image.
-    // A letter once seen drawn at cap height needs a second look before the word passes.
+    // A look-alike once seen in a word's glyphs needs a second look before the word passes.
     if (
       this.expected.every((_, index) => this.wordPasses(index)) &&
-      this.expected.every((_, index) => this.heightsSettled(index)) &&
+      this.expected.every((_, index) => this.glyphsSettled(index)) &&
       this.cleanSeen &&
       this.dictionaryFreeCovered >= minimumDictionaryFree
     ) {
@@ -542,7 +544,7 @@ function union(boxes: readonly OcrBox[]): OcrBox {
   return { x: left, y: top, width: right - left, height: bottom - top };
 }
 
-/** The image's grey levels, for looking at single glyphs. */
+/** The image's grey levels: what every reading and the glyph checks start from. */
 async function greyPixels(image: Uint8Array): Promise<GreyImage> {
   const { data, info } = await sharp(image).greyscale().raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
