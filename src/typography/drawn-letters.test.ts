@@ -37,6 +37,19 @@ describe('drawnLetters', () => {
     expect(drawnLetters('moon', word('moon'), { grey: plain })).toEqual({ measured: true });
   });
 
+  it('shows an accent drawn in another shape than the copy has', async () => {
+    // "só": two stems, an accent over the second.
+    const acute = '<line x1="63" y1="46" x2="70" y2="38" stroke="#202020" stroke-width="3"/>';
+    const diaeresis = '<circle cx="62" cy="44" r="2.5"/><circle cx="70" cy="44" r="2.5"/>';
+    expect(drawnLetters('só', word('só'), { grey: await draw(blocks([30, 30]) + acute) })).toEqual({
+      measured: true,
+    });
+    expect(drawnLetters('só', word('só'), { grey: await draw(blocks([30, 30]) + diaeresis) })).toEqual({
+      form: 'sö',
+      measured: true,
+    });
+  });
+
   it('claims nothing when the glyphs do not line up with the copy word', async () => {
     expect(drawnLetters('moons', word('moons'), { grey: await draw(blocks([30, 42, 30, 30])) })).toEqual({
       measured: false,
