@@ -56,12 +56,24 @@ export interface OcrCallOptions {
    * gradients and shapes) or `global` (one threshold for the image). The model's choice when absent.
    */
   readonly binarisation?: 'local' | 'global';
+  /**
+   * The image's grey levels, when the caller has decoded them already (one byte a pixel, row by
+   * row): a recogniser that reads grey may use them instead of decoding `image` again.
+   */
+  readonly pixels?: GreyPixels;
   /** Resize factor applied before recognition (0.5 halves each side); boxes stay in the input's pixels. */
   readonly scale?: number;
   /** Read only this rectangle of the image; boxes stay in the whole image's pixels. */
   readonly region?: OcrBox;
   readonly providerOptions?: SharedV3ProviderOptions;
   readonly abortSignal?: AbortSignal;
+}
+
+/** An image's grey levels, one byte a pixel, row by row. */
+export interface GreyPixels {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
 }
 
 /** Dark text on a light ground, or light text on a dark ground. */
@@ -76,6 +88,19 @@ export interface OcrBox {
 }
 
 export interface OcrWord {
+  readonly text: string;
+  /** 0..1 */
+  readonly confidence: number;
+  readonly box: OcrBox;
+  /**
+   * The word's characters and where each was drawn, when the recogniser reports them: a glyph's
+   * height tells a lowercase "o" from a "0" or "O" that reads the same.
+   */
+  readonly symbols?: readonly OcrSymbol[];
+}
+
+/** One recognised character and its box. */
+export interface OcrSymbol {
   readonly text: string;
   /** 0..1 */
   readonly confidence: number;

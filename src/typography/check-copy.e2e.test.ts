@@ -7,9 +7,9 @@ import { copyLayoutSchema } from './copy-layout.ts';
 import { copyStyleSchema, extract, overlayCopy } from './overlay-copy.ts';
 import { readCopy } from './read-copy.ts';
 
-/** `text` set dark on a light 640x200 card, as the PNG of the copy's region. */
+/** `text` set dark on a light 960x300 card (display size: accents and look-alikes measurable), as the PNG of the copy's region. */
 async function card(text: string): Promise<Uint8Array> {
-  const base = await sharp({ create: { width: 640, height: 200, channels: 3, background: '#F4E9DA' } })
+  const base = await sharp({ create: { width: 960, height: 300, channels: 3, background: '#F4E9DA' } })
     .png()
     .toBuffer();
   const result = await overlayCopy({
@@ -76,6 +76,12 @@ describe('the copy language', () => {
     ['deu', 'Schöne Grüße', 'Schone Grüße'],
     ['spa', 'Diseño español', 'Diseno español'],
     ['eng', 'Free shipping', 'Frree shipping'],
+    // Look-alikes the language model reads as the copy's letters, told apart by the glyphs.
+    ['eng', 'Holiday looks', 'Ho1iday looks'],
+    ['eng', 'Swim season', 'Swim seas0n'],
+    // An accent Spanish does not have, and one the model reads as the likelier one.
+    ['spa', 'Canción del verano', 'Canciön del verano'],
+    ['fra', 'Très élégant', 'Très èlégant'],
   ])(
     'reads %s copy with its trained data (accents compared): "%s" passes, "%s" does not',
     async (language, copy, typo) => {

@@ -35,8 +35,27 @@ describe('matchWords', () => {
     expect(alignment.extra).toEqual(['xylophone']);
   });
 
+  it('prefers the lines that read every copy word to those that lose one to a stray mark', () => {
+    const alignment = matchWords('Made for mornings', ['Made for', 'mornings | op']);
+    expect(alignment.read).toEqual(['made', 'for', 'mornings']);
+    expect(isExact(alignment)).toBe(true);
+  });
+
+  it('says where each copy word was read among the words of the matched lines', () => {
+    const alignment = matchWords('Take it outside', ['logo', 'x Take it', 'outside']);
+    expect(alignment.lines).toEqual([1, 2]);
+    expect(alignment.readAt).toEqual([1, 2, 3]);
+    expect(matchWords('New season sale', ['New sale']).readAt).toEqual([0, null, 1]);
+  });
+
   it('reads nothing as every word missing', () => {
-    expect(matchWords('Spring', [])).toEqual({ expected: ['spring'], read: [null], extra: [], lines: null });
+    expect(matchWords('Spring', [])).toEqual({
+      expected: ['spring'],
+      read: [null],
+      readAt: [null],
+      extra: [],
+      lines: null,
+    });
   });
 
   it('compares diacritics when asked to keep them', () => {

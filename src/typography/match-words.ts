@@ -7,6 +7,8 @@ export interface WordAlignment {
   readonly expected: readonly string[];
   /** What was read for each word of the copy, in order; null when the word was not read at all. */
   readonly read: ReadonlyArray<string | null>;
+  /** Where each copy word's reading is among the words of the matched lines (in order), or null. */
+  readonly readAt: ReadonlyArray<number | null>;
   /**
    * Words read among the copy's that are not the copy's: a stray word between two of its words,
    * or one of its words again (doubled). Other text beside the copy on its lines is left out.
@@ -36,23 +38,28 @@ export function matchWords(
 ): WordAlignment {
   const expected = words(normaliseText(copy, matching));
   const lines = ocrLines.map((line) => words(normaliseText(line, matching)));
-  let best: (WordAlignment & { cost: number }) | undefined;
+  let best: (WordAlignment & { cost: number; found: number }) | undefined;
   for (let first = 0; first < lines.length; first++) {
     if (lines[first]!.length === 0) continue;
     for (let last = first; last < Math.min(lines.length, first + maximumLineGroup); last++) {
       if (lines[last]!.length === 0) continue;
-      const { read, extra, cost } = align(expected, lines.slice(first, last + 1).flat());
-      // Fewer edits win; on a tie the shorter run (the lines beyond add nothing).
-      if (!best || cost < best.cost) {
+      const { read, readAt, extra, cost } = align(expected, lines.slice(first, last + 1).flat());
+      // Fewer edits win; on a tie the run that reads more of the copy's words (a stray mark after
+      // the last word costs as much as losing it), then the shorter run (the lines beyond add nothing).
+      const found = read.filter((word) => word !== null).length;
+      if (!best || cost < best.cost || (cost === best.cost && found > best.found)) {
         const among = extra
           .filter((word) => word.inside || expected.includes(word.word))
           .map((word) => word.word);
-        best = { expected, read, extra: among, lines: [first, last], cost };
+        best = { expected, read, readAt, extra: among, lines: [first, last], cost, found };
       }
     }
   }
-  if (!best) return { expected, read: expected.map(() => null), extra: [], lines: null };
-  const { cost: _cost, ...alignment } = best;
+  if (!best) {
+    const nothing = expected.map(() => null);
+    return { expected, read: nothing, readAt: nothing, extra: [], lines: null };
+  }
+  const { cost: _cost, found: _found, ...alignment } = best;
   // A copy word again right before or after the match, on the neighbouring line, is a doubled
   // word that wrapped ("Welcome / Welcome home"), not text beside the copy.
   const [first, last] = alignment.lines!;
@@ -75,7 +82,11 @@ export function isExact(alignment: WordAlignment): boolean {
   );
 }
 
-function words(text: string): string[] {
+/**
+ * The words of normalised text, as the alignment counts them: tokens with no letter or digit
+ * (OCR's `|`, `~` from shapes) are not words.
+ */
+export function words(text: string): string[] {
   return text.split(' ').filter((word) => /[\p{L}\p{N}]/u.test(word));
 }
 
@@ -106,6 +117,7 @@ function align(expected: readonly string[], read: readonly string[]) {
     }
   }
   const matched: Array<string | null> = expected.map(() => null);
+  const matchedAt: Array<number | null> = expected.map(() => null);
   // An extra word is inside the copy when copy words were matched both before and after it.
   const extra: Array<{ word: string; inside: boolean }> = [];
   let row = rows - 1;
@@ -118,6 +130,7 @@ function align(expected: readonly string[], read: readonly string[]) {
       here === cost[at(row - 1, column - 1)]! + replace(expected[row - 1]!, read[column - 1]!)
     ) {
       matched[row - 1] = read[column - 1]!;
+      matchedAt[row - 1] = column - 1;
       row--;
       column--;
     } else if (row > 0 && here === cost[at(row - 1, column)]! + 1) {
@@ -127,7 +140,7 @@ function align(expected: readonly string[], read: readonly string[]) {
       column--;
     }
   }
-  return { read: matched, extra, cost: cost[at(rows - 1, columns - 1)]! };
+  return { read: matched, readAt: matchedAt, extra, cost: cost[at(rows - 1, columns - 1)]! };
 }
 
 // Characters a recogniser with a dictionary reads as one another (after case folding): the

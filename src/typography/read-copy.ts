@@ -1,7 +1,17 @@
 import sharp from 'sharp';
-import type { OcrBox, OcrCallResult, OcrLine, OcrModelV1, OcrPolarity } from '../models/ocr-model.ts';
-import { isLookAlikeOf, matchWords, type WordAlignment } from './match-words.ts';
-import { defaultTextMatching, matchingFor, type TextMatching } from './normalise-text.ts';
+import type {
+  OcrBox,
+  OcrCallResult,
+  OcrLine,
+  OcrModelV1,
+  OcrPolarity,
+  OcrWord,
+} from '../models/ocr-model.ts';
+import { drawnLetters, hasLookAlikeLetter } from './drawn-letters.ts';
+import { type LineHeights, lineHeights } from './glyph-heights.ts';
+import type { GreyImage } from './glyph-shapes.ts';
+import { isLookAlikeOf, matchWords, type WordAlignment, words } from './match-words.ts';
+import { defaultTextMatching, matchingFor, normaliseText, type TextMatching } from './normalise-text.ts';
 import { type CopyMatch, scoreCopy } from './score-copy.ts';
 
 export type CopyRole = 'headline' | 'subline' | 'callToAction';
@@ -80,6 +90,8 @@ export interface ReadCopyOptions {
 /** One way of reading the image. */
 interface Look {
   readonly dictionary: boolean;
+  /** Read the whole image at its own size (the fallback when the copy was not found). */
+  readonly wholeImageAtFullSize?: boolean;
   readonly binarisation: 'local' | 'global';
   /**
    * `best`: as the reading with most words right so far saw it (the first reading's guess
@@ -109,6 +121,12 @@ const plan: readonly Look[] = [
 
 /** Dictionary-free readings that must have read the copy before a legible verdict is certain. */
 const minimumDictionaryFree = 1;
+/** Readings whose glyphs must show a look-alike (a "0" at cap height, a "1" with its flag): one box can be off. */
+const lookAlikeConfirmations = 2;
+/** Readings that found nothing of the copy, after which the whole image is read at full size. */
+const notFoundAfter = 3;
+/** Readings that read the words either side of a word but not the word, after which it is certainly missing. */
+const missingAgreement = 3;
 
 /** Line height (px) the recogniser reads display type best at; larger type is scaled down to it. */
 const targetLineHeight = 72;
@@ -118,13 +136,15 @@ const wholeImageSide = 640;
 /**
  * Reads an image several ways and decides, per piece of copy, whether it is legible.
  *
- * Strict (default): a word passes when some reading reads it exactly and no dictionary-free
- * reading shows a look-alike substitution in it; a piece passes when every word does, some
- * reading has every word and nothing else on its lines, and no stray word shows in two
- * readings. Readings stop as soon as the verdict is certain — a dictionary-free reading that
- * reads everything exactly (so a legible image costs one reading), or a look-alike or a
- * repeated stray word (a typo). Once the copy has been found, later readings read only its
- * region, scaled to the size the recogniser needs.
+ * Strict (default): a word passes when some reading reads it exactly, no dictionary-free
+ * reading shows a look-alike substitution in it, no misreading of it is read alike by two
+ * dictionary-free readings more often than the word, and its glyphs show no look-alike in two
+ * readings (`drawnLetters`); a piece passes when every word does, some reading has every word
+ * and nothing else on its lines, and no stray word shows in two readings. Readings stop as soon
+ * as the verdict is certain — a dictionary-free reading that reads everything exactly with its
+ * glyphs as the copy's (so a legible image costs one reading), or a look-alike, an agreeing
+ * misreading, a missing or a repeated stray word (a typo). Once the copy has been found, later
+ * readings read only its region, scaled to the size the recogniser needs.
  *
  * Tolerant: the best 1 - character error rate over the readings must reach `minScore`.
  *
@@ -141,7 +161,9 @@ export async function readCopy(
   const language = options.language ?? 'eng';
   const matching = matchingFor(options.matching ?? defaultTextMatching, language);
   const mode = options.match ?? 'strict';
-  const { width = 0, height = 0 } = await sharp(image).metadata();
+  // Decoded once: every reading and the glyph checks start from these grey levels.
+  const grey = await greyPixels(image);
+  const { width, height } = grey;
   const tally = pieces.map((piece) => new PieceTally(piece.role, piece.copy, matching));
   const readings: ReadingRecord[] = [];
   const results: Array<{ read: OcrCallResult; exactWords: number }> = [];
@@ -150,6 +172,7 @@ export async function readCopy(
   let firstPolarity = options.polarity;
   const maxReadings = options.maxReadings ?? plan.length;
 
+  const copyWords = tally.reduce((sum, piece) => sum + piece.expected.length, 0);
   const looks = plan.filter((look) => look.polarity !== 'opposite' || !options.polarity); // known polarity
   while (looks.length > 0 && readings.length < maxReadings) {
     const look = looks.shift()!;
@@ -157,16 +180,20 @@ export async function readCopy(
       (most, result) => (!most || result.exactWords > most.exactWords ? result : most),
       undefined,
     );
+    // Once a reading has read most of the copy, its polarity is the copy's: read the other way
+    // round, the recogniser fills in letters from its language model instead ("SüBe" as "Süße").
+    if (look.polarity === 'opposite' && best && best.exactWords * 2 >= copyWords) continue;
     const seen = best && best.exactWords > 0 ? best.read.polarity : firstPolarity;
     const polarity = look.polarity === 'opposite' && seen ? opposite(seen) : seen;
     const baseScale = region
       ? Math.min(1, targetLineHeight / Math.max(1, lineHeight))
       : Math.min(1, wholeImageSide / Math.max(width, height, 1));
-    const scale = round(Math.min(2, baseScale * look.scale));
+    const scale = look.wholeImageAtFullSize ? 1 : round(Math.min(2, baseScale * look.scale));
     const layout = region || options.layout === 'block' ? 'block' : 'auto';
     const started = performance.now();
     const read = await ocr.doRecognize({
       image,
+      pixels: grey,
       layout,
       polarity,
       dictionary: look.dictionary,
@@ -188,14 +215,29 @@ export async function readCopy(
     });
     firstPolarity ??= read.polarity;
     const segments = splitAtGaps(read.lines);
-    const texts = segments.map((segment) => segment.text);
     let exactWords = 0;
-    for (const piece of tally) exactWords += piece.add(texts, !look.dictionary);
+    for (const piece of tally) exactWords += piece.add(segments, !look.dictionary, { grey });
     results.push({ read, exactWords });
     if (results.length === 1 && exactWords === 0) {
       // Nothing of the copy read at all: most likely the other polarity; look that way next.
       const other = looks.findIndex((next) => next.polarity === 'opposite');
       if (other > 0) looks.unshift(...looks.splice(other, 1));
+    }
+    if (
+      results.length === notFoundAfter &&
+      !region &&
+      options.layout === 'auto' &&
+      results.every((result) => result.exactWords === 0)
+    ) {
+      // Still nothing after both polarities and two scales: some heavy display faces (Anton,
+      // condensed) are only made out at full size.
+      looks.unshift({
+        dictionary: false,
+        binarisation: 'local',
+        polarity: 'best',
+        scale: 1,
+        wholeImageAtFullSize: true,
+      });
     }
     if (!region && options.layout === 'auto') {
       const found = copyRegion(tally, segments, width, height);
@@ -225,11 +267,24 @@ export async function readCopy(
 class PieceTally {
   readonly expected: readonly string[];
   bestScore: CopyMatch;
-  private readonly exact: boolean[];
+  /** The copy's words as written (case kept), for their glyphs; undefined when they do not line up. */
+  private readonly asWritten: readonly string[] | undefined;
+  private readonly exactCount: number[];
+  private readonly exactDictionaryFree: number[];
+  /** Per word: what dictionary-free readings read instead of it, and how often. */
+  private readonly otherwise: Array<Map<string, number>>;
+  /** Per word: readings that read the words either side of it but not the word. */
+  private readonly missing: number[];
   private readonly lookAlike: Array<string | undefined>;
+  /** Per word: readings whose glyphs showed a look-alike drawn for a letter, and those that showed none. */
+  private readonly drawn: Array<{ seen: number; cleared: number; form?: string }>;
+  /** Per word: it has a letter whose look-alike the recogniser reads as it ("o" and "0", "l" and "1"). */
+  private readonly hasLookAlike: boolean[];
   private readonly readAs: Array<Set<string>>;
   private readonly extraSeen = new Map<string, number>();
   private cleanSeen = false;
+  /** Readings that found the copy. */
+  private found = 0;
   private dictionaryFreeCovered = 0;
   lastAlignment: WordAlignment | undefined;
 
@@ -240,28 +295,61 @@ class PieceTally {
   ) {
     this.bestScore = scoreCopy(copy, [], matching);
     this.expected = matchWords(copy, [], matching).expected;
-    this.exact = this.expected.map(() => false);
+    const written = words(normaliseText(copy, { ...matching, caseSensitive: true }));
+    this.asWritten =
+      written.length === this.expected.length &&
+      written.every((word, index) => word.toLowerCase() === this.expected[index])
+        ? written
+        : undefined;
+    this.exactCount = this.expected.map(() => 0);
+    this.exactDictionaryFree = this.expected.map(() => 0);
+    this.otherwise = this.expected.map(() => new Map());
+    this.missing = this.expected.map(() => 0);
     this.lookAlike = this.expected.map(() => undefined);
+    this.drawn = this.expected.map(() => ({ seen: 0, cleared: 0 }));
+    this.hasLookAlike = this.expected.map((_, index) => hasLookAlikeLetter(this.asWritten?.[index] ?? ''));
     this.readAs = this.expected.map(() => new Set());
   }
 
-  /** Takes one reading's lines into account; returns how many words it read exactly. */
-  add(lines: readonly string[], dictionaryFree: boolean): number {
+  /** Takes one reading's segments into account; returns how many words it read exactly. */
+  add(segments: readonly Segment[], dictionaryFree: boolean, glyphs: { readonly grey: GreyImage }): number {
+    const lines = segments.map((segment) => segment.text);
     const score = scoreCopy(this.copy, lines, this.matching);
     if (score.score > this.bestScore.score) this.bestScore = score;
     const alignment = matchWords(this.copy, lines, this.matching);
     this.lastAlignment = alignment;
     if (alignment.lines === null) return 0;
+    this.found++;
+    const readWords = this.readWords(segments.slice(alignment.lines[0], alignment.lines[1] + 1));
     let exactWords = 0;
     alignment.read.forEach((word, index) => {
       const expected = this.expected[index]!;
       if (word === expected) {
-        this.exact[index] = true;
+        this.exactCount[index]!++;
+        if (dictionaryFree) this.exactDictionaryFree[index]!++;
         exactWords++;
-      } else if (word !== null) {
-        this.readAs[index]!.add(word);
-        if (dictionaryFree && isLookAlikeOf(word, expected)) this.lookAlike[index] ??= word;
+        const at = alignment.readAt[index];
+        const read = at === null || at === undefined ? undefined : readWords?.[at];
+        if (read && this.asWritten) {
+          const drawn = drawnLetters(this.asWritten[index]!, read.word, { ...glyphs, heights: read.heights });
+          if (drawn.form) {
+            this.drawn[index]!.seen++;
+            this.drawn[index]!.form ??= drawn.form;
+          } else if (drawn.measured) this.drawn[index]!.cleared++;
+        }
+        return;
       }
+      // Missing between two words that were read: a reading that loses a line or the edge of
+      // the crop loses the words at the copy's ends, not one inside it.
+      if (word === null) {
+        if (alignment.read[index - 1] && alignment.read[index + 1]) this.missing[index]!++;
+        return;
+      }
+      this.readAs[index]!.add(word);
+      if (!dictionaryFree) return;
+      const other = this.otherwise[index]!;
+      other.set(word, (other.get(word) ?? 0) + 1);
+      if (isLookAlikeOf(word, expected)) this.lookAlike[index] ??= word;
     });
     for (const word of new Set(alignment.extra)) {
       // A copy word read twice is never an OCR slip (a recogniser does not invent the copy):
@@ -269,34 +357,107 @@ class PieceTally {
       this.extraSeen.set(word, (this.extraSeen.get(word) ?? 0) + (this.expected.includes(word) ? 2 : 1));
     }
     if (alignment.extra.length === 0 && alignment.read.every((word) => word !== null)) this.cleanSeen = true;
-    if (!dictionaryFree) return exactWords;
-    this.dictionaryFreeCovered++;
+    if (dictionaryFree) this.dictionaryFreeCovered++;
     return exactWords;
+  }
+
+  /**
+   * The OCR word behind each word the alignment counted on these segments, with its line's
+   * glyph heights; undefined when the two do not line up one to one (a word the normalisation split).
+   */
+  private readWords(segments: readonly Segment[]) {
+    const found: Array<{ word: OcrWord; heights: LineHeights | undefined }> = [];
+    for (const segment of segments) {
+      const heights = lineHeights(segment.words);
+      for (const word of segment.words) {
+        const count = words(normaliseText(word.text, this.matching)).length;
+        if (count > 1) return undefined;
+        if (count === 1) found.push({ word, heights });
+      }
+    }
+    return found;
   }
 
   private repeatedExtra(): string[] {
     return [...this.extraSeen].filter(([, count]) => count >= 2).map(([word]) => word);
   }
 
+  /**
+   * What dictionary-free readings read instead of word `index` when that is a typo rather than
+   * a slip: a recogniser's slips vary between readings, a typo reads the same in each. The same
+   * other reading seen twice without the dictionary, more often than the word itself, is taken
+   * as drawn — a reading with the dictionary that "corrects" it ("Frree" to "Free") does not
+   * outvote it.
+   */
+  private consistentMisreading(index: number): string | undefined {
+    const [form, count] = [...this.otherwise[index]!].reduce<[string, number]>(
+      (most, entry) => (entry[1] > most[1] ? entry : most),
+      ['', 0],
+    );
+    return count >= 2 && count > this.exactDictionaryFree[index]! ? form : undefined;
+  }
+
+  private wordPasses(index: number): boolean {
+    return (
+      this.exactCount[index]! > 0 &&
+      this.lookAlike[index] === undefined &&
+      this.drawn[index]!.seen < lookAlikeConfirmations &&
+      this.consistentMisreading(index) === undefined
+    );
+  }
+
+  /**
+   * Whether the glyphs have said enough about word `index`: a look-alike once seen in them needs
+   * a second reading either way (one glyph can be cut wrong); a word with look-alike letters
+   * ("o" and "0", "l" and "1", "ó" and "ö") is measured once when a second reading can (noise on
+   * the ground can spoil a reading's glyphs).
+   */
+  private glyphsSettled(index: number): boolean {
+    const { seen, cleared } = this.drawn[index]!;
+    if (seen > 0) return seen >= lookAlikeConfirmations || cleared >= lookAlikeConfirmations;
+    return cleared > 0 || !this.hasLookAlike[index] || this.found >= 2;
+  }
+
   /** `true`/`false` once no further reading can change the strict verdict, else undefined. */
   certain(): boolean | undefined {
     if (this.lookAlike.some((word) => word !== undefined)) return false;
+    if (this.drawn.some((drawn) => drawn.seen >= lookAlikeConfirmations)) return false;
     if (this.repeatedExtra().length > 0) return false;
+    // The same misreading in two dictionary-free readings that never read the word, or the word
+    // missing from several readings that found the rest: drawn so, not a slip.
+    if (
+      this.expected.some(
+        (_, index) =>
+          (this.exactDictionaryFree[index] === 0 && this.consistentMisreading(index) !== undefined) ||
+          (this.exactCount[index] === 0 && this.missing[index]! >= missingAgreement),
+      )
+    )
+      return false;
     // A dictionary-free reading must have looked (it reads look-alikes as drawn more often).
     // Requiring two caught no more look-alikes on the corpus and cost a reading per image.
-    if (this.exact.every(Boolean) && this.cleanSeen && this.dictionaryFreeCovered >= minimumDictionaryFree) {
+    // A look-alike once seen in a word's glyphs needs a second look before the word passes.
+    if (
+      this.expected.every((_, index) => this.wordPasses(index)) &&
+      this.expected.every((_, index) => this.glyphsSettled(index)) &&
+      this.cleanSeen &&
+      this.dictionaryFreeCovered >= minimumDictionaryFree
+    ) {
       return true;
     }
     return undefined;
   }
 
   verdict(mode: CopyMatchMode, minScore: number): PieceMatch {
-    const words = this.expected.map((word, index) => ({
-      word,
-      passed: this.exact[index]! && this.lookAlike[index] === undefined,
-      readAs: [...this.readAs[index]!],
-      ...(this.lookAlike[index] ? { lookAlike: this.lookAlike[index] } : {}),
-    }));
+    const words = this.expected.map((word, index) => {
+      const drawn = this.drawn[index]!.seen >= lookAlikeConfirmations ? this.drawn[index]!.form : undefined;
+      const lookAlike = this.lookAlike[index] ?? drawn;
+      return {
+        word,
+        passed: this.wordPasses(index),
+        readAs: [...this.readAs[index]!],
+        ...(lookAlike ? { lookAlike } : {}),
+      };
+    });
     const extra = this.repeatedExtra();
     const strict = words.every((word) => word.passed) && this.cleanSeen && extra.length === 0;
     return {
@@ -313,6 +474,7 @@ class PieceTally {
 interface Segment {
   readonly text: string;
   readonly box: OcrBox;
+  readonly words: readonly OcrWord[];
 }
 
 /**
@@ -328,6 +490,7 @@ export function splitAtGaps(lines: readonly OcrLine[]): Segment[] {
       segments.push({
         text: run.map((word) => word.text).join(' '),
         box: union(run.map((word) => word.box)),
+        words: run,
       });
       run = [];
     };
@@ -379,6 +542,12 @@ function union(boxes: readonly OcrBox[]): OcrBox {
   const right = Math.max(...boxes.map((box) => box.x + box.width));
   const bottom = Math.max(...boxes.map((box) => box.y + box.height));
   return { x: left, y: top, width: right - left, height: bottom - top };
+}
+
+/** The image's grey levels: what every reading and the glyph checks start from. */
+async function greyPixels(image: Uint8Array): Promise<GreyImage> {
+  const { data, info } = await sharp(image).greyscale().raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
 }
 
 function opposite(polarity: OcrPolarity): OcrPolarity {

@@ -237,7 +237,12 @@ async function prepareImage(options: OcrCallOptions): Promise<{
   polarity: OcrPolarity;
   toInput: (bbox: Tesseract.Bbox) => OcrBox;
 }> {
-  let grey = sharp(options.image).greyscale();
+  const pixels = options.pixels;
+  // Decoding a 1024x1024 PNG costs more than a reading of its headline: use the caller's grey
+  // levels when it has them.
+  let grey = pixels
+    ? sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 1 } }).greyscale()
+    : sharp(options.image).greyscale();
   const region = options.region;
   if (region) {
     grey = sharp(
@@ -246,12 +251,12 @@ async function prepareImage(options: OcrCallOptions): Promise<{
         .raw()
         .toBuffer(),
       { raw: { width: region.width, height: region.height, channels: 1 } },
-    );
+    ).greyscale();
   }
   const scale = options.scale ?? 1;
   if (scale !== 1) {
     if (!(scale > 0 && scale <= 4)) throw new RangeError(`Expected a scale in (0, 4] but received ${scale}`);
-    const { width = 0 } = region ?? (await sharp(options.image).metadata());
+    const { width = 0 } = region ?? pixels ?? (await sharp(options.image).metadata());
     grey = grey.resize({ width: Math.max(8, Math.round(width * scale)), kernel: 'lanczos3' });
   }
   let polarity = options.polarity;
@@ -268,7 +273,11 @@ async function prepareImage(options: OcrCallOptions): Promise<{
     width: Math.round((bbox.x1 - bbox.x0) / scale),
     height: Math.round((bbox.y1 - bbox.y0) / scale),
   });
-  return { image: await oriented.png({ compressionLevel: 1 }).toBuffer(), polarity, toInput };
+  // Handed over as a binary PGM (a header and the grey bytes): no PNG to encode here and decode
+  // again inside the engine.
+  const { data, info } = await oriented.raw().toBuffer({ resolveWithObject: true });
+  const header = Buffer.from(`P5\n${info.width} ${info.height}\n255\n`, 'ascii');
+  return { image: Buffer.concat([header, data]), polarity, toInput };
 }
 
 function readLines(page: Tesseract.Page, toBox: (bbox: Tesseract.Bbox) => OcrBox): OcrLine[] {
@@ -281,6 +290,11 @@ function readLines(page: Tesseract.Page, toBox: (bbox: Tesseract.Bbox) => OcrBox
             text: word.text.trim(),
             confidence: word.confidence / 100,
             box: toBox(word.bbox),
+            symbols: word.symbols.map((symbol) => ({
+              text: symbol.text,
+              confidence: symbol.confidence / 100,
+              box: toBox(symbol.bbox),
+            })),
           }))
           .filter((word) => word.text.length > 0);
         if (words.length === 0) continue;

@@ -1,0 +1,92 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import type { OcrWord } from '../models/ocr-model.ts';
+import { drawnLetters, hasLookAlikeLetter } from './drawn-letters.ts';
+import { lineHeights } from './glyph-heights.ts';
+import type { GreyImage } from './glyph-shapes.ts';
+
+/** Dark letter bodies (SVG markup) on a light 200x100 card, as grey pixels. */
+async function draw(shapes: string): Promise<GreyImage> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100"><rect width="200" height="100" fill="#F0F0F0"/><g fill="#202020">${shapes}</g></svg>`;
+  const { data, info } = await sharp(Buffer.from(svg))
+    .greyscale()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+/** Stems standing on a baseline at y=80, 12 px wide and 28 apart (ink is the lesser part of a word), `heights` tall. */
+const blocks = (heights: readonly number[]) =>
+  heights
+    .map((height, index) => `<rect x="${20 + index * 40}" y="${80 - height}" width="12" height="${height}"/>`)
+    .join('');
+
+/** The recogniser's word over the blocks (no glyph boxes of its own). */
+const word = (text: string): OcrWord => ({
+  text,
+  confidence: 0.9,
+  box: { x: 18, y: 36, width: 40 * Array.from(text).length, height: 46 },
+});
+
+describe('drawnLetters', () => {
+  it('shows a lowercase letter drawn at cap height (a "0" read as "o")', async () => {
+    // "moon" with its first "o" as tall as a capital.
+    const zero = await draw(blocks([30, 42, 30, 30]));
+    expect(drawnLetters('moon', word('moon'), { grey: zero })).toEqual({ form: 'mOon', measured: true });
+    const plain = await draw(blocks([30, 30, 30, 30]));
+    expect(drawnLetters('moon', word('moon'), { grey: plain })).toEqual({ measured: true });
+  });
+
+  it('shows an accent drawn in another shape than the copy has', async () => {
+    // "só": two stems, an accent over the second.
+    const acute = '<line x1="63" y1="46" x2="70" y2="38" stroke="#202020" stroke-width="3"/>';
+    const diaeresis = '<circle cx="62" cy="44" r="2.5"/><circle cx="70" cy="44" r="2.5"/>';
+    expect(drawnLetters('só', word('só'), { grey: await draw(blocks([30, 30]) + acute) })).toEqual({
+      measured: true,
+    });
+    expect(drawnLetters('só', word('só'), { grey: await draw(blocks([30, 30]) + diaeresis) })).toEqual({
+      form: 'sö',
+      measured: true,
+    });
+  });
+
+  it('claims nothing when the glyphs do not line up with the copy word', async () => {
+    expect(drawnLetters('moons', word('moons'), { grey: await draw(blocks([30, 42, 30, 30])) })).toEqual({
+      measured: false,
+    });
+  });
+
+  it('knows which words have look-alike letters', () => {
+    expect(hasLookAlikeLetter('holiday')).toBe(true);
+    expect(hasLookAlikeLetter('canción')).toBe(true);
+    expect(hasLookAlikeLetter('sunny')).toBe(true);
+    expect(hasLookAlikeLetter('edit')).toBe(false);
+  });
+});
+
+/** A word read as `text`, each glyph 20 px wide with the height given (x-height 30 unless listed). */
+function symbols(text: string, heights: Record<number, number> = {}): OcrWord {
+  const letters = Array.from(text);
+  return {
+    ...word(text),
+    symbols: letters.map((letter, index) => ({
+      text: letter,
+      confidence: 0.9,
+      box: { x: index * 20, y: 42 - (heights[index] ?? 30), width: 18, height: heights[index] ?? 30 },
+    })),
+  };
+}
+
+describe('lineHeights', () => {
+  it('measures x-height and cap height from the glyphs read', () => {
+    expect(lineHeights([symbols('Tomorrow', { 0: 42 }), symbols('hotel', { 0: 42, 3: 40, 4: 42 })])).toEqual({
+      xHeight: 30,
+      capHeight: 42,
+    });
+  });
+
+  it('trusts no heights when the x-height glyphs disagree (noise read into the letters)', () => {
+    expect(lineHeights([symbols('amen', { 1: 80, 2: 90 })])).toBeUndefined();
+    expect(lineHeights([symbols('on')])).toBeUndefined();
+  });
+});
