@@ -121,7 +121,7 @@ describe('the judge through google:gemini-2.5-flash (@ai-sdk/google, generateCon
         },
       }),
     });
-    const candidate = (await response.json()).candidates[0];
+    const candidate = ((await response.json()) as any).candidates[0];
     const chosen = candidate.logprobsResult.chosenCandidates;
     const at = chosen.findIndex((step: any) => step.token === 'yes');
     expect(chosen[at].logProbability).toBeCloseTo(Math.log(0.9), 9);

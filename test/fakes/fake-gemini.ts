@@ -73,7 +73,7 @@ export class FakeGemini {
     return this.server.close();
   }
 
-  private handle(request: RecordedRequest, response: ServerResponse): undefined {
+  private handle(request: RecordedRequest, response: ServerResponse): void {
     const match = /^\/v1beta\/models\/([^/:]+):generateContent$/.exec(request.path);
     if (request.method !== 'POST' || !match) {
       sendJson(response, 404, errorBody(404, 'NOT_FOUND', `Unknown route ${request.path}`));
