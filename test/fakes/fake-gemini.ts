@@ -92,13 +92,16 @@ export class FakeGemini {
     const body = request.json;
     const config = body?.generationConfig ?? {};
     if (!Array.isArray(body?.contents) || body.contents.length === 0) {
-      return invalid('* GenerateContentRequest.contents: contents is not specified');
+      invalid('* GenerateContentRequest.contents: contents is not specified');
+      return;
     }
     if (config.responseMimeType !== 'application/json' || typeof config.responseSchema !== 'object') {
-      return invalid('expected responseMimeType application/json with a responseSchema');
+      invalid('expected responseMimeType application/json with a responseSchema');
+      return;
     }
     if (config.logprobs !== undefined && config.responseLogprobs !== true) {
-      return invalid('logprobs is only valid when responseLogprobs is true');
+      invalid('logprobs is only valid when responseLogprobs is true');
+      return;
     }
     const fault = this.faults.shift();
     if (fault?.kind === 'status') {
@@ -123,7 +126,8 @@ export class FakeGemini {
       content = 'Sure! The answers are: yes, yes, no.';
     } else if (image) {
       if (!/^image\//.test(String(image.mimeType)) || typeof image.data !== 'string') {
-        return invalid('inlineData needs an image mimeType and base64 data');
+        invalid('inlineData needs an image mimeType and base64 data');
+        return;
       }
       const imageSha256 = createHash('sha256').update(Buffer.from(image.data, 'base64')).digest('hex');
       const call = ++this.answeringCalls;
