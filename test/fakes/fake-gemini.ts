@@ -106,12 +106,12 @@ export class FakeGemini {
     const fault = this.faults.shift();
     if (fault?.kind === 'status') {
       const status = statusNames[fault.status] ?? 'UNKNOWN';
-      sendJson(
-        response,
-        fault.status,
-        errorBody(fault.status, status, `fake status ${fault.status}`),
-        fault.headers,
-      );
+      // The API's own words for a rate limit; other statuses say what they are.
+      const message =
+        fault.status === 429
+          ? 'Resource has been exhausted (e.g. check quota).'
+          : `fake status ${fault.status}`;
+      sendJson(response, fault.status, errorBody(fault.status, status, message), fault.headers);
       return;
     }
     const parts: any[] = body.contents.flatMap((content: any) => content.parts ?? []);
