@@ -151,6 +151,24 @@ describe('the judge through google:gemini-2.5-flash (@ai-sdk/google, generateCon
     expect((failure as Error).message).not.toContain(key);
   });
 
+  it('waits as long as a quota 429’s RetryInfo says, and gives up on a wait beyond maxRetryWaitSeconds', async () => {
+    fake = await startFake();
+    fake.failNext({ kind: 'status', status: 429, retryDelay: '0.4s' });
+    const started = performance.now();
+    const adherence = await judgeImage(geminiJudge(fake), await image(), tulipQuestions);
+    // The backoff alone would be about 100 ms (retryBaseSeconds: 0): the wait came from the body.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(380);
+    expect(adherence.call.attempts).toBe(2);
+
+    fake.failNext({ kind: 'status', status: 429, retryDelay: '120s' });
+    const failure = await judgeImage(
+      geminiJudge(fake, { maxRetryWaitSeconds: 1 }),
+      await image(),
+      tulipQuestions,
+    ).catch((error: unknown) => error as Error);
+    expect((failure as Error).message).toMatch(/HTTP 429.*gave up because it asked to wait 120 s/);
+  });
+
   it('prices a call from usageMetadata with providers.google.tokenPrices, image tokens included', async () => {
     fake = await startFake();
     const judge = geminiJudge(fake, {

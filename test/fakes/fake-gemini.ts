@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import {
-  type ChatFault,
   type FakeChatCompletionsOptions,
   listedQuestions,
   promptOf,
@@ -15,8 +14,19 @@ export type FakeGeminiOptions = Omit<FakeChatCompletionsOptions, 'apiKey' | 'log
   apiKey: string;
 };
 
+/**
+ * A failure for the next call: an HTTP status (a 429 may say how long to wait, as a quota error
+ * does, in a `google.rpc.RetryInfo` detail such as `"27s"`), or a 200 whose text is not the JSON
+ * the `responseSchema` asked for.
+ */
+export type GeminiFault =
+  | { kind: 'status'; status: number; headers?: Record<string, string>; retryDelay?: string }
+  | { kind: 'malformed' };
+
 /** google.rpc.Status, the body of every Gemini API error. */
-const errorBody = (code: number, status: string, message: string) => ({ error: { code, message, status } });
+const errorBody = (code: number, status: string, message: string, details?: unknown[]) => ({
+  error: { code, message, status, ...(details ? { details } : {}) },
+});
 
 const statusNames: Record<number, string> = {
   400: 'INVALID_ARGUMENT',
@@ -42,7 +52,7 @@ export class FakeGemini {
   /** Requests answered 200 with a well-formed answer. */
   answered = 0;
   answeringCalls = 0;
-  private readonly faults: ChatFault[] = [];
+  private readonly faults: GeminiFault[] = [];
 
   private constructor(
     private readonly server: FakeHttpServer,
@@ -65,7 +75,7 @@ export class FakeGemini {
     return this.calls.map((request) => request.json);
   }
 
-  failNext(...faults: ChatFault[]): void {
+  failNext(...faults: GeminiFault[]): void {
     this.faults.push(...faults);
   }
 
@@ -111,7 +121,10 @@ export class FakeGemini {
         fault.status === 429
           ? 'Resource has been exhausted (e.g. check quota).'
           : `fake status ${fault.status}`;
-      sendJson(response, fault.status, errorBody(fault.status, status, message), fault.headers);
+      const details = fault.retryDelay
+        ? [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: fault.retryDelay }]
+        : undefined;
+      sendJson(response, fault.status, errorBody(fault.status, status, message, details), fault.headers);
       return;
     }
     const parts: any[] = body.contents.flatMap((content: any) => content.parts ?? []);
