@@ -204,18 +204,44 @@ describe('atelier bench --judge', () => {
     expect(written.comparisons).toEqual([
       expect.objectContaining({ baseline: 'builtin:draft', setup: 'openai:gpt-image-1', pairs: 9 }),
     ]);
+    // The questions were written once, before any setup ran: their cost is on its own line.
+    expect(written.questions).toMatchObject({
+      writer: 'openai-compatible:qwen2.5-vl-7b',
+      prompts: 3,
+      written: 3,
+    });
+    expect(written.questions!.costUsd).toBeGreaterThan(0);
+    // builtin:draft renders for free, so its cost is its answers' and nothing of the questions'.
+    const draft = written.setups.find((setup) => setup.label === 'builtin:draft')!;
+    expect(draft.costUsd).toBeCloseTo(draft.adherence!.judgeCostUsd, 12);
     const markdown = await readFile(join(out, 'bench.md'), 'utf8');
+    expect(markdown).toContain(
+      `Question writing (once for every setup, in no setup's cost): openai-compatible:qwen2.5-vl-7b, 3 prompts (3 written now, 0 from the ledger), cost USD ${written.questions!.costUsd!.toFixed(4)}.`,
+    );
     expect(markdown).toContain('| setup | s/image | adherence % [95% CI] | images | cost USD | USD/image |');
     expect(markdown).toMatch(/\| openai:gpt-image-1 vs builtin:draft \| 9 \| [+-]?\d+\.\d% \[/);
     expect(result.stdout).toContain(markdown.split('\n')[4]!);
-    expect(await readFile(join(out, 'bench.svg'), 'utf8')).toContain(
-      'Prompt adherence (judge openai-compatible:qwen2.5-vl-7b)',
+    const chart = await readFile(join(out, 'bench.svg'), 'utf8');
+    expect(chart).toContain('Prompt adherence (judge openai-compatible:qwen2.5-vl-7b; whiskers: 95% CI)');
+    // One whisker per setup's adherence bar, labelled with its interval.
+    expect(chart.match(/class="interval"/g)).toHaveLength(2);
+    const [draftFigures] = written.setups.map((setup) => setup.adherence!.adherence);
+    const percent = (value: number) => (value * 100).toFixed(1);
+    expect(chart).toContain(
+      `${percent(draftFigures!.mean)} % [${percent(draftFigures!.low)}, ${percent(draftFigures!.high)}]`,
     );
 
     // The questions are kept in the project's ledger: a second bench asks only for answers.
     const before = judge.completions.length;
     expect((await bench()).code).toBe(0);
     expect(judge.completions.length - before).toBe(18);
+    const again = benchResultSchema.parse(JSON.parse(await readFile(join(out, 'bench.json'), 'utf8')));
+    expect(again.questions).toEqual({
+      writer: 'openai-compatible:qwen2.5-vl-7b',
+      prompts: 3,
+      written: 0,
+      costUsd: 0,
+    });
   }, 120_000);
 
   it('says adherence is not measured without a judge', async () => {

@@ -30,6 +30,24 @@ export function headlineMarkdown(result: BenchResult): string[] {
   return lines;
 }
 
+/**
+ * The one-off cost of writing the shots' questions: done once before the setups run, so it is in
+ * none of their costs and gets its own line.
+ */
+export function questionsLine(result: BenchResult): string[] {
+  const questions = result.questions;
+  if (!questions) return [];
+  const fromLedger = questions.prompts - questions.written;
+  const cost =
+    questions.costUsd === null
+      ? 'cost unknown (no tokenPrices for the writer)'
+      : `cost USD ${questions.costUsd.toFixed(4)}`;
+  return [
+    '',
+    `Question writing (once for every setup, in no setup's cost): ${cell(questions.writer)}, ${questions.prompts} prompt${questions.prompts === 1 ? '' : 's'} (${questions.written} written now, ${fromLedger} from the ledger), ${cost}.`,
+  ];
+}
+
 /** Adherence by question category, paired differences, and P(yes): what the judge found. */
 function adherenceMarkdown(result: BenchResult): string[] {
   const judged = result.setups.filter((setup) => setup.adherence);
@@ -72,6 +90,7 @@ export function benchMarkdown(result: BenchResult): string {
     `${result.machine}; seeds ${result.seeds.join(', ')}; ${result.date}`,
     '',
     ...headlineMarkdown(result),
+    ...questionsLine(result),
     ...adherenceMarkdown(result),
     '',
     '| setup | stage | jobs | p50 ms | p95 ms | images/min | peak RSS MB | cost USD |',
@@ -143,16 +162,14 @@ export function benchChartSvg(result: BenchResult): string {
       )
     : '';
   const judged = result.setups.filter((setup) => setup.adherence);
-  // Overall adherence and its interval ends, then each category: the seed's chart, one bar per setup.
+  // Overall adherence with its 95% interval as a whisker, then each category: one bar per setup.
   const adherenceCategories = [
     'adherence',
-    '95% CI low',
-    '95% CI high',
     ...new Set(judged.flatMap((setup) => Object.keys(setup.adherence!.categories))),
   ];
   const adherence = judged.length
     ? barChartSvg(
-        `Prompt adherence (judge ${result.judge})`,
+        `Prompt adherence (judge ${result.judge}; whiskers: 95% CI)`,
         '%',
         adherenceCategories,
         judged.map((setup) => {
@@ -160,9 +177,11 @@ export function benchChartSvg(result: BenchResult): string {
           return {
             label: setup.label,
             values: [
-              { name: 'adherence', value: figures.adherence.mean * 100 },
-              { name: '95% CI low', value: figures.adherence.low * 100 },
-              { name: '95% CI high', value: figures.adherence.high * 100 },
+              {
+                name: 'adherence',
+                value: figures.adherence.mean * 100,
+                interval: { low: figures.adherence.low * 100, high: figures.adherence.high * 100 },
+              },
               ...Object.entries(figures.categories).map(([name, tally]) => ({
                 name,
                 value: (tally.yes / tally.total) * 100,

@@ -53,6 +53,18 @@ export const benchResultSchema = z.object({
   ),
   /** The judge bound with `--judge`, or absent: adherence not measured. */
   judge: z.string().optional(),
+  /**
+   * Writing the shots' questions, done once for every setup (with `--judge`) and so in no
+   * setup's cost; `costUsd` is null when a call had no configured token price.
+   */
+  questions: z
+    .object({
+      writer: z.string(),
+      prompts: z.number().int().nonnegative(),
+      written: z.number().int().nonnegative(),
+      costUsd: z.number().nonnegative().nullable(),
+    })
+    .optional(),
   /** Each setup against the first on the same shots and seeds (with `--judge`). */
   comparisons: z
     .array(

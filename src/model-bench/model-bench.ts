@@ -287,7 +287,8 @@ function qualityFigures(jobs: JobRecord[], stages: string[]) {
 export async function benchModels(options: BenchOptions): Promise<BenchResult> {
   const { loaded } = options;
   const setups: BenchResult['setups'] = [];
-  const questions = options.judge ? await benchQuestions(options, options.judge) : undefined;
+  const written = options.judge ? await benchQuestions(options, options.judge) : undefined;
+  const questions = written?.byShot;
   for (const setup of options.setups) {
     options.onProgress?.(
       `setup ${setup.label}: ${options.seeds.length} seeds x ${options.shots ?? loaded.campaign.shots.length} shots`,
@@ -391,6 +392,7 @@ export async function benchModels(options: BenchOptions): Promise<BenchResult> {
     setups,
     sweep,
     ...(options.judge ? { judge: options.judge, comparisons: pairedComparisons(setups) } : {}),
+    ...(written ? { questions: written.figures } : {}),
   };
 }
 
@@ -399,7 +401,10 @@ export async function benchModels(options: BenchOptions): Promise<BenchResult> {
  * judge) and kept in the project's ledger (a shot's own `questions` win), so every setup is
  * asked the same ones.
  */
-async function benchQuestions(options: BenchOptions, judge: string): Promise<Map<string, unknown>> {
+async function benchQuestions(
+  options: BenchOptions,
+  judge: string,
+): Promise<{ byShot: Map<string, unknown>; figures: NonNullable<BenchResult['questions']> }> {
   // A `questions` model bound in the config writes them; the judge does otherwise.
   const reference = requireModelReference(options.loaded.campaign.models.questions ?? judge);
   const bound = {
@@ -410,12 +415,20 @@ async function benchQuestions(options: BenchOptions, judge: string): Promise<Map
   try {
     const shots = options.loaded.campaign.shots.slice(0, options.shots);
     options.onProgress?.(`judge ${judge}: questions for ${shots.length} shots`);
-    const { campaign } = await withAdherenceQuestions(
+    const written = await withAdherenceQuestions(
       { ...options.loaded.campaign, shots },
       bound,
       workspace.ledger,
     );
-    return new Map(campaign.shots.map((shot) => [shot.id, shot.questions]));
+    return {
+      byShot: new Map(written.campaign.shots.map((shot) => [shot.id, shot.questions])),
+      figures: {
+        writer: reference.raw,
+        prompts: written.prompts,
+        written: written.written,
+        costUsd: written.unpriced > 0 ? null : written.costUsd,
+      },
+    };
   } finally {
     workspace.close();
   }

@@ -22,6 +22,19 @@ export function questionWriter(models: {
   return models.get(questionsRole) ?? models.get(judgeRole);
 }
 
+/** A campaign with its questions, and what writing them took. */
+export interface WrittenQuestions {
+  readonly campaign: Campaign;
+  /** USD of the question calls made now (unpriced calls count 0: see `unpriced`). */
+  readonly costUsd: number;
+  /** Distinct prompts that needed questions (shots listing their own need none). */
+  readonly prompts: number;
+  /** Of those, the ones the writer was asked about now (the rest came from the ledger). */
+  readonly written: number;
+  /** Calls made without a configured token price. */
+  readonly unpriced: number;
+}
+
 /**
  * The campaign with every shot's adherence questions filled in, when a judge is bound: a shot's
  * own `questions` win; otherwise the writer (see `questionWriter`) writes them once per
@@ -33,16 +46,22 @@ export async function withAdherenceQuestions(
   writer: BoundModel | undefined,
   ledger: Ledger,
   signal?: AbortSignal,
-): Promise<{ campaign: Campaign; costUsd: number }> {
-  if (!writer || !isLanguageModel(writer.instance)) return { campaign, costUsd: 0 };
+): Promise<WrittenQuestions> {
+  if (!writer || !isLanguageModel(writer.instance)) {
+    return { campaign, costUsd: 0, prompts: 0, written: 0, unpriced: 0 };
+  }
   const model = writer.instance;
   let costUsd = 0;
+  let asked = 0;
+  let unpriced = 0;
   const byPrompt = new Map<string, Promise<Shot['questions']>>();
   const questionsFor = (prompt: string) => {
     const key = hashOf({ questionFormatVersion, prompt, judge: writer.lock });
     const stored = ledger.judgeQuestions(key);
     if (stored) return Promise.resolve(stored.questions as Shot['questions']);
     return generateQuestions(model, prompt, signal).then(({ questions, call }) => {
+      asked++;
+      if (call.costUsd === undefined || call.costUsd === null) unpriced++;
       costUsd += call.costUsd ?? 0;
       ledger.storeJudgeQuestions({ key, prompt, judge: writer.lock.reference, questions });
       return questions;
@@ -58,5 +77,5 @@ export async function withAdherenceQuestions(
   const shots = campaign.shots.map((shot) =>
     shot.questions ? shot : { ...shot, questions: written.get(shot.prompt) },
   );
-  return { campaign: { ...campaign, shots }, costUsd };
+  return { campaign: { ...campaign, shots }, costUsd, prompts: byPrompt.size, written: asked, unpriced };
 }

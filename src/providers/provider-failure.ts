@@ -1,7 +1,7 @@
 import { APICallError, InvalidArgumentError, LoadAPIKeyError } from '@ai-sdk/provider';
 import { AtelierError } from '../errors.ts';
 import { redactSecrets } from '../util/redact-secrets.ts';
-import { retryAfterMs } from './retry-policy.ts';
+import { retryAfterMs, retryInfoDelayMs } from './retry-policy.ts';
 
 export type FailureKind =
   | 'rate-limited'
@@ -117,7 +117,9 @@ export function classifyFailure(
     if (error.isRetryable) {
       const kind: FailureKind =
         status === 429 ? 'rate-limited' : status === undefined ? 'network' : 'server-error';
-      return failure(kind, true, apiMessage(error), retryAfterMs(error.responseHeaders));
+      // A header where the provider sends one; Google's APIs say it in the error body instead.
+      const wait = retryAfterMs(error.responseHeaders) ?? retryInfoDelayMs(error.responseBody);
+      return failure(kind, true, apiMessage(error), wait);
     }
     return failure('rejected', false, apiMessage(error));
   }

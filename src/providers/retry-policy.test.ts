@@ -5,6 +5,7 @@ import {
   minimumRetryDelayMs,
   retryAfterMs,
   retryDelay,
+  retryInfoDelayMs,
 } from './retry-policy.ts';
 
 describe('retry policy', () => {
@@ -26,6 +27,23 @@ describe('retry policy', () => {
     expect(retryAfterMs({ 'retry-after': 'soon' })).toBeUndefined();
     expect(retryAfterMs({})).toBeUndefined();
     expect(retryAfterMs(undefined)).toBeUndefined();
+  });
+
+  it('reads the retryDelay of a google.rpc.RetryInfo in a Google error body', () => {
+    const body = (details: unknown) =>
+      JSON.stringify({ error: { code: 429, status: 'RESOURCE_EXHAUSTED', details } });
+    const quotaFailure = { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [] };
+    expect(
+      retryInfoDelayMs(
+        body([quotaFailure, { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '27s' }]),
+      ),
+    ).toBe(27_000);
+    expect(
+      retryInfoDelayMs(body([{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '1.5s' }])),
+    ).toBe(1500);
+    expect(retryInfoDelayMs(body([quotaFailure]))).toBeUndefined();
+    expect(retryInfoDelayMs('RetryInfo, but not JSON')).toBeUndefined();
+    expect(retryInfoDelayMs(undefined)).toBeUndefined();
   });
 
   it('waits the larger of Retry-After and the backoff, never less than the floor', () => {

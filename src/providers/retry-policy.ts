@@ -84,3 +84,27 @@ export function retryAfterMs(
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
+
+/**
+ * How long a Google API error body asks to wait: the `retryDelay` of a `google.rpc.RetryInfo`
+ * among `error.details` (a protobuf Duration in JSON, e.g. `"27s"` or `"1.5s"`). Gemini's quota
+ * 429s say it there, with no Retry-After header. Undefined when the body does not say.
+ *
+ * @example retryInfoDelayMs('{"error":{"details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"27s"}]}}') // 27000
+ */
+export function retryInfoDelayMs(body: string | undefined): number | undefined {
+  if (!body?.includes('RetryInfo')) return undefined;
+  let details: unknown;
+  try {
+    details = (JSON.parse(body) as { error?: { details?: unknown } })?.error?.details;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(details)) return undefined;
+  for (const detail of details) {
+    if (!String(detail?.['@type'] ?? '').endsWith('google.rpc.RetryInfo')) continue;
+    const match = /^(\d+(?:\.\d+)?)s$/.exec(String(detail.retryDelay ?? ''));
+    if (match) return Number.parseFloat(match[1]!) * 1000;
+  }
+  return undefined;
+}

@@ -29,6 +29,9 @@ describe('run report', () => {
     expect(html).toContain('Median time per job, by stage');
     expect(html).toContain('&quot;reference&quot;: &quot;builtin:draft&quot;');
     expect(html).toContain(`run ${summary.runId}`);
+    // No judge bound: said so, never a number.
+    expect(html).toContain('<p class="adherence">adherence: not measured (no judge model)</p>');
+    expect(html).not.toContain('<th>adherence</th>');
   });
 
   it('escapes text from the config: prompts, headlines, reasons and warnings', async () => {
@@ -93,5 +96,107 @@ describe('run report', () => {
     expect(html).toContain(`<dd>headline ${escapedHeadline} was shortened</dd>`);
     expect(html).toContain(`<li>prompt ${escapedPrompt} is long</li>`);
     expect(html).toContain(`<td>read &quot;${escapedHeadline}&quot;</td>`);
+  });
+
+  it('shows each judged image’s adherence, its mean P(yes) or unknown, and the questions counted no, escaped', async () => {
+    const question = (
+      id: string,
+      text: string,
+      answer: 'yes' | 'no',
+      extra: Record<string, unknown> = {},
+    ) => ({
+      id,
+      question: text,
+      category: 'entity',
+      dependsOn: [],
+      answer,
+      counted: answer,
+      ...extra,
+    });
+    const compose = (shotId: string, adherence: Record<string, unknown>): JobRecord => ({
+      id: shotId.length,
+      runId: 'run-1',
+      shotId,
+      seedIndex: 0,
+      attempt: 0,
+      stageIndex: 0,
+      seed: 7,
+      stage: 'compose',
+      status: 'done',
+      attempts: 1,
+      cacheKey: null,
+      cacheHit: false,
+      outputs: [],
+      details: { prompt: 'tulips', adherence },
+      warnings: [],
+      error: null,
+      startedAt: null,
+      finishedAt: null,
+      durationMs: 5,
+      costUsd: null,
+    });
+    const html = await renderRunReport({
+      summary: {
+        runId: 'run-1',
+        campaign: 'c',
+        status: 'completed',
+        failures: [],
+        warnings: [],
+        chains: 2,
+        chainsSucceeded: 2,
+        outputs: 2,
+        computedJobs: 2,
+        cacheHits: 0,
+        rerolls: 0,
+        wallMs: 10,
+        costUsd: 0,
+        adherence: { measured: true, judge: 'google:gemini-2.5-flash', images: 2, mean: 0.625 },
+      },
+      stages: ['compose'],
+      shotOrder: ['tulips', 'vase'],
+      lock: { lockfileVersion: 1, models: {} },
+      jobs: [
+        compose('tulips', {
+          judge: 'google:gemini-2.5-flash',
+          score: 0.5,
+          questions: [
+            question('tulips', 'Are there tulips?', 'yes'),
+            question('red', 'Are they "red" <script>x</script>?', 'no'),
+          ],
+          categories: {},
+          costUsd: null,
+          call: {},
+        }),
+        compose('vase', {
+          judge: 'openai:gpt-4.1-mini',
+          score: 0.75,
+          meanPYes: 0.8125,
+          questions: [
+            question('a', 'A?', 'yes'),
+            question('b', 'B?', 'yes'),
+            question('c', 'C?', 'yes'),
+            { ...question('d', 'D?', 'yes'), counted: 'no', zeroedBy: 'c' },
+          ],
+          categories: {},
+          costUsd: null,
+          call: {},
+        }),
+      ],
+      contactSheet: undefined,
+      preview: async () => undefined,
+    });
+    expect(html).toContain(
+      '<p class="adherence">adherence: 62.5% mean over 2 images (judge google:gemini-2.5-flash)</p>',
+    );
+    expect(html).toContain('<dt>adherence</dt><dd>50%</dd>');
+    expect(html).toContain('<dt>adherence</dt><dd>75%</dd>');
+    // The generic facts no longer spill the record's insides.
+    expect(html).not.toContain('<dt>adherence.judge</dt>');
+    expect(html).toContain(
+      '<td><a href="#tulips-0">tulips #0</a></td><td>50%</td><td>unknown</td><td>2</td><td><ul style="margin:0;padding-left:16px"><li>red: Are they &quot;red&quot; &lt;script&gt;x&lt;/script&gt;?</li></ul></td><td>google:gemini-2.5-flash</td>',
+    );
+    expect(html).toContain('<td>75%</td><td>0.81</td><td>4</td>');
+    expect(html).toContain('<li>d: D? (yes, but c is no)</li>');
+    expect(html).not.toContain('<script>');
   });
 });

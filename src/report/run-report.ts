@@ -3,10 +3,14 @@ import type { HtmlEscapedString } from 'hono/utils/html';
 import pLimit from 'p-limit';
 import sharp from 'sharp';
 import type { ColourReport } from '../colour/colour-report.ts';
+import type { AdherenceSummary } from '../judge/adherence-summary.ts';
+import { adherenceOfJob } from '../judge/adherence-summary.ts';
+import { formatAdherence } from '../judge/judge-image.ts';
 import { chainViews } from '../ledger/chain-view.ts';
 import type { JobRecord } from '../ledger/ledger.ts';
 import type { Lockfile } from '../lock/lockfile.ts';
 import { percentile } from '../util/percentile.ts';
+import { adherenceSection } from './adherence-section.ts';
 import { barChartSvg } from './bar-chart.ts';
 import { dataUri, detailFacts, htmlFragment } from './html.ts';
 
@@ -26,6 +30,8 @@ export interface ReportedRunSummary {
   failures: ReadonlyArray<{ shotId: string; seedIndex: number; stage: string; reason: string }>;
   warnings: readonly string[];
   colour?: ColourReport;
+  /** Absent (older runs) reads as not measured. */
+  adherence?: AdherenceSummary;
 }
 
 export interface RunReportInput {
@@ -91,9 +97,13 @@ export async function renderRunReport(input: RunReportInput): Promise<string> {
       const size = shown
         ? htmlFragment`<dt>size</dt><dd>${shown.width}x${shown.height}${job.outputs.length > 1 ? ` (+${job.outputs.length - 1} files)` : ''}</dd>`
         : '';
-      const facts = detailFacts(job.details).map(
-        ([key, value]) => htmlFragment`<dt>${key}</dt><dd>${value}</dd>`,
-      );
+      // The adherence record is too deep for the generic facts: its score here, its answers below.
+      const { adherence: _answers, ...shownDetails } = job.details ?? {};
+      const adherence = adherenceOfJob(job);
+      const facts = [
+        ...(adherence ? [['adherence', formatAdherence(adherence.score)] as const] : []),
+        ...detailFacts(shownDetails),
+      ].map(([key, value]) => htmlFragment`<dt>${key}</dt><dd>${value}</dd>`);
       const time = job.cacheHit ? 'cached' : `${Math.round(job.durationMs ?? 0)} ms`;
       const reason = job.error ? htmlFragment`<dt>reason</dt><dd>${job.error}</dd>` : '';
       const warnings = job.warnings.length
@@ -168,6 +178,7 @@ export async function renderRunReport(input: RunReportInput): Promise<string> {
 <main>
 <section>${factCards(facts)}</section>
 ${colour}
+${adherenceSection(summary.adherence, chains)}
 <section><h2>Contact sheet</h2>${sheet}</section>
 <section><h2>Shots</h2>${chainHtml}</section>
 <section><h2>Timings</h2>${timings}</section>

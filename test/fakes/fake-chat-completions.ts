@@ -149,19 +149,14 @@ export class FakeChatCompletions {
       }
       const imageSha256 = createHash('sha256').update(Buffer.from(match[1]!, 'base64')).digest('hex');
       const call = ++this.answeringCalls;
-      const listed = [...text.matchAll(/^([A-Za-z0-9_-]+): (.+)$/gm)].map((line) => ({
-        id: line[1]!,
-        question: line[2]!,
-      }));
-      const answers = listed.map((item) => ({
+      const answers = listedQuestions(text).map((item) => ({
         ...item,
         ...this.options.answer({ call, imageSha256, ...item }),
       }));
       content = JSON.stringify({ answers: answers.map(({ id, answer }) => ({ id, answer })) });
       for (const [index, answer] of answers.entries()) answerTokens.set(index, answer.pYes);
     } else {
-      const prompt = /Prompt: (".*")/.exec(text)?.[1];
-      content = JSON.stringify({ questions: this.options.questions(prompt ? JSON.parse(prompt) : text) });
+      content = JSON.stringify({ questions: this.options.questions(promptOf(text)) });
     }
     const tokens = tokenize(content);
     const promptTokens = Math.ceil(text.length / 4) + (image ? imageTokens(String(image.image_url.url)) : 0);
@@ -200,6 +195,20 @@ export class FakeChatCompletions {
   }
 }
 
+/** The questions an answering call lists, one `id: text` line each. */
+export function listedQuestions(text: string): Array<{ id: string; question: string }> {
+  return [...text.matchAll(/^([A-Za-z0-9_-]+): (.+)$/gm)].map((line) => ({
+    id: line[1]!,
+    question: line[2]!,
+  }));
+}
+
+/** The prompt a question-writing call quotes (`Prompt: "..."`), else the whole text. */
+export function promptOf(text: string): string {
+  const quoted = /Prompt: (".*")/.exec(text)?.[1];
+  return quoted ? JSON.parse(quoted) : text;
+}
+
 /**
  * What OpenAI documents an image costs in high detail: scaled to fit 2048 x 2048, then its
  * shorter side to 768, then 170 tokens per 512-pixel tile plus 85. Sizes come from the PNG header.
@@ -215,7 +224,7 @@ function imageTokens(dataUrl: string): number {
 }
 
 /** A crude BPE stand-in: words, quotes and punctuation each a token; `"yes"` is `"`, `yes`, `"`. */
-function tokenize(text: string): string[] {
+export function tokenize(text: string): string[] {
   return text.match(/[A-Za-z0-9_]+|\s+|[^A-Za-z0-9_\s]/g) ?? [];
 }
 
