@@ -31,6 +31,7 @@ interface Sample {
   readonly wallMs: number;
   readonly cpuMs: number;
   readonly maxRssBytes: number;
+  readonly stdout: string;
 }
 
 interface Row {
@@ -38,6 +39,8 @@ interface Row {
   readonly args: (project: string) => string[];
   readonly runs: number;
   readonly target: string;
+  /** What the command must print for the row to measure what it says (a re-run of nothing but cache hits). */
+  readonly expect?: RegExp;
 }
 
 function git(args: string[], cwd = currentRoot): string {
@@ -63,8 +66,8 @@ function measure(tree: Tree, args: string[], usageFile: string): Sample {
       `${tree.label}: atelier ${args.join(' ')} exited with ${result.status}:\n${result.stderr.slice(-2000)}`,
     );
   }
-  const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as Omit<Sample, 'wallMs'>;
-  return { wallMs, ...usage };
+  const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as { cpuMs: number; maxRssBytes: number };
+  return { wallMs, ...usage, stdout: result.stdout };
 }
 
 /** The baseline commit in a temporary worktree sharing this tree's node_modules. */
@@ -123,6 +126,59 @@ function runsFor(row: Row): number {
   return Number.isInteger(value) && value > 0 ? value : row.runs;
 }
 
+/** Summed compute time per stage of the run a `run` command printed the directory of. */
+function stageProfile(stdout: string): Array<{ stage: string; computed: number; computeMs: number }> {
+  const directory = /^outputs: (.+)$/m.exec(stdout)?.[1];
+  if (!directory) throw new Error(`no run directory in the output of a run:\n${stdout}`);
+  const record = JSON.parse(readFileSync(join(directory.trim(), 'run.json'), 'utf8')) as {
+    summary: { stages: Array<{ stage: string; computed: number; computeMs: number }> };
+  };
+  return record.summary.stages;
+}
+
+/** Median ms of the upscale job alone, in a fresh process of the tree's own bench/upscale-job.ts. */
+function upscaleAloneMs(tree: Tree): number {
+  const job = { kind: 'esrgan', size: 'slim', engine: 'onnx', edge: 512, scale: 2, runs: 3, warmup: 1 };
+  const output = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', join(tree.root, 'bench/upscale-job.ts'), JSON.stringify(job)],
+    { cwd: tree.root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  return median((JSON.parse(output.trim().split('\n').at(-1)!) as { timesMs: number[] }).timesMs);
+}
+
+/** The upscale job inside a `--concurrency 1` cold run against the same job alone, per tree; and each run's profile. */
+function upscaleInRunAgainstAlone(trees: Tree[], usageFile: string) {
+  const cells: Record<string, string> = {};
+  const profiles: string[] = [];
+  for (const tree of trees) {
+    process.stderr.write(`bench: ${tree.label}: upscale in a --concurrency 1 run and alone\n`);
+    const run = measure(
+      tree,
+      ['run', tree.project, '--fresh', '--no-cache', '--concurrency', '1'],
+      usageFile,
+    );
+    const stages = stageProfile(run.stdout);
+    const upscale = stages.find((stage) => stage.stage === 'upscale')!;
+    const inRunMs = upscale.computeMs / upscale.computed;
+    const aloneMs = upscaleAloneMs(tree);
+    cells[`${tree.label} (median)`] =
+      `${seconds(inRunMs)} / ${seconds(aloneMs)} = ${round(inRunMs / aloneMs, 2)}x`;
+    profiles.push(
+      `${tree.label}, \`--concurrency 1\` cold run, ${seconds(run.wallMs)} wall, ${seconds(run.cpuMs)} CPU; compute summed per stage: ` +
+        stages.map((stage) => `${stage.stage} ${seconds(stage.computeMs)}`).join(', '),
+    );
+  }
+  const row = {
+    what: 'upscale job in a run / alone (mean / median)',
+    ...cells,
+    speed: '',
+    target: '<= 1.3x',
+    runs: 1,
+  };
+  return { rows: [row], profiles };
+}
+
 const seconds = (ms: number) => `${round(ms / 1000, 2)} s`;
 const ratio = (before: number, after: number) => `${round(before / after, 2)}x`;
 
@@ -144,7 +200,11 @@ export async function run(): Promise<BenchSection> {
       for (let index = 0; index < runsFor(row); index++) {
         for (const tree of trees) {
           process.stderr.write(`bench: ${tree.label}: ${row.what} (${index + 1}/${runsFor(row)})\n`);
-          samples.get(tree)!.push(measure(tree, row.args(tree.project), join(scratch, 'usage.json')));
+          const sample = measure(tree, row.args(tree.project), join(scratch, 'usage.json'));
+          if (row.expect && !row.expect.test(sample.stdout)) {
+            throw new Error(`${tree.label}: ${row.what} did not print ${row.expect}:\n${sample.stdout}`);
+          }
+          samples.get(tree)!.push(sample);
         }
       }
       const [before, after] = trees.map((tree) => samples.get(tree)!);
@@ -182,6 +242,8 @@ export async function run(): Promise<BenchSection> {
         );
       }
     }
+    const { rows: upscaleRows, profiles } = upscaleInRunAgainstAlone(trees, join(scratch, 'usage.json'));
+    table.push(...upscaleRows);
     const loadAfter = loadavg();
     return {
       title: `Where people wait: whole \`node bin/atelier.js\` processes, baseline ${baselineCommit} against this tree`,
@@ -191,6 +253,8 @@ export async function run(): Promise<BenchSection> {
         "CPU time and peak RSS are the process's own (every thread), read by a preloaded exit hook (bench/process-usage.mjs).",
         `Load average (1/5/15 min) before: ${loadBefore.map((value) => round(value, 2)).join(' / ')}, after: ${loadAfter.map((value) => round(value, 2)).join(' / ')}; a shared machine inflates both columns alike, not their ratio.`,
         'Both trees run a copy of their own examples/spring-launch (config and lock) with signing credentials, as `npm run example` does.',
+        'Upscale in a run: the mean upscale job of one `--concurrency 1` cold run (one upscale at a time, the next chain computing beside it) against the median of the same size of job alone (bench/upscale-job.ts, 512 -> 1024, default workers).',
+        ...profiles,
       ],
     };
   } finally {

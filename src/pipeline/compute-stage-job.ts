@@ -16,6 +16,9 @@ import { cpuThreadBudget } from '../util/thread-budget.ts';
 // One libvips thread per sharp operation (its default is one per core, per operation): encodes
 // run side by side, each holding a thread of the shared budget, instead of each taking every core.
 sharp.concurrency(1);
+// No libvips operation cache: every job's pixels are new buffers, so it never hits, and it would
+// hold up to 50 MB of the run's peak memory.
+sharp.cache(false);
 
 export interface ComputeStageJobOptions {
   campaign: Campaign;
