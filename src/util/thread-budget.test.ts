@@ -16,7 +16,9 @@ describe('ThreadBudget', () => {
     };
     // Three callers (say tiles, OCR, encodes) each ask for many threads at the same moment.
     const callers = [0, 1, 2].map((caller) =>
-      Promise.all(Array.from({ length: 8 }, (_, index) => budget.run(() => work(1 + ((index + caller) % 4))))),
+      Promise.all(
+        Array.from({ length: 8 }, (_, index) => budget.run(() => work(1 + ((index + caller) % 4)))),
+      ),
     );
     const results = await Promise.all(callers);
     expect(results.flat()).toHaveLength(24);
