@@ -95,7 +95,11 @@ const recognitionParameters = {
 };
 
 export interface TesseractOcrModelOptions {
-  /** Workers in the pool (default: the threads of the budget, at most 4). */
+  /**
+   * Workers in the pool (default: half the threads of the budget, at least 1, at most 4): reading
+   * copy never holds every thread, so a run's upscale tiles always have one, and each worker
+   * costs about 40-100 MB.
+   */
   readonly poolSize?: number;
   /** CPU threads each recognition draws from (default: the process's shared budget). */
   readonly threads?: ThreadBudget;
@@ -136,7 +140,7 @@ export class TesseractOcrModel implements OcrModelV1 {
 
   constructor(options: TesseractOcrModelOptions = {}) {
     this.threads = options.threads ?? cpuThreadBudget();
-    this.poolSize = options.poolSize ?? Math.min(this.threads.threads, 4);
+    this.poolSize = options.poolSize ?? Math.max(1, Math.min(Math.floor(this.threads.threads / 2), 4));
   }
 
   /** How the worker pools of this instance were used (summed over pools). */
