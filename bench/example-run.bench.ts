@@ -12,6 +12,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promise
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import { type BenchSection, median, round } from './bench-section.ts';
 
 /** The code before the issue's work: its figures are the "previous" column. */
@@ -136,9 +137,18 @@ function stageProfile(stdout: string): Array<{ stage: string; computed: number; 
   return record.summary.stages;
 }
 
+/** The tile the tree's example gives its upscale stage, if any: the job alone must be the same job. */
+function exampleUpscaleTile(tree: Tree): number | undefined {
+  const config = parse(readFileSync(join(tree.project, 'atelier.yaml'), 'utf8')) as {
+    pipeline: { stages: Array<{ stage: string; tile?: number }> };
+  };
+  return config.pipeline.stages.find((stage) => stage.stage === 'upscale')?.tile;
+}
+
 /** Median ms of the upscale job alone, in a fresh process of the tree's own bench/upscale-job.ts. */
 function upscaleAloneMs(tree: Tree): number {
-  const job = { kind: 'esrgan', size: 'slim', engine: 'onnx', edge: 512, scale: 2, runs: 3, warmup: 1 };
+  const tile = exampleUpscaleTile(tree);
+  const job = { kind: 'esrgan', size: 'slim', engine: 'onnx', edge: 512, scale: 2, runs: 3, warmup: 1, tile };
   const output = execFileSync(
     process.execPath,
     ['--import', 'tsx', join(tree.root, 'bench/upscale-job.ts'), JSON.stringify(job)],
@@ -253,7 +263,7 @@ export async function run(): Promise<BenchSection> {
         "CPU time and peak RSS are the process's own (every thread), read by a preloaded exit hook (bench/process-usage.mjs).",
         `Load average (1/5/15 min) before: ${loadBefore.map((value) => round(value, 2)).join(' / ')}, after: ${loadAfter.map((value) => round(value, 2)).join(' / ')}; a shared machine inflates both columns alike, not their ratio.`,
         'Both trees run a copy of their own examples/spring-launch (config and lock) with signing credentials, as `npm run example` does.',
-        'Upscale in a run: the mean upscale job of one `--concurrency 1` cold run (one upscale at a time, the next chain computing beside it) against the median of the same size of job alone (bench/upscale-job.ts, 512 -> 1024, default workers).',
+        'Upscale in a run: the mean upscale job of one `--concurrency 1` cold run (one upscale at a time, the next chain computing beside it) against the median of the same job alone (bench/upscale-job.ts: 512 -> 1024, the tile of the example, default workers).',
         ...profiles,
       ],
     };
