@@ -57,6 +57,12 @@ describe('campaign config validation', () => {
     expect(problem).toMatch(/^\/campaigns\/atelier\.yaml:\d+:\d+: YAML syntax error/);
   });
 
+  it('reports an export effort out of range at its field, naming the range', () => {
+    const source = withChange((config) => (config.pipeline.stages[1].effort = { png: 2, webp: 9 }));
+    const [problem] = problemsOf(source);
+    expect(problem).toMatch(/pipeline\.stages\[1\]\.effort\.webp: .*(<=|at most) ?6/);
+  });
+
   it('reports an unknown role at the key, naming the known roles', () => {
     const source = withChange((config) => {
       config.models.painter = 'builtin:draft';

@@ -3,8 +3,22 @@ import type { Campaign, Shot } from '../config/campaign-schema.ts';
 import type { CachedResult, StoredOutput } from '../ledger/ledger.ts';
 import { type Provenance, provenanceXmp } from '../manifest/provenance.ts';
 import { withBuiltinProgress } from '../models/builtin/builtin-progress.ts';
-import type { BoundModel, OutputFormat, StageDefinition, StageImage } from '../stages/stage.ts';
+import type {
+  BoundModel,
+  EncodeOptions,
+  OutputFormat,
+  StageDefinition,
+  StageImage,
+} from '../stages/stage.ts';
 import type { ArtifactStore } from '../store/artifact-store.ts';
+import { cpuThreadBudget } from '../util/thread-budget.ts';
+
+// One libvips thread per sharp operation (its default is one per core, per operation): encodes
+// run side by side, each holding a thread of the shared budget, instead of each taking every core.
+sharp.concurrency(1);
+// No libvips operation cache: every job's pixels are new buffers, so it never hits, and it would
+// hold up to 50 MB of the run's peak memory.
+sharp.cache(false);
 
 export interface ComputeStageJobOptions {
   campaign: Campaign;
@@ -45,8 +59,8 @@ export async function computeStageJob(options: ComputeStageJobOptions): Promise<
       model: options.model as BoundModel<never> | undefined,
       extraModels: options.extraModels,
       signal: options.signal,
-      encode: (image, format, quality) =>
-        encodeWithProvenance(image, format, quality, { cacheKey, ...provenance }),
+      encode: (image, format, encodeOptions) =>
+        encodeWithProvenance(image, format, encodeOptions ?? {}, { cacheKey, ...provenance }),
       progress,
     }),
   );
@@ -77,16 +91,17 @@ export async function computeStageJob(options: ComputeStageJobOptions): Promise<
 async function encodeWithProvenance(
   image: Sharp,
   format: OutputFormat,
-  quality: number | undefined,
+  { quality = 90, effort }: EncodeOptions,
   record: { cacheKey: string } & Provenance,
 ): Promise<Uint8Array> {
   const pipeline = image.withXmp(provenanceXmp(record));
   const encoded =
     format === 'png'
-      ? pipeline.png({ compressionLevel: 6 })
+      ? pipeline.png({ compressionLevel: effort ?? 6 })
       : format === 'jpeg'
-        ? pipeline.jpeg({ quality: quality ?? 90 })
-        : pipeline.webp({ quality: quality ?? 90 });
-  const buffer = await encoded.toBuffer();
+        ? pipeline.jpeg({ quality })
+        : pipeline.webp({ quality, effort });
+  // The whole sharp pipeline (decode, crop, resize, encode) runs here, on one budgeted thread.
+  const buffer = await cpuThreadBudget().run(() => encoded.toBuffer());
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }

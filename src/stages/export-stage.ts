@@ -17,6 +17,17 @@ const exportParamsSchema = z.strictObject({
     .default(['png']),
   /** Quality for lossy formats, 1..100. */
   quality: z.number().int().min(1).max(100).default(90),
+  /**
+   * CPU spent on compression per format: the zlib level of a PNG (0..9), the effort of a WebP
+   * (0..6). The defaults keep files within 2% of sharp's defaults (PNG 6, WebP 4) in about
+   * half the encoding time (measured on the example's crops; README, Export).
+   */
+  effort: z
+    .strictObject({
+      png: z.number().int().min(0).max(9).default(2),
+      webp: z.number().int().min(0).max(6).default(2),
+    })
+    .default({ png: 2, webp: 2 }),
   crops: z
     .array(cropSchema)
     .min(1, 'expected at least one crop')
@@ -88,22 +99,31 @@ export const exportStage: StageDefinition<ExportParams> = {
   async run(context) {
     const { input, shot, params } = context;
     if (!input) throw new Error('export stage ran without an input image');
-    const outputs = [];
     const rectangles: Record<string, CropRectangle> = {};
     const crops = cropsFor(shot, params);
-    for (const [index, crop] of crops.entries()) {
+    // Decoded once: every crop in every format is cut from the same pixels.
+    const { data, info } = await sharp(input.bytes).raw().toBuffer({ resolveWithObject: true });
+    const raw = { width: info.width, height: info.height, channels: info.channels };
+    let encoded = 0;
+    const files = crops.flatMap((crop) => {
       const rectangle = cropAround(input, aspectValue(crop.aspect), shot.focus);
       const name = crop.aspect.replace(':', 'x');
       rectangles[name] = rectangle;
-      for (const format of params.formats) {
-        const image = sharp(input.bytes)
+      // All at once: the encoder runs each on a thread of the shared budget, as many as it has.
+      return params.formats.map(async (format) => {
+        const image = sharp(data, { raw })
           .extract(rectangle)
           .resize(crop.size.width, crop.size.height, { fit: 'fill', kernel: 'lanczos3' });
-        const bytes = await context.encode(image, format, params.quality);
-        outputs.push({ name, bytes, mediaType: mediaTypes[format], primary: false });
-      }
-      context.progress((index + 1) / crops.length, name);
-    }
+        const bytes = await context.encode(image, format, {
+          quality: params.quality,
+          effort: format === 'jpeg' ? undefined : params.effort[format],
+        });
+        context.progress(++encoded / (crops.length * params.formats.length), name);
+        return { name, bytes, mediaType: mediaTypes[format], primary: false };
+      });
+    });
+    // In the order of the config (crop, then format), however the encodes finish.
+    const outputs = await Promise.all(files);
     return { status: 'ok', outputs, details: { crops: rectangles } };
   },
 };

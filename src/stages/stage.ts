@@ -72,12 +72,22 @@ export interface StageContext<Params = unknown, Model = ImageModelV3> {
    * Encodes pixels with the job's provenance embedded (XMP), so every file Atelier writes
    * carries the record of what made it. Stages must encode through this.
    */
-  encode(image: Sharp, format: OutputFormat, quality?: number): Promise<Uint8Array>;
+  encode(image: Sharp, format: OutputFormat, options?: EncodeOptions): Promise<Uint8Array>;
   /** Reports progress within the job, 0..1. */
   progress(fraction: number, message?: string): void;
 }
 
 export type OutputFormat = 'png' | 'jpeg' | 'webp';
+
+export interface EncodeOptions {
+  /** Quality of the lossy formats (JPEG, WebP), 1..100; default 90. */
+  readonly quality?: number;
+  /**
+   * CPU spent on compression, traded for size: the zlib level 0..9 of a PNG (default 6), the
+   * effort 0..6 of a WebP (default 4, sharp's). JPEG ignores it.
+   */
+  readonly effort?: number;
+}
 
 export interface StageOutput {
   /** Distinguishes several outputs of one job (e.g. `4x5`); empty for the single primary image. */

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import type {
   ImageModelV3,
   ImageModelV3CallOptions,
@@ -7,6 +6,7 @@ import type {
 } from '@ai-sdk/provider';
 import sharp, { type OutputInfo } from 'sharp';
 import { AtelierError } from '../../../errors.ts';
+import { cpuThreadBudget, type ThreadBudget } from '../../../util/thread-budget.ts';
 import { reportBuiltinProgress } from '../builtin-progress.ts';
 import { type EsrganSettings, esrganSettingsSchema } from './esrgan-settings.ts';
 import {
@@ -26,8 +26,10 @@ import { type RgbImage, tiledUpscale } from './tiled-upscale.ts';
 export interface EsrganModelOptions {
   /** Inference engine; `onnx` (default) in production, `tfjs-wasm` as the reference. */
   readonly engine?: TileEngineName;
-  /** Worker threads (default: one per core). Never changes the output bytes. */
+  /** Worker threads (default: one per thread of the budget). Never changes the output bytes. */
   readonly workers?: number;
+  /** CPU threads each tile draws from while it runs (default: the process's shared budget). */
+  readonly threads?: ThreadBudget;
   /** Where the weights for a scale live (default: the npm package in node_modules). */
   readonly modelDirectory?: (scale: EsrganScale) => string;
 }
@@ -66,6 +68,7 @@ export class EsrganImageModel implements ImageModelV3 {
   private readonly footprints = new Map<EsrganScale, Promise<NetworkFootprint>>();
   private readonly engine: TileEngineName;
   private readonly workers: number;
+  private readonly threads: ThreadBudget;
 
   constructor(
     readonly size: EsrganSize,
@@ -73,7 +76,8 @@ export class EsrganImageModel implements ImageModelV3 {
   ) {
     this.modelId = `esrgan-${size}`;
     this.engine = options.engine ?? 'onnx';
-    this.workers = options.workers ?? Math.max(1, availableParallelism());
+    this.threads = options.threads ?? cpuThreadBudget();
+    this.workers = options.workers ?? this.threads.threads;
   }
 
   async doGenerate(options: ImageModelV3CallOptions) {
@@ -120,7 +124,8 @@ export class EsrganImageModel implements ImageModelV3 {
       settings: choice.settings,
       range: variant.range,
       concurrency: choice.concurrency,
-      runTile: (tile, width, height) => pool.run(tile, width, height),
+      // A tile computes only while it holds a thread of the budget, shared with OCR and encoding.
+      runTile: (tile, width, height) => this.threads.run(() => pool.run(tile, width, height)),
       onTile: (completed) => reportBuiltinProgress(completed / total, `tile ${completed}/${total}`),
       signal: options.abortSignal,
     });

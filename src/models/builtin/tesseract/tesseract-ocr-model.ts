@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import Tesseract from 'tesseract.js';
 import { AtelierError } from '../../../errors.ts';
+import { cpuThreadBudget, type ThreadBudget } from '../../../util/thread-budget.ts';
 import type {
   OcrBox,
   OcrCallOptions,
@@ -95,8 +95,14 @@ const recognitionParameters = {
 };
 
 export interface TesseractOcrModelOptions {
-  /** Workers in the pool (default: the number of cores, at most 4). */
+  /**
+   * Workers in the pool (default: half the threads of the budget, at least 1, at most 4): reading
+   * copy never holds every thread, so a run's upscale tiles always have one, and each worker
+   * costs about 40-100 MB.
+   */
   readonly poolSize?: number;
+  /** CPU threads each recognition draws from (default: the process's shared budget). */
+  readonly threads?: ThreadBudget;
 }
 
 export interface TesseractOcrStats extends WorkerPoolStats {
@@ -130,9 +136,11 @@ export class TesseractOcrModel implements OcrModelV1 {
   private poolsCreated = 0;
   private finishedPools: WorkerPoolStats[] = [];
   private readonly poolSize: number;
+  private readonly threads: ThreadBudget;
 
   constructor(options: TesseractOcrModelOptions = {}) {
-    this.poolSize = options.poolSize ?? Math.max(1, Math.min(availableParallelism(), 4));
+    this.threads = options.threads ?? cpuThreadBudget();
+    this.poolSize = options.poolSize ?? Math.max(1, Math.min(Math.floor(this.threads.threads / 2), 4));
   }
 
   /** How the worker pools of this instance were used (summed over pools). */
@@ -158,8 +166,13 @@ export class TesseractOcrModel implements OcrModelV1 {
       thresholding_method: thresholdingMethods[options.binarisation ?? 'local'],
       ...recognitionParameters,
     };
-    const { data } = await pool.run(
-      (worker) => worker.recognize(prepared.image, parameters as never, { text: true, blocks: true }),
+    // Recognition computes only while it holds a thread of the budget, shared with upscale tiles and encoding.
+    const { data } = await this.threads.run(
+      () =>
+        pool.run(
+          (worker) => worker.recognize(prepared.image, parameters as never, { text: true, blocks: true }),
+          options.abortSignal,
+        ),
       options.abortSignal,
     );
     const lines = readLines(data, prepared.toInput);
