@@ -73,6 +73,43 @@ describe('Content Credentials on exported files', () => {
     }
   }, 120_000);
 
+  it('keeps the sealed copy of the run that first made a file when a re-run comes to the same file', async () => {
+    const first = await runCampaign({ loaded: await project.load(), signer });
+    const again = await runCampaign({ loaded: await project.load(), signer });
+    expect(again.status).toBe('completed');
+    const files = await exportedFiles(again.runDirectory);
+    expect(files).toEqual(await exportedFiles(first.runDirectory));
+    for (const file of files) {
+      const before = await readFile(join(first.runDirectory, file));
+      const after = await readFile(join(again.runDirectory, file));
+      expect(after.equals(before), file).toBe(true);
+      const reading = await readContentCredentials(after, mediaTypeOf(file));
+      expect(reading.state).toBe('valid');
+      expect(reading.provenance?.run).not.toBe(again.runId);
+    }
+    // verify knows which run sealed each kept copy, and passes the re-run.
+    expect((await verifyRun({ projectDirectory: project.directory, runId: again.runId })).passed).toBe(true);
+    // Another signer's credentials are another seal: every export is signed again.
+    const other = await createTempProject(smallCampaign());
+    try {
+      const made = await createDevelopmentCredentials(other.directory);
+      const otherSigner = ContentSigner.fromPem({
+        certificateChainPem: await readFile(made.certificateChainPath, 'utf8'),
+        privateKeyPem: await readFile(made.privateKeyPath, 'utf8'),
+      });
+      const resigned = await runCampaign({ loaded: await project.load(), signer: otherSigner });
+      for (const file of files) {
+        const before = await readFile(join(first.runDirectory, file));
+        const after = await readFile(join(resigned.runDirectory, file));
+        expect(after.equals(before), file).toBe(false);
+        const reading = await readContentCredentials(after, mediaTypeOf(file));
+        expect(reading.provenance).toMatchObject({ run: resigned.runId });
+      }
+    } finally {
+      await other.cleanup();
+    }
+  }, 120_000);
+
   it('leaves exports unsigned without a signer and says so once in the summary', async () => {
     const note = 'exports are unsigned: no Content Credentials signer';
     const summary = await runCampaign({ loaded: await project.load(), fresh: true, unsignedNote: note });

@@ -13,6 +13,11 @@ export interface SealDetails {
   fingerprint: string;
   /** `name mediaType` -> sha256 of the unsigned export (what `verify` re-renders exactly). */
   unsigned: Record<string, string>;
+  /**
+   * `name mediaType` -> the run whose id the file's credentials name: the run that first sealed
+   * it (a re-run that comes to the same file keeps that copy). Absent in older records: this run.
+   */
+  sealedIn?: Record<string, string>;
 }
 
 export const sealKeyOf = (output: Pick<StoredOutput, 'name' | 'mediaType'>) =>
@@ -24,8 +29,10 @@ const extensions: Record<string, string> = { 'image/png': 'png', 'image/jpeg': '
  * Signs the final stage's files with Content Credentials as the run records them: the stage's
  * own output stays deterministic and cached by content, and the signed copy (a new artifact) is
  * what the run folder, the ledger, the studio and the approved-set zip hold. Signing is cached
- * per (run, file, signer), so a resumed run does not sign twice; another run signs afresh, with
- * its own run id in the credentials.
+ * per (file, signer, what made it): a resumed run does not sign twice, and a re-run that comes to
+ * the same file (same unsigned bytes, stage cache key, lock and actions) keeps the copy sealed
+ * by the run that first made it, whose id its credentials name, instead of signing (and storing)
+ * every export again.
  */
 export class ExportSealer {
   constructor(
@@ -57,8 +64,10 @@ export class ExportSealer {
     const actions = this.actionsBefore(job.stageIndex);
     const sealed: StoredOutput[] = [];
     const unsigned: Record<string, string> = {};
+    const sealedIn: Record<string, string> = {};
     for (const output of record.outputs) {
-      unsigned[sealKeyOf(output)] = output.sha256;
+      const sealKey = sealKeyOf(output);
+      unsigned[sealKey] = output.sha256;
       const [last, ...earlier] = [...actions].reverse();
       const finalAction: CredentialAction | undefined = last && {
         ...last,
@@ -73,10 +82,13 @@ export class ExportSealer {
         unsignedSha256: output.sha256,
         models: Object.fromEntries(Object.entries(lock.models).map(([role, entry]) => [role, hashOf(entry)])),
       };
-      const key = hashOf({ seal: 1, fingerprint: signer.fingerprint, provenance, actions });
-      const kept = workspace.ledger.cached(key)?.outputs[0];
+      const { run: _sealedInRun, ...madeBy } = provenance;
+      const key = hashOf({ seal: 2, fingerprint: signer.fingerprint, madeBy, actions });
+      const cached = workspace.ledger.cached(key);
+      const kept = cached?.outputs[0];
       if (kept && (await workspace.store.has(kept.sha256))) {
         sealed.push(kept);
+        sealedIn[sealKey] = typeof cached.details?.run === 'string' ? cached.details.run : runId;
         continue;
       }
       const bytes = await workspace.store.get(output.sha256);
@@ -92,10 +104,16 @@ export class ExportSealer {
         byteLength: signedBytes.byteLength,
       };
       workspace.ledger.recordArtifact(signed);
-      workspace.ledger.storeCached(key, 'credentials', { outputs: [signed] });
+      workspace.ledger.storeCached(key, 'credentials', { outputs: [signed], details: { run: runId } });
       sealed.push(signed);
+      sealedIn[sealKey] = runId;
     }
-    const credentials: SealDetails = { signer: signer.subject, fingerprint: signer.fingerprint, unsigned };
+    const credentials: SealDetails = {
+      signer: signer.subject,
+      fingerprint: signer.fingerprint,
+      unsigned,
+      sealedIn,
+    };
     return { ...record, outputs: sealed, details: { ...record.details, credentials } };
   }
 }

@@ -254,7 +254,8 @@ async function checkCredentials(
     problems.push('the file carries no Content Credentials, but the run signed it');
   const asserted = reading.provenance ?? {};
   const claims: Array<[string, unknown, unknown]> = [
-    ['run', asserted.run, expected.runId],
+    // A re-run that came to the same file keeps the copy sealed by the run that first made it.
+    ['run', asserted.run, sealed.sealedIn?.[sealKeyOf(output)] ?? expected.runId],
     ['shot', asserted.shot, expected.shotId],
     ['seed', asserted.seed, expected.seed],
     ['unsignedSha256', asserted.unsignedSha256, sealed.unsigned[sealKeyOf(output)]],
