@@ -82,6 +82,8 @@ export interface ReadCopyOptions {
   readonly minScore: number;
   /** The copy's language (Tesseract code, default `eng`). */
   readonly language?: string;
+  /** The image's grey levels, when the caller has decoded it already (saves decoding it again). */
+  readonly pixels?: GreyImage;
   /** At most this many readings (default: the whole plan, 8). */
   readonly maxReadings?: number;
   readonly signal?: AbortSignal;
@@ -162,7 +164,7 @@ export async function readCopy(
   const matching = matchingFor(options.matching ?? defaultTextMatching, language);
   const mode = options.match ?? 'strict';
   // Decoded once: every reading and the glyph checks start from these grey levels.
-  const grey = await greyPixels(image);
+  const grey = options.pixels ?? (await greyPixels(image));
   const { width, height } = grey;
   const tally = pieces.map((piece) => new PieceTally(piece.role, piece.copy, matching));
   const readings: ReadingRecord[] = [];
