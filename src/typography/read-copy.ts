@@ -133,12 +133,12 @@ const missingAgreement = 3;
 /** Line height (px) the recogniser reads display type best at; larger type is scaled down to it. */
 const targetLineHeight = 72;
 /**
- * Longest side a whole composition is read at before its copy is found. Display headlines
- * (7-12% of the side) stay 35-60 px high at 480 px; on the bench corpus 480 px read as many
- * headlines as 640 px, in fewer readings (1.5 against 1.7 per legible image) and less time;
- * smaller type is found anyway and re-read from its crop at the line height the recogniser needs.
+ * Longest side a whole composition is read at before its copy is found. Smaller is not faster
+ * overall: at 480 px the 60 first legible images of the bench corpus read alike, but over the
+ * whole corpus six legible headlines were lost (Oswald on noise read as nothing, one line of a
+ * two-line headline missed so its crop lacked it) against three at 640 px.
  */
-const wholeImageSide = 480;
+const wholeImageSide = 640;
 
 /**
  * Reads an image several ways and decides, per piece of copy, whether it is legible.
