@@ -163,7 +163,9 @@ export function measureGlyphContrast(input: {
     for (let y = top; y < bottom; y++) {
       for (let x = left; x < right; x++) {
         const offset = (y * width + x) * channels;
-        histogram[Math.round(relativeLuminance(image[offset]!, image[offset + 1]!, image[offset + 2]!) * 1000)]!++;
+        histogram[
+          Math.round(relativeLuminance(image[offset]!, image[offset + 1]!, image[offset + 2]!) * 1000)
+        ]!++;
         count++;
       }
     }
@@ -185,7 +187,9 @@ export function measureGlyphContrast(input: {
       }
       return 1;
     };
-    words.push(round(contrastRatio(middle(0, Math.floor(dark / 2)), middle(threshold + 1, Math.floor(light / 2)))));
+    words.push(
+      round(contrastRatio(middle(0, Math.floor(dark / 2)), middle(threshold + 1, Math.floor(light / 2)))),
+    );
   }
   if (words.length === 0) return { ratio: 1, words };
   const sorted = [...words].sort((a, b) => a - b);

@@ -268,7 +268,8 @@ async function prepareImage(options: OcrCallOptions): Promise<{
     for (let index = 0; index < data.length; index++) sum += data[index]!;
     polarity = sum / Math.max(1, data.length) < 110 ? 'light-on-dark' : 'dark-on-light';
   }
-  if (polarity === 'light-on-dark') for (let index = 0; index < data.length; index++) data[index] = 255 - data[index]!;
+  if (polarity === 'light-on-dark')
+    for (let index = 0; index < data.length; index++) data[index] = 255 - data[index]!;
   const offsetX = region?.x ?? 0;
   const offsetY = region?.y ?? 0;
   const toInput = (bbox: Tesseract.Bbox): OcrBox => ({
