@@ -30,14 +30,21 @@ export async function checkCopy(
   headline: string,
   options: ReadCopyOptions & { readonly minContrast: number },
 ): Promise<CopyCheck> {
-  const reading = await readCopy(ocr, image, [{ role: 'headline', copy: headline }], options);
+  // Decoded once: the colours for the contrast, and the grey levels every reading starts from
+  // (derived from the decoded colours, so the same levels as decoding to grey directly).
+  const { data, info } = await sharp(image).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const grey = await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
+    .greyscale()
+    .raw()
+    .toBuffer();
+  const pixels = { data: grey, width: info.width, height: info.height };
+  const reading = await readCopy(ocr, image, [{ role: 'headline', copy: headline }], { ...options, pixels });
   const matching = matchingFor(options.matching ?? defaultTextMatching, options.language ?? 'eng');
   const expected = new Set(normaliseText(headline, matching).split(' '));
   const words = reading.read.lines.flatMap((line) => line.words);
   const headlineWords = words.filter((word) => expected.has(normaliseText(word.text, matching)));
   const boxes = (headlineWords.length > 0 ? headlineWords : words).map((word) => word.box);
   if (boxes.length === 0) return { reading, contrast: null, passed: reading.passed };
-  const { data, info } = await sharp(image).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const { ratio } = measureGlyphContrast({ image: data, channels: info.channels, width: info.width, boxes });
   const contrast = { ratio, minimum: options.minContrast, passed: ratio >= options.minContrast };
   return { reading, contrast, passed: reading.passed && contrast.passed };

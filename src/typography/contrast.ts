@@ -119,6 +119,9 @@ function dilate(mask: Uint8Array, width: number, height: number, radius: number)
   return result;
 }
 
+/** Relative luminance in thousandths: 0..1000. */
+const luminanceLevels = 1001;
+
 /** Contrast of lettering measured inside the recogniser's word boxes. */
 export interface GlyphContrast {
   /** The median of the words' ratios, 1..21. */
@@ -147,40 +150,55 @@ export function measureGlyphContrast(input: {
   const { image, channels, width } = input;
   const height = Math.floor(image.length / channels / width);
   const words: number[] = [];
+  // Luminance levels (0..1000) counted per box: Otsu's threshold and both groups' medians come
+  // from the histogram, with no per-pixel list to sort.
+  const histogram = new Float64Array(luminanceLevels);
   for (const box of input.boxes) {
     const left = Math.max(0, Math.floor(box.x));
     const top = Math.max(0, Math.floor(box.y));
     const right = Math.min(width, Math.ceil(box.x + box.width));
     const bottom = Math.min(height, Math.ceil(box.y + box.height));
-    const levels: number[] = [];
+    histogram.fill(0);
+    let count = 0;
     for (let y = top; y < bottom; y++) {
       for (let x = left; x < right; x++) {
         const offset = (y * width + x) * channels;
-        levels.push(
-          Math.round(relativeLuminance(image[offset]!, image[offset + 1]!, image[offset + 2]!) * 1000),
-        );
+        histogram[
+          Math.round(relativeLuminance(image[offset]!, image[offset + 1]!, image[offset + 2]!) * 1000)
+        ]!++;
+        count++;
       }
     }
-    if (levels.length < 16) continue;
-    const threshold = otsuThreshold(levels, 1001);
-    const dark = levels.filter((level) => level <= threshold).sort((a, b) => a - b);
-    const light = levels.filter((level) => level > threshold).sort((a, b) => a - b);
-    if (dark.length === 0 || light.length === 0) {
+    if (count < 16) continue;
+    const threshold = otsuThreshold(histogram, count);
+    let dark = 0;
+    for (let level = 0; level <= threshold; level++) dark += histogram[level]!;
+    const light = count - dark;
+    if (dark === 0 || light === 0) {
       words.push(1);
       continue;
     }
-    const middle = (values: number[]) => values[Math.floor(values.length / 2)]! / 1000;
-    words.push(round(contrastRatio(middle(dark), middle(light))));
+    // The middle element of each group in sorted order, as a level.
+    const middle = (from: number, rank: number) => {
+      let seen = 0;
+      for (let level = from; level < luminanceLevels; level++) {
+        seen += histogram[level]!;
+        if (seen > rank) return level / 1000;
+      }
+      return 1;
+    };
+    words.push(
+      round(contrastRatio(middle(0, Math.floor(dark / 2)), middle(threshold + 1, Math.floor(light / 2)))),
+    );
   }
   if (words.length === 0) return { ratio: 1, words };
   const sorted = [...words].sort((a, b) => a - b);
   return { ratio: sorted[Math.floor((sorted.length - 1) / 2)]!, words };
 }
 
-/** The level that best splits `values` (integers in 0..bins-1) into two groups (Otsu). */
-function otsuThreshold(values: readonly number[], bins: number): number {
-  const histogram = new Float64Array(bins);
-  for (const value of values) histogram[value]!++;
+/** The level that best splits the `count` values counted in `histogram` into two groups (Otsu). */
+function otsuThreshold(histogram: Float64Array, count: number): number {
+  const bins = histogram.length;
   let total = 0;
   for (let level = 0; level < bins; level++) total += level * histogram[level]!;
   let below = 0;
@@ -190,7 +208,7 @@ function otsuThreshold(values: readonly number[], bins: number): number {
   for (let level = 0; level < bins; level++) {
     below += histogram[level]!;
     if (below === 0) continue;
-    const above = values.length - below;
+    const above = count - below;
     if (above === 0) break;
     belowSum += level * histogram[level]!;
     const difference = belowSum / below - (total - belowSum) / above;

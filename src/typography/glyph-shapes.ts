@@ -144,23 +144,42 @@ interface Component {
   readonly right: number;
   readonly top: number;
   readonly bottom: number;
-  readonly points: ReadonlyArray<readonly [number, number]>;
+  /** The shape's pixels, as column and row coordinates (one entry each per pixel). */
+  readonly xs: Int32Array;
+  readonly ys: Int32Array;
 }
 
 /** The 8-connected ink shapes of a binary image. */
 function components(ink: Uint8Array, width: number, height: number): Component[] {
   const seen = new Uint8Array(ink.length);
+  // Every pixel enters the stack and the coordinate lists at most once: flat typed arrays, no
+  // per-pixel allocation (this runs on every word of every reading).
+  const stack = new Int32Array(ink.length);
+  const xs = new Int32Array(ink.length);
+  const ys = new Int32Array(ink.length);
+  let filled = 0;
   const found: Component[] = [];
   for (let start = 0; start < ink.length; start++) {
     if (!ink[start] || seen[start]) continue;
-    const points: Array<[number, number]> = [];
-    const stack = [start];
+    const first = filled;
+    let left = width;
+    let right = -1;
+    let top = height;
+    let bottom = -1;
+    let depth = 0;
+    stack[depth++] = start;
     seen[start] = 1;
-    while (stack.length > 0) {
-      const at = stack.pop()!;
+    while (depth > 0) {
+      const at = stack[--depth]!;
       const y = Math.floor(at / width);
       const x = at - y * width;
-      points.push([x, y]);
+      xs[filled] = x;
+      ys[filled] = y;
+      filled++;
+      if (x < left) left = x;
+      if (x > right) right = x;
+      if (y < top) top = y;
+      if (y > bottom) bottom = y;
       for (let dy = -1; dy <= 1; dy++)
         for (let dx = -1; dx <= 1; dx++) {
           const nx = x + dx;
@@ -169,19 +188,18 @@ function components(ink: Uint8Array, width: number, height: number): Component[]
           const next = ny * width + nx;
           if (ink[next] && !seen[next]) {
             seen[next] = 1;
-            stack.push(next);
+            stack[depth++] = next;
           }
         }
     }
-    const xs = points.map(([x]) => x);
-    const ys = points.map(([, y]) => y);
     found.push({
-      pixels: points.length,
-      left: Math.min(...xs),
-      right: Math.max(...xs),
-      top: Math.min(...ys),
-      bottom: Math.max(...ys),
-      points,
+      pixels: filled - first,
+      left,
+      right,
+      top,
+      bottom,
+      xs: xs.subarray(first, filled),
+      ys: ys.subarray(first, filled),
     });
   }
   return found;
@@ -189,13 +207,22 @@ function components(ink: Uint8Array, width: number, height: number): Component[]
 
 /** The shape of one mark: which way it slants, or a peak, or a wave. */
 function markShape(mark: Component): AccentMark | undefined {
-  const n = mark.points.length;
-  const meanX = mark.points.reduce((sum, [x]) => sum + x, 0) / n;
-  const meanY = mark.points.reduce((sum, [, y]) => sum + y, 0) / n;
+  const { xs, ys } = mark;
+  const n = xs.length;
+  let sumX = 0;
+  let sumY = 0;
+  for (let index = 0; index < n; index++) {
+    sumX += xs[index]!;
+    sumY += ys[index]!;
+  }
+  const meanX = sumX / n;
+  const meanY = sumY / n;
   let xx = 0;
   let yy = 0;
   let xy = 0;
-  for (const [x, y] of mark.points) {
+  for (let index = 0; index < n; index++) {
+    const x = xs[index]!;
+    const y = ys[index]!;
     xx += (x - meanX) ** 2;
     yy += (y - meanY) ** 2;
     xy += (x - meanX) * (y - meanY);
@@ -209,11 +236,20 @@ function markShape(mark: Component): AccentMark | undefined {
   if (width < height) return undefined;
   // A circumflex peaks in the middle; a tilde waves across.
   const third = width / 3;
-  const middle = mark.points.filter(([x]) => x >= mark.left + third && x < mark.left + 2 * third);
-  const outer = mark.points.filter(([x]) => x < mark.left + third || x >= mark.left + 2 * third);
-  if (middle.length === 0 || outer.length === 0) return undefined;
-  const middleY = middle.reduce((sum, [, y]) => sum + y, 0) / middle.length;
-  const outerY = outer.reduce((sum, [, y]) => sum + y, 0) / outer.length;
+  let middleCount = 0;
+  let middleSum = 0;
+  let outerSum = 0;
+  for (let index = 0; index < n; index++) {
+    const x = xs[index]!;
+    if (x >= mark.left + third && x < mark.left + 2 * third) {
+      middleCount++;
+      middleSum += ys[index]!;
+    } else outerSum += ys[index]!;
+  }
+  const outerCount = n - middleCount;
+  if (middleCount === 0 || outerCount === 0) return undefined;
+  const middleY = middleSum / middleCount;
+  const outerY = outerSum / outerCount;
   if (outerY - middleY >= height * 0.2) return 'circumflex';
   if (Math.abs(outerY - middleY) < height * 0.15) return 'tilde';
   return undefined;

@@ -272,12 +272,17 @@ async function prepareImage(options: OcrCallOptions): Promise<{
     const { width = 0 } = region ?? pixels ?? (await sharp(options.image).metadata());
     grey = grey.resize({ width: Math.max(8, Math.round(width * scale)), kernel: 'lanczos3' });
   }
+  // The grey levels are made once: the polarity guess and the negation work on them in place
+  // (a sharp `stats()` would run the resize a second time, costing more than the guess).
+  const { data, info } = await grey.raw().toBuffer({ resolveWithObject: true });
   let polarity = options.polarity;
   if (!polarity) {
-    const { channels } = await grey.clone().stats();
-    polarity = (channels[0]?.mean ?? 255) < 110 ? 'light-on-dark' : 'dark-on-light';
+    let sum = 0;
+    for (let index = 0; index < data.length; index++) sum += data[index]!;
+    polarity = sum / Math.max(1, data.length) < 110 ? 'light-on-dark' : 'dark-on-light';
   }
-  const oriented = polarity === 'light-on-dark' ? grey.negate({ alpha: false }) : grey;
+  if (polarity === 'light-on-dark')
+    for (let index = 0; index < data.length; index++) data[index] = 255 - data[index]!;
   const offsetX = region?.x ?? 0;
   const offsetY = region?.y ?? 0;
   const toInput = (bbox: Tesseract.Bbox): OcrBox => ({
@@ -288,7 +293,6 @@ async function prepareImage(options: OcrCallOptions): Promise<{
   });
   // Handed over as a binary PGM (a header and the grey bytes): no PNG to encode here and decode
   // again inside the engine.
-  const { data, info } = await oriented.raw().toBuffer({ resolveWithObject: true });
   const header = Buffer.from(`P5\n${info.width} ${info.height}\n255\n`, 'ascii');
   return { image: Buffer.concat([header, data]), polarity, toInput };
 }
