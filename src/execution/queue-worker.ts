@@ -6,7 +6,7 @@ import type { CachedResult } from '../ledger/ledger.ts';
 import { referenceAsLocked } from '../lock/lockfile.ts';
 import { isResolvedAtLock } from '../models/lock-entry.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
-import { disposeModel, isImageModel } from '../models/ocr-model.ts';
+import { disposeModel, isImageModel } from '../models/role-model.ts';
 import { withMiddleware } from '../models/with-middleware.ts';
 import { computeRequestedJob, rolesOfRequest } from '../pipeline/in-process-dispatcher.ts';
 import type { StageJobRequest } from '../pipeline/stage-job-dispatcher.ts';

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireModelReference } from '../config/model-reference.ts';
 import { AtelierError } from '../errors.ts';
 import type { ModelProvider } from './model-registry.ts';
-import { disposeModel, isImageModel, isOcrModel } from './ocr-model.ts';
+import { isOcrModel } from './ocr-model.ts';
+import { disposeModel, isImageModel } from './role-model.ts';
 
 /** One model a provider serves, and how to call it once. */
 export interface ContractModel {

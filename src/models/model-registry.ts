@@ -3,8 +3,8 @@ import { formatModelReference, type ModelReference } from '../config/model-refer
 import { AtelierError } from '../errors.ts';
 import { builtinModel, builtinModels } from './builtin/builtin-catalog.ts';
 import type { LockEntry } from './lock-entry.ts';
-import type { RoleModel } from './ocr-model.ts';
-import { isImageModel, isLanguageModel } from './ocr-model.ts';
+import type { RoleModel } from './role-model.ts';
+import { isImageModel, isLanguageModel } from './role-model.ts';
 
 /**
  * Which interface a role's model is reached through: `image` (ImageModelV3, or a text recogniser

@@ -1,6 +1,6 @@
 import type { ImageModelV3, ImageModelV3Middleware } from '@ai-sdk/provider';
 import { wrapImageModel } from 'ai';
-import { disposeModel } from './ocr-model.ts';
+import { disposeModel } from './role-model.ts';
 
 /** An image model that frees what it holds when `dispose()` is called. */
 export type DisposableImageModel = ImageModelV3 & { dispose(): Promise<void> };

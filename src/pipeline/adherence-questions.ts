@@ -1,7 +1,7 @@
 import type { Campaign, Shot } from '../config/campaign-schema.ts';
 import { generateQuestions, questionFormatVersion } from '../judge/judge-questions.ts';
 import type { Ledger } from '../ledger/ledger.ts';
-import { isLanguageModel } from '../models/ocr-model.ts';
+import { isLanguageModel } from '../models/role-model.ts';
 import type { BoundModel } from '../stages/stage.ts';
 import { hashOf } from '../util/canonical-json.ts';
 

@@ -3,7 +3,7 @@ import type { Campaign } from '../config/campaign-schema.ts';
 import { type Lockfile, referenceAsLocked } from '../lock/lockfile.ts';
 import { limitCallsMiddleware } from '../models/limit-model-calls.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
-import { disposeModel, isImageModel } from '../models/ocr-model.ts';
+import { disposeModel, isImageModel } from '../models/role-model.ts';
 import { withMiddleware } from '../models/with-middleware.ts';
 import type { BoundModel } from '../stages/stage.ts';
 

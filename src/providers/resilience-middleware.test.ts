@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 import { describe, expect, it, vi } from 'vitest';
 import { FixedLatencyModel } from '../../test/doubles/fixed-latency-model.ts';
 import { limitCallsMiddleware } from '../models/limit-model-calls.ts';
-import { disposeModel } from '../models/ocr-model.ts';
+import { disposeModel } from '../models/role-model.ts';
 import { withMiddleware } from '../models/with-middleware.ts';
 import { capabilitiesOf } from './provider-capabilities.ts';
 import { ProviderGate } from './provider-gate.ts';

@@ -7,7 +7,7 @@ import { AtelierError } from '../errors.ts';
 import { formatAdherence, judgeImage } from '../judge/judge-image.ts';
 import { generateQuestions } from '../judge/judge-questions.ts';
 import { generationRecord } from '../models/generation-record.ts';
-import { isLanguageModel } from '../models/ocr-model.ts';
+import { isLanguageModel } from '../models/role-model.ts';
 import { generateImage } from './generate-image.ts';
 import type { BoundModel, StageDefinition, StageResult } from './stage.ts';
 

@@ -4,7 +4,7 @@ import type { Brand, Shot } from '../config/campaign-schema.ts';
 import type { StageRules } from '../config/validation-context.ts';
 import type { CredentialAction } from '../credentials/content-credentials.ts';
 import type { LockEntry } from '../models/lock-entry.ts';
-import type { RoleModel } from '../models/ocr-model.ts';
+import type { RoleModel } from '../models/role-model.ts';
 
 /**
  * The contract every pipeline stage implements. The runner knows nothing about what a stage

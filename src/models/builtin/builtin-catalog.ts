@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { atelierPackageVersion } from '../../util/atelier-version.ts';
 import { sha256 } from '../../util/canonical-json.ts';
 import { implementationHash } from '../../util/module-graph.ts';
-import type { RoleModel } from '../ocr-model.ts';
+import type { RoleModel } from '../role-model.ts';
 import { DraftImageModel } from './draft/draft-image-model.ts';
 import { esrganWeightFiles } from './esrgan/esrgan-files.ts';
 import { EsrganImageModel } from './esrgan/esrgan-image-model.ts';
