@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   JSONObject,
   LanguageModelV3,
@@ -8,10 +7,10 @@ import type {
   LanguageModelV3Usage,
 } from '@ai-sdk/provider';
 import { type CallRecord, recordCall } from './call-recorder.ts';
-import { type AttemptFailure, classifyFailure, formatSeconds } from './provider-failure.ts';
+import { classifyFailure } from './provider-failure.ts';
 import type { ProviderGate } from './provider-gate.ts';
-import { type AttemptEvent, finalError } from './resilience-middleware.ts';
-import { type RetryPolicy, retryDelay } from './retry-policy.ts';
+import { type AttemptEvent, type AttemptResult, retryByFaultClass } from './resilience-middleware.ts';
+import type { RetryPolicy } from './retry-policy.ts';
 
 /** USD per million input and output tokens, from the config's `tokenPrices`. */
 export interface TokenPrice {
@@ -63,37 +62,18 @@ export function languageResilienceMiddleware(options: LanguageResilienceOptions)
   };
 }
 
-type AttemptOutcome =
-  | { ok: true; requests: number; result: LanguageModelV3GenerateResult }
-  | { ok: false; requests: number; failure: AttemptFailure };
+type AttemptOutcome = AttemptResult<{ result: LanguageModelV3GenerateResult }>;
 
 async function generateResiliently(
   model: LanguageModelV3,
   call: LanguageModelV3CallOptions,
   settings: LanguageResilienceOptions,
 ): Promise<LanguageModelV3GenerateResult> {
-  const { policy } = settings;
-  const failures: AttemptFailure[] = [];
-  let requests = 0;
-  for (let attempt = 1; ; attempt++) {
-    const outcome = await settings.gate.run(() => attemptOnce(model, call, settings), call.abortSignal);
-    requests += outcome.requests;
-    if (outcome.ok) return finish(model, outcome.result, attempt, requests, settings);
-    const { failure } = outcome;
-    failures.push(failure);
-    if (!failure.retryable || attempt > policy.retries) throw finalError(settings.label, failures, attempt);
-    if (failure.retryAfterMs !== undefined && failure.retryAfterMs > policy.maxDelayMs) {
-      throw finalError(
-        settings.label,
-        failures,
-        attempt,
-        `it asked to wait ${formatSeconds(failure.retryAfterMs)}`,
-      );
-    }
-    const waitMs = retryDelay(attempt - 1, failure.retryAfterMs, policy, settings.random);
-    settings.onAttempt?.({ label: settings.label, attempt, failure, waitMs });
-    await sleep(waitMs, undefined, { signal: call.abortSignal });
-  }
+  const { outcome, attempts, requests } = await retryByFaultClass(
+    { ...settings, signal: call.abortSignal },
+    () => attemptOnce(model, call, settings),
+  );
+  return finish(model, outcome.result, attempts, requests, settings);
 }
 
 /** Thrown inside an attempt when a structured-output answer does not parse as JSON. */

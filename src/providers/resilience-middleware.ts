@@ -84,9 +84,11 @@ export interface GenerationProvenance {
   [key: string]: JSONValue;
 }
 
-type AttemptOutcome =
-  | { ok: true; requests: number; result: GenerateResult; images: Uint8Array[]; inspection: CallInspection }
-  | { ok: false; requests: number; failure: AttemptFailure };
+type AttemptOutcome = AttemptResult<{
+  result: GenerateResult;
+  images: Uint8Array[];
+  inspection: CallInspection;
+}>;
 
 /**
  * Image-model middleware with what a long unattended run needs around a provider's
@@ -114,29 +116,53 @@ async function generateResiliently(
   call: ImageModelV3CallOptions,
   settings: ResilienceOptions,
 ): Promise<GenerateResult> {
-  const { capabilities, policy } = settings;
+  const { capabilities } = settings;
   const { options, warnings, provenance: planned } = adaptCallOptions(capabilities, call);
+  const { outcome, attempts, requests } = await retryByFaultClass(
+    { ...settings, label: capabilities.label, signal: call.abortSignal },
+    () => attemptOnce(model, options, settings),
+  );
+  return finish(model, outcome, warnings, planned, attempts, requests, settings);
+}
+
+/** One attempt's end: a success (with what the caller keeps of it) or a classified failure. */
+export type AttemptResult<Success> =
+  | ({ ok: true; requests: number } & Success)
+  | { ok: false; requests: number; failure: AttemptFailure };
+
+/**
+ * The retry loop both model middlewares share: each attempt runs through the provider's gate;
+ * a retryable failure waits (backoff, or the provider's Retry-After within the policy's
+ * ceiling) and tries again while retries are left; any other failure, or the last one, ends the
+ * call with `finalError`.
+ */
+export async function retryByFaultClass<Success>(
+  settings: {
+    readonly label: string;
+    readonly gate: ProviderGate;
+    readonly policy: RetryPolicy;
+    readonly signal: AbortSignal | undefined;
+    readonly onAttempt?: (event: AttemptEvent) => void;
+    readonly random?: () => number;
+  },
+  attemptOnce: () => Promise<AttemptResult<Success>>,
+): Promise<{ outcome: { ok: true; requests: number } & Success; attempts: number; requests: number }> {
+  const { label, policy, signal } = settings;
   const failures: AttemptFailure[] = [];
   let requests = 0;
   for (let attempt = 1; ; attempt++) {
-    const outcome = await settings.gate.run(() => attemptOnce(model, options, settings), call.abortSignal);
+    const outcome = await settings.gate.run(attemptOnce, signal);
     requests += outcome.requests;
-    if (outcome.ok) return finish(model, outcome, warnings, planned, attempt, requests, settings);
+    if (outcome.ok) return { outcome, attempts: attempt, requests };
     const { failure } = outcome;
     failures.push(failure);
-    const retriesLeft = attempt <= policy.retries;
-    if (!failure.retryable || !retriesLeft) throw finalError(capabilities.label, failures, attempt);
+    if (!failure.retryable || attempt > policy.retries) throw finalError(label, failures, attempt);
     if (failure.retryAfterMs !== undefined && failure.retryAfterMs > policy.maxDelayMs) {
-      throw finalError(
-        capabilities.label,
-        failures,
-        attempt,
-        `it asked to wait ${formatSeconds(failure.retryAfterMs)}`,
-      );
+      throw finalError(label, failures, attempt, `it asked to wait ${formatSeconds(failure.retryAfterMs)}`);
     }
     const waitMs = retryDelay(attempt - 1, failure.retryAfterMs, policy, settings.random);
-    settings.onAttempt?.({ label: capabilities.label, attempt, failure, waitMs });
-    await sleep(waitMs, undefined, { signal: call.abortSignal });
+    settings.onAttempt?.({ label, attempt, failure, waitMs });
+    await sleep(waitMs, undefined, { signal });
   }
 }
 

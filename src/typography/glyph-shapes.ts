@@ -30,6 +30,20 @@ function otsuThreshold(image: GreyImage, box: OcrBox): number {
   return threshold;
 }
 
+/** 1 where `area` (row-major, its own width) has ink of the given polarity, by Otsu's threshold over the area. */
+function inkMask(image: GreyImage, area: OcrBox, polarity: OcrPolarity): Uint8Array {
+  const threshold = otsuThreshold(image, area);
+  const ink = new Uint8Array(area.width * area.height);
+  for (let y = 0; y < area.height; y++)
+    for (let x = 0; x < area.width; x++) {
+      const level = image.data[(area.y + y) * image.width + area.x + x]!;
+      ink[y * area.width + x] = (polarity === 'dark-on-light' ? level <= threshold : level > threshold)
+        ? 1
+        : 0;
+    }
+  return ink;
+}
+
 /**
  * Which way round the lettering in `box` is: text covers less of its word's box than the ground
  * does, so the minority side of Otsu's threshold is ink. (The whole image's polarity can be
@@ -73,15 +87,7 @@ export function flagReach(image: GreyImage, box: OcrBox, polarity: OcrPolarity):
   area.width = Math.min(image.width, box.x + box.width + pad) - area.x;
   area.height = Math.min(image.height, box.y + box.height + pad) - area.y;
   if (area.width < 3 || area.height < 8) return undefined;
-  const threshold = otsuThreshold(image, area);
-  const ink = new Uint8Array(area.width * area.height);
-  for (let y = 0; y < area.height; y++)
-    for (let x = 0; x < area.width; x++) {
-      const level = image.data[(area.y + y) * image.width + area.x + x]!;
-      ink[y * area.width + x] = (polarity === 'dark-on-light' ? level <= threshold : level > threshold)
-        ? 1
-        : 0;
-    }
+  const ink = inkMask(image, area, polarity);
   // The stem: the ink pixel nearest the box's centre on its middle row.
   const middle = Math.round(box.y + box.height / 2) - area.y;
   const centre = Math.round(box.x + box.width / 2) - area.x;
@@ -269,15 +275,7 @@ export function accentMark(image: GreyImage, box: OcrBox, polarity: OcrPolarity)
     height: Math.round(box.height * 1.5),
   });
   if (area.width < 4 || area.height < 8) return undefined;
-  const threshold = otsuThreshold(image, area);
-  const ink = new Uint8Array(area.width * area.height);
-  for (let y = 0; y < area.height; y++)
-    for (let x = 0; x < area.width; x++) {
-      const level = image.data[(area.y + y) * image.width + area.x + x]!;
-      ink[y * area.width + x] = (polarity === 'dark-on-light' ? level <= threshold : level > threshold)
-        ? 1
-        : 0;
-    }
+  const ink = inkMask(image, area, polarity);
   const shapes = components(ink, area.width, area.height);
   // The letter's body: the largest shape reaching the bottom half of the box.
   const boxBottom = box.y + box.height - area.y;
@@ -324,15 +322,7 @@ export function wordGlyphs(image: GreyImage, box: OcrBox, polarity: OcrPolarity)
     height: Math.round(box.height * 1.35),
   });
   if (area.width < 4 || area.height < 8) return [];
-  const threshold = otsuThreshold(image, area);
-  const ink = new Uint8Array(area.width * area.height);
-  for (let y = 0; y < area.height; y++)
-    for (let x = 0; x < area.width; x++) {
-      const level = image.data[(area.y + y) * image.width + area.x + x]!;
-      ink[y * area.width + x] = (polarity === 'dark-on-light' ? level <= threshold : level > threshold)
-        ? 1
-        : 0;
-    }
+  const ink = inkMask(image, area, polarity);
   const shapes = components(ink, area.width, area.height);
   if (shapes.length === 0) return [];
   const tallest = Math.max(...shapes.map((shape) => shape.bottom - shape.top + 1));
