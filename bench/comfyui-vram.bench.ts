@@ -43,7 +43,7 @@ export async function run(): Promise<BenchSection> {
         },
       },
     });
-    const model = registry.resolveImageModel(requireModelReference('comfyui:sdxl'));
+    const model = await registry.resolveImageModel(requireModelReference('comfyui:sdxl'));
     // A warm-up call: the first one pays for connections and the fake's PNG encoder.
     await generateImage({ model, prompt: 'warm-up', size: '256x256', seed: 1 });
     for (const edge of sweepSizes) {

@@ -53,7 +53,7 @@ export async function run(): Promise<BenchSection> {
       let signed: Uint8Array = image;
       for (let round = 0; round < rounds; round++) {
         let started = performance.now();
-        signed = signer.sign(image, mediaType, content);
+        signed = await signer.sign(image, mediaType, content);
         signing.push(performance.now() - started);
         started = performance.now();
         await readContentCredentials(signed, mediaType);

@@ -26,7 +26,7 @@ function fixedLatencyRegistry(): ModelRegistry {
         provider: 'testing',
         modelId: reference.modelId,
       }),
-      create: () => new FixedLatencyModel(latencyMs),
+      create: async () => new FixedLatencyModel(latencyMs),
     },
   ]);
 }

@@ -36,7 +36,7 @@ export async function run(): Promise<BenchSection> {
         projectDirectory: process.cwd(),
         env: { [providerCase.keyVariable]: providerCase.apiKey },
       });
-      const model = registry.resolveImageModel(requireModelReference(providerCase.reference));
+      const model = await registry.resolveImageModel(requireModelReference(providerCase.reference));
       const call = () => generateImage({ model, prompt: 'bench', size: '1024x1024', seed: 1 });
       await call();
       const durations = await timed(calls, call);
@@ -62,7 +62,7 @@ export async function run(): Promise<BenchSection> {
       providers: { comfyui: { baseURL: comfyui.baseURL, workflows: { sdxl: 'workflow.json' }, retries: 0 } },
       projectDirectory: directory,
     });
-    const model = registry.resolveImageModel(requireModelReference('comfyui:sdxl'));
+    const model = await registry.resolveImageModel(requireModelReference('comfyui:sdxl'));
     const call = () => generateImage({ model, prompt: 'bench', size: '1024x1024', seed: 1 });
     await call();
     const durations = await timed(calls, call);

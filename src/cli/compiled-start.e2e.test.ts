@@ -10,7 +10,7 @@ import {
   digestInputs,
   writeBuildManifest,
 } from '../../build/compiled-tree.mjs';
-import { smallCampaign } from '../../test/helpers/temp-project.ts';
+import { everyStageCampaign, smallCampaign } from '../../test/helpers/temp-project.ts';
 import { resolveLock } from '../lock/lockfile.ts';
 import { loadCampaignWithRegistry } from '../runtime/wiring.ts';
 
@@ -45,19 +45,17 @@ const heavyPackages = [
 ];
 
 /**
- * What `validate` still loads, and why: the export stage's module imports sharp at its top; the
- * model registry creates remote models synchronously (the AI SDK and its providers); the
- * typography stage imports the OCR model's module (tesseract.js). Each is a known next step.
+ * What `validate` still loads, and why: the stage modules import sharp at their top (the
+ * export stage's encoders, the typography stage's crops). A known next step.
  */
-const stillLoadedByValidate = [
-  'sharp',
-  'tesseract.js',
-  'ai',
-  '@ai-sdk/openai',
-  '@ai-sdk/google',
-  '@ai-sdk/fal',
-  '@ai-sdk/replicate',
-];
+const stillLoadedByValidate = ['sharp', 'culori'];
+
+/**
+ * What a re-run whose every job is a cache hit needs: the ledger, the config, sharp (imported at
+ * the top of the stage modules) and culori (the set's colour report). No model, provider,
+ * typesetting, signing or queue code.
+ */
+const loadedByCachedRun = ['better-sqlite3', 'sharp', 'culori'];
 
 const folders: string[] = [];
 afterAll(async () => {
@@ -82,8 +80,11 @@ async function runRecorded(args: string[], env: NodeJS.ProcessEnv = {}) {
   return { ...result, loaded };
 }
 
+/** Heavy packages whose code was loaded (reading a package.json for its version loads no code). */
 const packagesIn = (loaded: string[]) =>
-  heavyPackages.filter((name) => loaded.some((url) => url.includes(`/node_modules/${name}/`)));
+  heavyPackages.filter((name) =>
+    loaded.some((url) => url.includes(`/node_modules/${name}/`) && !url.endsWith('/package.json')),
+  );
 
 describe('the compiled tree', () => {
   beforeAll(() => {
@@ -107,6 +108,20 @@ describe('the compiled tree', () => {
     expect(result.stdout).toMatch(/is valid: campaign "spring-launch"/);
     expect(packagesIn(result.loaded).filter((name) => !stillLoadedByValidate.includes(name))).toEqual([]);
   });
+
+  it('re-runs a campaign whose every job is cached without loading any model, provider or signer', async () => {
+    const project = await temporaryFolder();
+    await writeFile(join(project, 'atelier.yaml'), JSON.stringify(everyStageCampaign()));
+    const init = spawnSync(process.execPath, [bin, 'credentials', 'init', project], { encoding: 'utf8' });
+    expect(init.status, init.stderr).toBe(0);
+    const cold = spawnSync(process.execPath, [bin, 'run', project], { encoding: 'utf8' });
+    expect(cold.status, cold.stderr).toBe(0);
+    expect(cold.stdout).toMatch(/0 cache hits/);
+    const again = await runRecorded(['run', project]);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/ 0 computed/);
+    expect(packagesIn(again.loaded).sort()).toEqual([...loadedByCachedRun].sort());
+  }, 120_000);
 
   it('runs the sources through tsx when told to, and never from dist/', async () => {
     const result = await runRecorded(['--help'], { ATELIER_FROM_SOURCE: '1' });

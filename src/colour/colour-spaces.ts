@@ -1,5 +1,8 @@
-import { converter, convertLrgbToOklab, convertOklabToLrgb, differenceCiede2000 } from 'culori';
+// culori's single-file build (its `require` entry): one file to load instead of ~150 modules.
+import culori from 'culori/require';
 import { parseHexColour, type Triplet } from './srgb.ts';
+
+const { converter, convertLrgbToOklab, convertOklabToLrgb, differenceCiede2000 } = culori;
 
 /**
  * Colour-space conversions and ΔE, all from culori: these adapters only move culori's colour

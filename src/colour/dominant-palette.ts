@@ -1,8 +1,11 @@
-import { convertRgbToLrgb } from 'culori';
+// culori's single-file build (its `require` entry): one file to load instead of ~150 modules.
+import culori from 'culori/require';
 import { SeededRandom } from '../util/seeded-random.ts';
 import { linearRgbToCielab, linearRgbToOklab, oklabToLinearRgb } from './colour-spaces.ts';
 import type { RawImage } from './raw-image.ts';
 import { formatHexColour, linearToSrgb8, type Triplet } from './srgb.ts';
+
+const { convertRgbToLrgb } = culori;
 
 /** One colour of an image's dominant palette. */
 export interface PaletteColour {

@@ -1,4 +1,7 @@
-import { convertRgbToLrgb } from 'culori';
+// culori's single-file build (its `require` entry): one file to load instead of ~150 modules.
+import culori from 'culori/require';
+
+const { convertRgbToLrgb } = culori;
 
 /**
  * sRGB 8-bit codes <-> linear light. Pixel maths (averages, statistics transfer, colour

@@ -1,3 +1,4 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +68,7 @@ function tamper(signed: Uint8Array, original: Uint8Array): Uint8Array {
 
 describe.each(formats)('Content Credentials on %s', (format, mediaType) => {
   it('signs and reads back the signer, the actions in order and the provenance assertion', async () => {
-    const signed = signer.sign(await image(format), mediaType, content);
+    const signed = await signer.sign(await image(format), mediaType, content);
     const reading = await readContentCredentials(signed, mediaType);
     expect(reading.state).toBe('valid');
     expect(reading.signer).toBe('Atelier development signer');
@@ -87,7 +88,7 @@ describe.each(formats)('Content Credentials on %s', (format, mediaType) => {
   it('reads one changed byte as invalid, naming the data hash', async () => {
     const original = await image(format);
     const reading = await readContentCredentials(
-      tamper(signer.sign(original, mediaType, content), original),
+      tamper(await signer.sign(original, mediaType, content), original),
       mediaType,
     );
     expect(reading.state).toBe('invalid');
@@ -95,7 +96,7 @@ describe.each(formats)('Content Credentials on %s', (format, mediaType) => {
   });
 
   it('is lost by re-encoding, so nothing may re-encode after signing', async () => {
-    const signed = signer.sign(await image(format), mediaType, content);
+    const signed = await signer.sign(await image(format), mediaType, content);
     const reencoded = await sharp(signed)[format]().toBuffer();
     expect((await readContentCredentials(reencoded, mediaType)).state).toBe('none');
   });
@@ -103,7 +104,7 @@ describe.each(formats)('Content Credentials on %s', (format, mediaType) => {
 
 describe('trust', () => {
   it('reads a development signer as trusted once its CA is a trust anchor', async () => {
-    const signed = signer.sign(await image('png'), 'image/png', content);
+    const signed = await signer.sign(await image('png'), 'image/png', content);
     const anchors = await readFile(made.authorityPath, 'utf8');
     expect((await readContentCredentials(signed, 'image/png')).state).toBe('valid');
     expect((await readContentCredentials(signed, 'image/png', { trustAnchorsPem: anchors })).state).toBe(
@@ -132,5 +133,17 @@ describe('signing material', () => {
       });
     expect(attempt).toThrow(AtelierError);
     expect(attempt).toThrow(/expected the signer's own certificate first/);
+  });
+
+  it('refuses, before anything is signed, a key that is not P-256 or does not match the certificate', async () => {
+    const certificateChainPem = await readFile(made.certificateChainPath, 'utf8');
+    const pemOf = (key: KeyObject) => key.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const otherP256 = pemOf(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey);
+    const rsa = pemOf(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+    const attempt = (privateKeyPem: string) => () =>
+      ContentSigner.fromPem({ certificateChainPem, privateKeyPem });
+    expect(attempt(otherP256)).toThrow(/does not match the certificate CN=/);
+    expect(attempt(rsa)).toThrow(/expected an ES256 \(P-256\) private key .*found a rsa key/);
+    expect(attempt('not a key')).toThrow(AtelierError);
   });
 });

@@ -1,5 +1,5 @@
-import { X509Certificate } from 'node:crypto';
-import { Builder, LocalSigner, Reader } from '@contentauth/c2pa-node';
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import type { LocalSigner, Reader } from '@contentauth/c2pa-node';
 import { AtelierError } from '../errors.ts';
 import { sha256 } from '../util/canonical-json.ts';
 
@@ -32,13 +32,21 @@ export interface SigningMaterial {
 const claimGenerator = { name: 'atelier', version: '0.1.0' };
 
 /**
+ * The official Rust SDK's Node bindings, loaded by the first file signed or read: a run that
+ * signs nothing new (every export already sealed) never loads them.
+ */
+function c2paSdk() {
+  return import('@contentauth/c2pa-node');
+}
+
+/**
  * Signs exported images with a C2PA manifest through the official Rust SDK's Node bindings.
  * ES256 over a certificate chain (the SDK refuses a self-signed leaf). Signing is the last step
  * that touches a file's bytes: re-encoding drops the manifest.
  *
  * @example
  * const signer = ContentSigner.fromPem(material);
- * const signed = signer.sign(pngBytes, 'image/png', { title: 'hero.png', actions, provenance });
+ * const signed = await signer.sign(pngBytes, 'image/png', { title: 'hero.png', actions, provenance });
  */
 export class ContentSigner {
   /** sha256 of the leaf certificate (DER): names the signing identity in cache keys and records. */
@@ -46,8 +54,10 @@ export class ContentSigner {
   /** The leaf certificate's subject, e.g. `CN=Atelier development signer`. */
   readonly subject: string;
 
+  private signer: Promise<LocalSigner> | undefined;
+
   private constructor(
-    private readonly signer: LocalSigner,
+    private readonly material: SigningMaterial,
     leaf: X509Certificate,
   ) {
     this.fingerprint = sha256(leaf.raw);
@@ -70,23 +80,52 @@ export class ContentSigner {
         `Content Credentials certificate: the first certificate (${leaf.subject}) is a CA; expected the signer's own certificate first, then its issuers`,
       );
     }
+    // Checked here, before any work, as the SDK would check it at the first signature.
+    const expected = 'expected an ES256 (P-256) private key in PEM matching the certificate';
+    let key: KeyObject;
     try {
-      const signer = LocalSigner.newSigner(
-        Buffer.from(material.certificateChainPem),
-        Buffer.from(material.privateKeyPem),
-        'es256',
-      );
-      return new ContentSigner(signer, leaf);
+      key = createPrivateKey(material.privateKeyPem);
     } catch (error) {
       throw new AtelierError(
         'CONFIG_INVALID',
-        `Content Credentials key: expected an ES256 (P-256) private key in PEM matching the certificate (${(error as Error).message})`,
+        `Content Credentials key: ${expected} (${(error as Error).message})`,
       );
     }
+    if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+      const found = key.asymmetricKeyDetails?.namedCurve ?? key.asymmetricKeyType ?? 'unknown';
+      throw new AtelierError('CONFIG_INVALID', `Content Credentials key: ${expected} (found a ${found} key)`);
+    }
+    if (!leaf.checkPrivateKey(key)) {
+      throw new AtelierError(
+        'CONFIG_INVALID',
+        `Content Credentials key: ${expected} (it does not match the certificate ${leaf.subject.replace(/\n/g, ', ')})`,
+      );
+    }
+    return new ContentSigner(material, leaf);
+  }
+
+  private localSigner(): Promise<LocalSigner> {
+    this.signer ??= c2paSdk().then(({ LocalSigner }) => {
+      try {
+        return LocalSigner.newSigner(
+          Buffer.from(this.material.certificateChainPem),
+          Buffer.from(this.material.privateKeyPem),
+          'es256',
+        );
+      } catch (error) {
+        throw new AtelierError(
+          'CONFIG_INVALID',
+          `Content Credentials: the C2PA SDK refused the certificate and key (${(error as Error).message})`,
+        );
+      }
+    });
+    return this.signer;
   }
 
   /** The bytes with a signed C2PA manifest embedded (PNG, JPEG or WebP). */
-  sign(bytes: Uint8Array, mediaType: string, content: CredentialsContent): Uint8Array {
+  async sign(bytes: Uint8Array, mediaType: string, content: CredentialsContent): Promise<Uint8Array> {
+    const signer = await this.localSigner();
+    const { Builder } = await c2paSdk();
     const builder = Builder.withJson(
       {
         claim_generator_info: [claimGenerator],
@@ -101,7 +140,7 @@ export class ContentSigner {
       { builder: { thumbnail: { enabled: false } } },
     );
     const output: { buffer: Buffer | null } = { buffer: null };
-    builder.sign(this.signer, { buffer: Buffer.from(bytes), mimeType: mediaType }, output);
+    builder.sign(signer, { buffer: Buffer.from(bytes), mimeType: mediaType }, output);
     if (!output.buffer) throw new Error('the C2PA SDK returned no signed bytes');
     return new Uint8Array(output.buffer.buffer, output.buffer.byteOffset, output.buffer.byteLength);
   }
@@ -144,6 +183,7 @@ export async function readContentCredentials(
     verify: { verify_trust: true },
     ...(options.trustAnchorsPem ? { trust: { trust_anchors: options.trustAnchorsPem } } : {}),
   };
+  const { Reader } = await c2paSdk();
   let reader: Reader | null;
   try {
     reader = await Reader.fromAsset({ buffer: Buffer.from(bytes), mimeType: mediaType }, settings);

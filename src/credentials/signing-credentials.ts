@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { CredentialsConfig } from '../config/campaign-schema.ts';
 import { AtelierError } from '../errors.ts';
-import type { ContentSigner, SigningMaterial } from './content-credentials.ts';
+import { ContentSigner } from './content-credentials.ts';
 import { credentialsFolderName, developmentFiles } from './development-credentials.ts';
 
 /** Environment variables that name the signer (a file path or the PEM text itself). */
@@ -16,12 +16,6 @@ export const credentialsEnvironment = {
 export type SignerResolution =
   | { readonly signer: ContentSigner; readonly source: string }
   | { readonly signer: undefined; readonly unsignedNote: string };
-
-/** The C2PA library is loaded only when there is something to sign with. */
-async function signerFromPem(material: SigningMaterial): Promise<ContentSigner> {
-  const { ContentSigner } = await import('./content-credentials.ts');
-  return ContentSigner.fromPem(material);
-}
 
 /**
  * Finds the signer for a project's exports: the config's `credentials` section, else the
@@ -43,7 +37,7 @@ export async function resolveSigner(options: {
       ),
       privateKeyPem: await readPem(resolveIn(project, options.config.key), 'credentials.key'),
     };
-    return { signer: await signerFromPem(material), source: 'the config (credentials)' };
+    return { signer: ContentSigner.fromPem(material), source: 'the config (credentials)' };
   }
   const fromEnvCertificate = env[credentialsEnvironment.certificate];
   const fromEnvKey = env[credentialsEnvironment.key];
@@ -58,7 +52,7 @@ export async function resolveSigner(options: {
       certificateChainPem: await pemFromVariable(fromEnvCertificate, credentialsEnvironment.certificate),
       privateKeyPem: await pemFromVariable(fromEnvKey, credentialsEnvironment.key),
     };
-    return { signer: await signerFromPem(material), source: 'the environment' };
+    return { signer: ContentSigner.fromPem(material), source: 'the environment' };
   }
   const folder = join(project, credentialsFolderName);
   const certificate = join(folder, developmentFiles.certificateChain);
@@ -68,7 +62,7 @@ export async function resolveSigner(options: {
       certificateChainPem: await readPem(certificate, certificate),
       privateKeyPem: await readPem(key, key),
     };
-    return { signer: await signerFromPem(material), source: `${credentialsFolderName}/` };
+    return { signer: ContentSigner.fromPem(material), source: `${credentialsFolderName}/` };
   }
   return {
     signer: undefined,

@@ -127,12 +127,12 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
             `this worker's ${role} model (${canonicalJson(found)}) differs from the run's lock`,
           );
         const kind = languageRolesOfStages(stages.values()).has(role) ? 'language' : 'image';
-        const model = registry.resolve(reference, kind).model;
+        const { model } = await registry.resolve(reference, kind);
         const limits = { rate: options.rateLimits?.get(role), inFlight: options.inFlightLimits?.get(role) };
         const limited = limits.rate !== undefined || limits.inFlight !== undefined;
         const instance =
           isImageModel(model) && limited
-            ? withMiddleware(model, fleetLimitMiddleware(redis, role, limits))
+            ? await withMiddleware(model, fleetLimitMiddleware(redis, role, limits))
             : model;
         return { instance, lock: pinned };
       })();
@@ -178,7 +178,13 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
         if (bound) models.set(role, bound);
       }
       const record = await computeRequestedJob(
-        { ...run, ...context, runId: request.runId, store, models },
+        {
+          ...run,
+          ...context,
+          runId: request.runId,
+          store,
+          models: { get: async (role) => models.get(role) },
+        },
         request,
         {
           signal: lifetime.signal,

@@ -1,5 +1,4 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
-import { generateText, Output } from 'ai';
 import { z } from 'zod';
 import type { AdherenceQuestion } from '../config/campaign-schema.ts';
 import { AtelierError } from '../errors.ts';
@@ -40,6 +39,7 @@ export async function answerQuestions(
   signal?: AbortSignal,
 ): Promise<JudgedAnswers> {
   const listed = questions.map((question) => `${question.id}: ${question.question}`).join('\n');
+  const { generateText, Output } = await import('ai');
   const result = await generateText({
     model,
     system: instructions,
@@ -57,8 +57,8 @@ export async function answerQuestions(
     maxRetries: 0,
     providerOptions: logprobOptions,
     abortSignal: signal,
-  }).catch((error: unknown) => {
-    throw judgeFailure(model, 'the questions', error);
+  }).catch(async (error: unknown) => {
+    throw await judgeFailure(model, 'the questions', error);
   });
   const given = result.output.answers;
   const probabilities = (() => {

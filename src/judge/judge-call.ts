@@ -1,5 +1,4 @@
 import type { JSONValue, LanguageModelV3 } from '@ai-sdk/provider';
-import { NoObjectGeneratedError } from 'ai';
 import { AtelierError } from '../errors.ts';
 
 /** How many alternatives per answer token the judge asks for: enough to find both yes and no. */
@@ -41,7 +40,8 @@ export function judgeLabel(model: LanguageModelV3): string {
  * A judge answer that parsed as JSON but not as the shape asked for is a provider failure like
  * any other, said in one line (the middleware already retried answers that were not JSON).
  */
-export function judgeFailure(model: LanguageModelV3, what: string, error: unknown): unknown {
+export async function judgeFailure(model: LanguageModelV3, what: string, error: unknown): Promise<unknown> {
+  const { NoObjectGeneratedError } = await import('ai');
   if (NoObjectGeneratedError.isInstance(error)) {
     return new AtelierError(
       'PROVIDER_FAILED',

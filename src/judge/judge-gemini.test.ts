@@ -49,19 +49,19 @@ const startFake = (answer: (id: string) => 'yes' | 'no' = () => 'yes') =>
   });
 
 /** The Gemini judge as a run binds it: the provider table, the real @ai-sdk/google, the middleware. */
-function geminiJudge(server: FakeGemini, settings: Record<string, unknown> = {}) {
+async function geminiJudge(server: FakeGemini, settings: Record<string, unknown> = {}) {
   const registry = createModelRegistry({
     projectDirectory: '.',
     providers: { google: { baseURL: server.baseURL, retryBaseSeconds: 0, ...settings } },
     env: { GOOGLE_GENERATIVE_AI_API_KEY: key },
   });
-  return registry.resolveLanguageModel(requireModelReference(reference));
+  return await registry.resolveLanguageModel(requireModelReference(reference));
 }
 
 describe('the judge through google:gemini-2.5-flash (@ai-sdk/google, generateContent)', () => {
   it('writes questions with categories and dependencies, asked with responseMimeType and an OpenAPI responseSchema', async () => {
     fake = await startFake();
-    const { questions } = await generateQuestions(geminiJudge(fake), 'a red tulip in a vase');
+    const { questions } = await generateQuestions(await geminiJudge(fake), 'a red tulip in a vase');
     expect(questions).toEqual(tulipQuestions);
     const [request] = fake.calls;
     expect(request!.path).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
@@ -79,7 +79,7 @@ describe('the judge through google:gemini-2.5-flash (@ai-sdk/google, generateCon
   it('sends the image as an inlineData part and scores the answers; P(yes) stays unknown, since @ai-sdk/google cannot ask for logprobs', async () => {
     fake = await startFake((id) => (id === 'tulips' ? 'no' : 'yes'));
     const picture = await image();
-    const adherence = await judgeImage(geminiJudge(fake), picture, tulipQuestions);
+    const adherence = await judgeImage(await geminiJudge(fake), picture, tulipQuestions);
     const parts = fake.bodies[0].contents.at(-1).parts;
     const inline = parts.find((part: any) => part.inlineData).inlineData;
     expect(inline.mimeType).toBe('image/png');
@@ -134,15 +134,17 @@ describe('the judge through google:gemini-2.5-flash (@ai-sdk/google, generateCon
   it('retries a 429 and an answer that is not JSON, then fails clearly once retries are spent', async () => {
     fake = await startFake();
     fake.failNext({ kind: 'status', status: 429 }, { kind: 'malformed' });
-    const adherence = await judgeImage(geminiJudge(fake), await image(), tulipQuestions);
+    const adherence = await judgeImage(await geminiJudge(fake), await image(), tulipQuestions);
     expect(adherence.score).toBe(1);
     expect(adherence.call.attempts).toBe(3);
     expect(fake.calls).toHaveLength(3);
 
     fake.failNext({ kind: 'malformed' }, { kind: 'status', status: 429 }, { kind: 'malformed' });
-    const failure = await judgeImage(geminiJudge(fake, { retries: 2 }), await image(), tulipQuestions).catch(
-      (error: unknown) => error,
-    );
+    const failure = await judgeImage(
+      await geminiJudge(fake, { retries: 2 }),
+      await image(),
+      tulipQuestions,
+    ).catch((error: unknown) => error);
     expect(AtelierError.isInstance(failure)).toBe(true);
     expect((failure as AtelierError).code).toBe('PROVIDER_FAILED');
     expect((failure as Error).message).toMatch(
@@ -155,14 +157,14 @@ describe('the judge through google:gemini-2.5-flash (@ai-sdk/google, generateCon
     fake = await startFake();
     fake.failNext({ kind: 'status', status: 429, retryDelay: '0.4s' });
     const started = performance.now();
-    const adherence = await judgeImage(geminiJudge(fake), await image(), tulipQuestions);
+    const adherence = await judgeImage(await geminiJudge(fake), await image(), tulipQuestions);
     // The backoff alone would be about 100 ms (retryBaseSeconds: 0): the wait came from the body.
     expect(performance.now() - started).toBeGreaterThanOrEqual(380);
     expect(adherence.call.attempts).toBe(2);
 
     fake.failNext({ kind: 'status', status: 429, retryDelay: '120s' });
     const failure = await judgeImage(
-      geminiJudge(fake, { maxRetryWaitSeconds: 1 }),
+      await geminiJudge(fake, { maxRetryWaitSeconds: 1 }),
       await image(),
       tulipQuestions,
     ).catch((error: unknown) => error as Error);
@@ -171,7 +173,7 @@ describe('the judge through google:gemini-2.5-flash (@ai-sdk/google, generateCon
 
   it('prices a call from usageMetadata with providers.google.tokenPrices, image tokens included', async () => {
     fake = await startFake();
-    const judge = geminiJudge(fake, {
+    const judge = await geminiJudge(fake, {
       tokenPrices: { 'gemini-2.5-flash': { inputPerMillion: 0.3, outputPerMillion: 2.5 } },
     });
     const adherence = await judgeImage(judge, await image(512), tulipQuestions);

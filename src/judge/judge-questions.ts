@@ -1,5 +1,4 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
-import { generateText, Output } from 'ai';
 import { z } from 'zod';
 import { type AdherenceQuestion, questionCategories } from '../config/campaign-schema.ts';
 import { callRecordOf, type JudgeCallRecord, judgeFailure } from './judge-call.ts';
@@ -47,6 +46,8 @@ export async function generateQuestions(
   prompt: string,
   signal?: AbortSignal,
 ): Promise<GeneratedQuestions> {
+  // The AI SDK loads with the first call to a judge (commands and cached runs call none).
+  const { generateText, Output } = await import('ai');
   try {
     const result = await generateText({
       model,
@@ -63,7 +64,7 @@ export async function generateQuestions(
       call: callRecordOf(result.providerMetadata as never),
     };
   } catch (error) {
-    throw judgeFailure(model, 'with questions', error);
+    throw await judgeFailure(model, 'with questions', error);
   }
 }
 

@@ -37,14 +37,18 @@ const image = async () => ({
 });
 
 /** The judge as a run binds it: through the provider table, the real package and its middleware. */
-function judgeFor(reference: string, server: FakeChatCompletions, settings: Record<string, unknown> = {}) {
+async function judgeFor(
+  reference: string,
+  server: FakeChatCompletions,
+  settings: Record<string, unknown> = {},
+) {
   const provider = reference.split(':')[0]!;
   const registry = createModelRegistry({
     projectDirectory: '.',
     providers: { [provider]: { baseURL: server.baseURL, retryBaseSeconds: 0, ...settings } },
     env: { OPENAI_API_KEY: 'sk-judge-test' },
   });
-  return registry.resolveLanguageModel(requireModelReference(reference));
+  return await registry.resolveLanguageModel(requireModelReference(reference));
 }
 
 describe.each([
@@ -57,7 +61,10 @@ describe.each([
       questions: () => tulipQuestions,
       answer: () => ({ answer: 'yes', pYes: 1 }),
     });
-    const { questions } = await generateQuestions(judgeFor(reference, fake), 'three red tulips in a vase');
+    const { questions } = await generateQuestions(
+      await judgeFor(reference, fake),
+      'three red tulips in a vase',
+    );
     expect(questions).toEqual(tulipQuestions);
     const body = fake.bodies[0];
     expect(body.response_format.type).toBe('json_schema');
@@ -74,7 +81,7 @@ describe.each([
       questions: () => tulipQuestions,
       answer: ({ id }) => ({ answer: pYes[id]! >= 0.5 ? 'yes' : 'no', pYes: pYes[id]! }),
     });
-    const adherence = await judgeImage(judgeFor(reference, fake), await image(), tulipQuestions);
+    const adherence = await judgeImage(await judgeFor(reference, fake), await image(), tulipQuestions);
     const body = fake.bodies[0];
     const parts = body.messages.at(-1).content;
     expect(parts.find((part: any) => part.type === 'image_url').image_url.url).toMatch(
@@ -101,7 +108,7 @@ describe('questions as the judge writes them', () => {
       ],
       answer: () => ({ answer: 'yes', pYes: 1 }),
     });
-    const { questions } = await generateQuestions(judgeFor('openai:gpt-4.1-mini', fake), 'a and b');
+    const { questions } = await generateQuestions(await judgeFor('openai:gpt-4.1-mini', fake), 'a and b');
     expect(questions.map((question) => [question.id, question.dependsOn])).toEqual([
       ['a', []],
       ['b', ['a']],
@@ -118,7 +125,11 @@ describe('dependency-aware scoring', () => {
       // The judge saw no tulips yet says they are red, three and in the vase: none of that counts.
       answer: ({ id }) => ({ answer: id === 'tulips' ? 'no' : 'yes', pYes: id === 'tulips' ? 0.1 : 0.9 }),
     });
-    const adherence = await judgeImage(judgeFor('openai:gpt-4.1-mini', fake), await image(), tulipQuestions);
+    const adherence = await judgeImage(
+      await judgeFor('openai:gpt-4.1-mini', fake),
+      await image(),
+      tulipQuestions,
+    );
     expect(adherence.score).toBe(1 / 5);
     const byId = Object.fromEntries(adherence.questions.map((question) => [question.id, question]));
     expect(byId.red).toMatchObject({ answer: 'yes', counted: 'no', zeroedBy: 'tulips' });
@@ -154,7 +165,11 @@ describe('judge faults', () => {
   it('retries a 429 (honouring Retry-After) and an answer that is not JSON, then succeeds', async () => {
     fake = await start();
     fake.failNext({ kind: 'status', status: 429, headers: { 'retry-after': '0' } }, { kind: 'malformed' });
-    const adherence = await judgeImage(judgeFor('openai:gpt-4.1-mini', fake), await image(), tulipQuestions);
+    const adherence = await judgeImage(
+      await judgeFor('openai:gpt-4.1-mini', fake),
+      await image(),
+      tulipQuestions,
+    );
     expect(adherence.score).toBe(1);
     expect(fake.completions).toHaveLength(3);
     expect(adherence.call.attempts).toBe(3);
@@ -163,7 +178,7 @@ describe('judge faults', () => {
   it('fails clearly once retries are spent on malformed answers', async () => {
     fake = await start();
     fake.failNext({ kind: 'malformed' }, { kind: 'malformed' }, { kind: 'malformed' });
-    const judge = judgeFor('openai:gpt-4.1-mini', fake, { retries: 2 });
+    const judge = await judgeFor('openai:gpt-4.1-mini', fake, { retries: 2 });
     const failure = await judgeImage(judge, await image(), tulipQuestions).catch((error: unknown) => error);
     expect(AtelierError.isInstance(failure)).toBe(true);
     expect((failure as AtelierError).code).toBe('PROVIDER_FAILED');
@@ -179,7 +194,7 @@ describe('judge faults', () => {
       questions: () => tulipQuestions,
       answer: () => ({ answer: 'yes', pYes: 0.9 }),
     });
-    const failure = await generateQuestions(judgeFor('openai:gpt-4.1-mini', fake), 'tulips').catch(
+    const failure = await generateQuestions(await judgeFor('openai:gpt-4.1-mini', fake), 'tulips').catch(
       (error: unknown) => error as Error,
     );
     expect((failure as Error).message).toMatch(/rejected the credentials \(check OPENAI_API_KEY\)/);
@@ -189,7 +204,7 @@ describe('judge faults', () => {
 
   it('prices a call from its token usage', async () => {
     fake = await start();
-    const judge = judgeFor('openai:gpt-4.1-mini', fake, {
+    const judge = await judgeFor('openai:gpt-4.1-mini', fake, {
       tokenPrices: { 'gpt-4.1-mini': { inputPerMillion: 0.4, outputPerMillion: 1.6 } },
     });
     const adherence = await judgeImage(judge, await image(), tulipQuestions);

@@ -408,7 +408,7 @@ async function benchQuestions(
   // A `questions` model bound in the config writes them; the judge does otherwise.
   const reference = requireModelReference(options.loaded.campaign.models.questions ?? judge);
   const bound = {
-    instance: options.registry.resolveLanguageModel(reference),
+    instance: await options.registry.resolveLanguageModel(reference),
     lock: await options.registry.lock(reference),
   };
   const workspace = openWorkspace(options.loaded.projectDirectory);

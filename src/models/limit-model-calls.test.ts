@@ -20,7 +20,7 @@ describe('limitCallsMiddleware', () => {
         inFlight--;
       }
     };
-    const limited = withMiddleware(model, limitCallsMiddleware(pLimit(3)));
+    const limited = await withMiddleware(model, limitCallsMiddleware(pLimit(3)));
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, index) =>
         generateImage({ model: limited, prompt: `p${index}`, size: '8x8' }),

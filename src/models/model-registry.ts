@@ -22,8 +22,12 @@ export interface ModelProvider {
   readonly name: string;
   /** Throws MODEL_UNAVAILABLE with a readable reason when the model id is unknown. */
   lock(reference: ModelReference): Promise<LockEntry>;
-  /** `kind` is `image` when absent; a provider without models of that kind throws MODEL_UNAVAILABLE. */
-  create(reference: ModelReference, kind?: ModelKind): RoleModel;
+  /**
+   * `kind` is `image` when absent; a provider without models of that kind throws MODEL_UNAVAILABLE.
+   * Asynchronous so that a model's code (a provider's client package, the AI SDK, a built-in's
+   * engine) loads when a model is first made, not when the provider is registered.
+   */
+  create(reference: ModelReference, kind?: ModelKind): Promise<RoleModel>;
   /**
    * Throws what `create` would for a reference it cannot serve, without creating the model: for
    * providers whose models are costly to construct. `create` is the check when absent.
@@ -52,7 +56,7 @@ export const builtinProvider: ModelProvider = {
       ...(extra ? { extra } : {}),
     };
   },
-  create(reference, kind) {
+  async create(reference, kind) {
     return requireBuiltin(reference, kind).create();
   },
   check(reference, kind) {
@@ -117,19 +121,19 @@ export class ModelRegistry {
   }
 
   /** Throws MODEL_UNAVAILABLE (a missing key, an unknown model...) as `resolve` would, creating as little as it can. */
-  assertAvailable(reference: ModelReference, kind: ModelKind = 'image'): void {
+  async assertAvailable(reference: ModelReference, kind: ModelKind = 'image'): Promise<void> {
     const provider = this.provider(reference);
     if (provider.check) provider.check(reference, kind);
-    else provider.create(reference, kind);
+    else await provider.create(reference, kind);
   }
 
-  resolve(reference: ModelReference, kind: ModelKind = 'image'): ResolvedModel {
-    return { reference, model: this.provider(reference).create(reference, kind) };
+  async resolve(reference: ModelReference, kind: ModelKind = 'image'): Promise<ResolvedModel> {
+    return { reference, model: await this.provider(reference).create(reference, kind) };
   }
 
   /** Resolves a reference that must be a language model (a vision-language judge). */
-  resolveLanguageModel(reference: ModelReference): LanguageModelV3 {
-    const { model } = this.resolve(reference, 'language');
+  async resolveLanguageModel(reference: ModelReference): Promise<LanguageModelV3> {
+    const { model } = await this.resolve(reference, 'language');
     if (!isLanguageModel(model)) {
       throw new AtelierError('MODEL_UNAVAILABLE', `"${reference.raw}" is not a language model`);
     }
@@ -137,8 +141,8 @@ export class ModelRegistry {
   }
 
   /** Resolves a reference that must be an image model (not, say, a text recogniser). */
-  resolveImageModel(reference: ModelReference): ImageModelV3 {
-    const { model } = this.resolve(reference);
+  async resolveImageModel(reference: ModelReference): Promise<ImageModelV3> {
+    const { model } = await this.resolve(reference);
     if (!isImageModel(model)) {
       throw new AtelierError(
         'MODEL_UNAVAILABLE',

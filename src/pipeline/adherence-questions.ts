@@ -14,12 +14,12 @@ export const questionsRole = 'questions';
  * The model that writes a run's adherence questions: the `questions` model when one is bound,
  * else the judge; none without a judge (nothing is measured then).
  */
-export function questionWriter(models: {
+export async function questionWriter(models: {
   has(role: string): boolean;
-  get(role: string): BoundModel | undefined;
-}): BoundModel | undefined {
+  get(role: string): Promise<BoundModel | undefined>;
+}): Promise<BoundModel | undefined> {
   if (!models.has(judgeRole)) return undefined;
-  return models.get(questionsRole) ?? models.get(judgeRole);
+  return (await models.get(questionsRole)) ?? (await models.get(judgeRole));
 }
 
 /** A campaign with its questions, and what writing them took. */

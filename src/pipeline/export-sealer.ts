@@ -93,7 +93,7 @@ export class ExportSealer {
       }
       const bytes = await workspace.store.get(output.sha256);
       if (!bytes) throw new Error(`artifact ${output.sha256} vanished from the store before signing`);
-      const signedBytes = signer.sign(bytes, output.mediaType, {
+      const signedBytes = await signer.sign(bytes, output.mediaType, {
         title: `${job.shotId}-${job.seed}-${output.name}.${extensions[output.mediaType] ?? 'img'}`,
         actions: [...earlier.reverse(), ...(finalAction ? [finalAction] : [])],
         provenance,

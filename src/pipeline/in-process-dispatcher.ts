@@ -69,8 +69,8 @@ export async function computeRequestedJob(
     shot: request.shot,
     seed: request.seed,
     input,
-    model: definition.role ? run.models.get(definition.role) : undefined,
-    extraModels: boundExtraModels(run, extraRolesCalled(definition, stage.params, run.campaign.models)),
+    model: definition.role ? await run.models.get(definition.role) : undefined,
+    extraModels: await boundExtraModels(run, extraRolesCalled(definition, stage.params, run.campaign.models)),
     provenance: request.provenance,
     cacheKey: request.cacheKey,
     store: run.store,
@@ -79,10 +79,10 @@ export async function computeRequestedJob(
   });
 }
 
-function boundExtraModels(run: DispatchedRun, roles: readonly string[]) {
+async function boundExtraModels(run: DispatchedRun, roles: readonly string[]) {
   const models = new Map<string, BoundModel>();
   for (const role of roles) {
-    const bound = run.models.get(role);
+    const bound = await run.models.get(role);
     if (bound) models.set(role, bound);
   }
   return models;

@@ -169,8 +169,8 @@ describe('runCampaign', () => {
     const created = await project();
     const { registry } = countingRegistry();
     const failing = registry.resolve.bind(registry);
-    registry.resolve = (reference) => {
-      const resolved = failing(reference);
+    registry.resolve = async (reference) => {
+      const resolved = await failing(reference);
       const model = resolved.model as ImageModelV3;
       return {
         ...resolved,
@@ -211,7 +211,7 @@ describe('runCampaign', () => {
           provider: 'testing',
           modelId: reference.modelId,
         }),
-        create: () => new FixedLatencyModel(150),
+        create: async () => new FixedLatencyModel(150),
       },
     ]);
     const loaded = await loadCampaign(created.configPath, {

@@ -99,7 +99,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<RunSumma
     // Before the run is recorded: a judge that cannot write questions stops the run at once.
     const { campaign, costUsd: questionsCostUsd } = await withAdherenceQuestions(
       configured,
-      questionWriter(models),
+      await questionWriter(models),
       workspace.ledger,
       options.signal,
     );

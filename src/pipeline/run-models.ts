@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import type { Campaign } from '../config/campaign-schema.ts';
 import { type Lockfile, referenceAsLocked } from '../lock/lockfile.ts';
 import { limitCallsMiddleware } from '../models/limit-model-calls.ts';
+import type { LockEntry } from '../models/lock-entry.ts';
 import type { ModelRegistry } from '../models/model-registry.ts';
 import { disposeModel, isImageModel } from '../models/role-model.ts';
 import { withMiddleware } from '../models/with-middleware.ts';
@@ -14,7 +15,7 @@ import type { BoundModel } from '../stages/stage.ts';
  * every job and freed by `dispose()`.
  */
 export class RunModels {
-  private readonly bound = new Map<string, BoundModel>();
+  private readonly bound = new Map<string, Promise<BoundModel>>();
 
   constructor(
     private readonly campaign: Pick<Campaign, 'models'>,
@@ -32,20 +33,26 @@ export class RunModels {
   }
 
   /** The model bound to a role, created now if no job has used it yet. */
-  get(role: string): BoundModel | undefined {
-    const existing = this.bound.get(role);
-    if (existing) return existing;
+  async get(role: string): Promise<BoundModel | undefined> {
     const raw = this.campaign.models[role as keyof Campaign['models']];
     const pinned = this.lock.models[role];
     if (raw === undefined || !pinned) return undefined;
+    let creating = this.bound.get(role);
+    if (!creating) {
+      // Jobs that start together share one creation (one worker pool, one set of weights).
+      creating = this.create(role, raw, pinned);
+      this.bound.set(role, creating);
+    }
+    return creating;
+  }
+
+  private async create(role: string, raw: string, pinned: LockEntry): Promise<BoundModel> {
     const kind = this.languageRoles.has(role) ? 'language' : 'image';
-    const model = this.registry.resolve(referenceAsLocked(raw, pinned), kind).model;
+    const { model } = await this.registry.resolve(referenceAsLocked(raw, pinned), kind);
     const instance = isImageModel(model)
-      ? withMiddleware(model, limitCallsMiddleware(pLimit(this.concurrency)))
+      ? await withMiddleware(model, limitCallsMiddleware(pLimit(this.concurrency)))
       : model;
-    const created = { instance, lock: pinned };
-    this.bound.set(role, created);
-    return created;
+    return { instance, lock: pinned };
   }
 
   /** Roles whose model has been created so far. */
@@ -55,7 +62,9 @@ export class RunModels {
 
   /** Frees every model created, so the process can exit. */
   async dispose(): Promise<void> {
-    await Promise.allSettled([...this.bound.values()].map((model) => disposeModel(model.instance)));
+    await Promise.allSettled(
+      [...this.bound.values()].map(async (model) => disposeModel((await model).instance)),
+    );
     this.bound.clear();
   }
 }

@@ -39,7 +39,7 @@ export interface DispatchedRun {
    * The run's models, bound and limited by the run's process. A dispatcher that computes in
    * another process resolves its own from the campaign and checks them against the lock.
    */
-  readonly models: { get(role: string): BoundModel | undefined };
+  readonly models: { get(role: string): Promise<BoundModel | undefined> };
 }
 
 export interface DispatchOptions {

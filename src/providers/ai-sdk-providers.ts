@@ -1,9 +1,5 @@
-import { createFal } from '@ai-sdk/fal';
-import { createGoogleGenerativeAI } from '@ai-sdk/google';
-import { createOpenAI } from '@ai-sdk/openai';
-import { createOpenAICompatible, type MetadataExtractor } from '@ai-sdk/openai-compatible';
+import type { MetadataExtractor } from '@ai-sdk/openai-compatible';
 import type { ImageModelV3, JSONValue, LanguageModelV3 } from '@ai-sdk/provider';
-import { createReplicate } from '@ai-sdk/replicate';
 import type { ModelReference } from '../config/model-reference.ts';
 import { AtelierError } from '../errors.ts';
 import { looksLikeRefusal } from './provider-failure.ts';
@@ -51,12 +47,13 @@ export interface AiSdkProviderDefinition {
   readonly keyOptional?: boolean;
   /** The package's model id for a reference (Replicate pins versions as `owner/model:version`). */
   providerModelId(reference: ModelReference): string;
-  createModel(connection: ProviderConnection, modelId: string): ImageModelV3;
+  /** Loads the provider's client package on first use (no command pays for a provider it does not call). */
+  createModel(connection: ProviderConnection, modelId: string): Promise<ImageModelV3>;
   /**
    * The package's chat model, for roles reached through the language-model interface (the
    * vision-language `judge`); absent when the provider has none Atelier can use.
    */
-  createLanguageModel?(connection: ProviderConnection, modelId: string): LanguageModelV3;
+  createLanguageModel?(connection: ProviderConnection, modelId: string): Promise<LanguageModelV3>;
   readonly inspect: ResponseInspector;
   /**
    * The model's current version id, for a versioned provider: what `atelier lock` pins an
@@ -217,11 +214,11 @@ export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
     baseURLVariables: ['OPENAI_BASE_URL'],
     versioned: false,
     providerModelId: (reference) => reference.modelId,
-    createModel: ({ apiKey, baseURL, fetch }, modelId) =>
-      createOpenAI({ apiKey, baseURL, fetch }).image(modelId),
+    createModel: async ({ apiKey, baseURL, fetch }, modelId) =>
+      (await import('@ai-sdk/openai')).createOpenAI({ apiKey, baseURL, fetch }).image(modelId),
     // Chat Completions, not Responses: it returns token log-probabilities with the answer.
-    createLanguageModel: ({ apiKey, baseURL, fetch }, modelId) =>
-      createOpenAI({ apiKey, baseURL, fetch }).chat(modelId),
+    createLanguageModel: async ({ apiKey, baseURL, fetch }, modelId) =>
+      (await import('@ai-sdk/openai')).createOpenAI({ apiKey, baseURL, fetch }).chat(modelId),
     inspect: inspectOpenai,
   },
   {
@@ -233,8 +230,9 @@ export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
     versioned: false,
     keyOptional: true,
     providerModelId: (reference) => reference.modelId,
-    createModel: (connection, modelId) => compatibleProvider(connection).imageModel(modelId),
-    createLanguageModel: (connection, modelId) => compatibleProvider(connection).chatModel(modelId),
+    createModel: async (connection, modelId) => (await compatibleProvider(connection)).imageModel(modelId),
+    createLanguageModel: async (connection, modelId) =>
+      (await compatibleProvider(connection)).chatModel(modelId),
     inspect: inspectOpenai,
   },
   {
@@ -245,10 +243,10 @@ export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
     baseURLVariables: ['GOOGLE_GEMINI_BASE_URL'],
     versioned: false,
     providerModelId: (reference) => reference.modelId,
-    createModel: ({ apiKey, baseURL, fetch }, modelId) =>
-      createGoogleGenerativeAI({ apiKey, baseURL, fetch }).image(modelId),
-    createLanguageModel: ({ apiKey, baseURL, fetch }, modelId) =>
-      createGoogleGenerativeAI({ apiKey, baseURL, fetch }).chat(modelId),
+    createModel: async ({ apiKey, baseURL, fetch }, modelId) =>
+      (await import('@ai-sdk/google')).createGoogleGenerativeAI({ apiKey, baseURL, fetch }).image(modelId),
+    createLanguageModel: async ({ apiKey, baseURL, fetch }, modelId) =>
+      (await import('@ai-sdk/google')).createGoogleGenerativeAI({ apiKey, baseURL, fetch }).chat(modelId),
     inspect: inspectGoogle,
   },
   {
@@ -258,8 +256,8 @@ export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
     baseURLVariables: [],
     versioned: false,
     providerModelId: (reference) => reference.modelId,
-    createModel: ({ apiKey, baseURL, fetch }, modelId) =>
-      createFal({ apiKey, baseURL, fetch }).image(modelId),
+    createModel: async ({ apiKey, baseURL, fetch }, modelId) =>
+      (await import('@ai-sdk/fal')).createFal({ apiKey, baseURL, fetch }).image(modelId),
     inspect: inspectFal,
   },
   {
@@ -270,14 +268,17 @@ export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
     versioned: true,
     providerModelId: (reference) =>
       reference.version ? `${reference.modelId}:${reference.version}` : reference.modelId,
-    createModel: ({ apiKey, baseURL, fetch }, modelId) =>
-      createReplicate({ apiToken: apiKey, baseURL, fetch }).image(modelId as `${string}/${string}`),
+    createModel: async ({ apiKey, baseURL, fetch }, modelId) =>
+      (await import('@ai-sdk/replicate'))
+        .createReplicate({ apiToken: apiKey, baseURL, fetch })
+        .image(modelId as `${string}/${string}`),
     inspect: inspectReplicate,
     latestVersion: latestReplicateVersion,
   },
 ];
 
-function compatibleProvider({ apiKey, baseURL, fetch }: ProviderConnection) {
+async function compatibleProvider({ apiKey, baseURL, fetch }: ProviderConnection) {
+  const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
   return createOpenAICompatible({
     name: 'openai-compatible',
     baseURL,

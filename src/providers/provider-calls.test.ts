@@ -32,9 +32,9 @@ async function started<T extends FakeProvider>(fake: Promise<T>): Promise<T> {
   return running;
 }
 
-function modelFor(reference: string, providers: ProvidersConfig) {
+async function modelFor(reference: string, providers: ProvidersConfig) {
   const registry = createModelRegistry({ providers, projectDirectory: '/tmp', env: keys });
-  return registry.resolveImageModel(requireModelReference(reference));
+  return await registry.resolveImageModel(requireModelReference(reference));
 }
 
 async function dimensions(bytes: Uint8Array) {
@@ -45,7 +45,7 @@ async function dimensions(bytes: Uint8Array) {
 describe('AI SDK providers through their real packages', () => {
   it('openai: posts prompt and size to /images/generations, drops the seed with a clear warning', async () => {
     const fake = await started(FakeOpenai.start({ apiKey: keys.OPENAI_API_KEY }));
-    const model = modelFor('openai:dall-e-3', {
+    const model = await modelFor('openai:dall-e-3', {
       openai: { ...fastSettings(fake.baseURL), prices: { 'dall-e-3': 0.04 } },
     });
     const result = await generateImage({
@@ -83,7 +83,7 @@ describe('AI SDK providers through their real packages', () => {
 
   it('openai: sends an input image as a multipart edit', async () => {
     const fake = await started(FakeOpenai.start({ apiKey: keys.OPENAI_API_KEY }));
-    const model = modelFor('openai:gpt-image-1', { openai: fastSettings(fake.baseURL) });
+    const model = await modelFor('openai:gpt-image-1', { openai: fastSettings(fake.baseURL) });
     const input = await renderFakePng(1024, 1024, 9);
     const result = await generateImage({
       model,
@@ -101,7 +101,7 @@ describe('AI SDK providers through their real packages', () => {
 
   it('refuses an input image for a model that cannot edit, before any request', async () => {
     const fake = await started(FakeOpenai.start({ apiKey: keys.OPENAI_API_KEY }));
-    const model = modelFor('openai:dall-e-3', { openai: fastSettings(fake.baseURL) });
+    const model = await modelFor('openai:dall-e-3', { openai: fastSettings(fake.baseURL) });
     await expect(
       generateImage({
         model,
@@ -114,7 +114,7 @@ describe('AI SDK providers through their real packages', () => {
 
   it('google: posts to :predict with the key header, maps size to the nearest aspect ratio', async () => {
     const fake = await started(FakeGoogle.start({ apiKey: keys.GOOGLE_GENERATIVE_AI_API_KEY }));
-    const model = modelFor('google:imagen-4.0-generate-001', { google: fastSettings(fake.baseURL) });
+    const model = await modelFor('google:imagen-4.0-generate-001', { google: fastSettings(fake.baseURL) });
     const result = await generateImage({ model, prompt: 'a headline poster', size: '1200x900', seed: 7 });
     const [request] = fake.generationRequests;
     expect(request!.path).toBe('/v1beta/models/imagen-4.0-generate-001:predict');
@@ -137,7 +137,7 @@ describe('AI SDK providers through their real packages', () => {
 
   it('fal: posts prompt, seed and image_size to the model path, downloads the image, keeps the seed reported back', async () => {
     const fake = await started(FakeFal.start({ apiKey: keys.FAL_KEY }));
-    const model = modelFor('fal:fal-ai/stable-diffusion-v35-large/turbo', {
+    const model = await modelFor('fal:fal-ai/stable-diffusion-v35-large/turbo', {
       fal: fastSettings(fake.baseURL),
     });
     const result = await generateImage({
@@ -174,7 +174,7 @@ describe('AI SDK providers through their real packages', () => {
 
   it('fal: sends an aspect ratio fal has no preset for as an explicit size instead of dropping it', async () => {
     const fake = await started(FakeFal.start({ apiKey: keys.FAL_KEY }));
-    const model = modelFor('fal:fal-ai/fast-sdxl', { fal: fastSettings(fake.baseURL) });
+    const model = await modelFor('fal:fal-ai/fast-sdxl', { fal: fastSettings(fake.baseURL) });
     const result = await generateImage({ model, prompt: 'meadow', aspectRatio: '4:5', seed: 1 });
     expect(fake.generationRequests[0]!.json.image_size).toEqual({ width: 816, height: 1024 });
     expect(generationRecord(result).warnings[0]).toMatch(/has no preset for 4:5 .*sent as 816x1024/);
@@ -182,7 +182,7 @@ describe('AI SDK providers through their real packages', () => {
 
   it('fal: gives ideogram its aspect_ratio input instead of a size', async () => {
     const fake = await started(FakeFal.start({ apiKey: keys.FAL_KEY }));
-    const model = modelFor('fal:fal-ai/ideogram/v2/turbo', { fal: fastSettings(fake.baseURL) });
+    const model = await modelFor('fal:fal-ai/ideogram/v2/turbo', { fal: fastSettings(fake.baseURL) });
     const result = await generateImage({ model, prompt: 'SALE', size: '1024x576', seed: 5 });
     const body = fake.generationRequests[0]!.json;
     expect(body.aspect_ratio).toBe('16:9');
@@ -192,7 +192,7 @@ describe('AI SDK providers through their real packages', () => {
 
   it('fal: sends the input image of an image-to-image endpoint as a data URI', async () => {
     const fake = await started(FakeFal.start({ apiKey: keys.FAL_KEY }));
-    const model = modelFor('fal:fal-ai/fast-sdxl/image-to-image', { fal: fastSettings(fake.baseURL) });
+    const model = await modelFor('fal:fal-ai/fast-sdxl/image-to-image', { fal: fastSettings(fake.baseURL) });
     const input = await renderFakePng(64, 64, 3);
     await generateImage({ model, prompt: { text: 'oil paint', images: [input] }, size: '512x512', seed: 2 });
     const body = fake.generationRequests[0]!.json;
@@ -202,7 +202,7 @@ describe('AI SDK providers through their real packages', () => {
   it('replicate: posts a pinned version, maps size to SD3.5 aspect ratio, records version and seed', async () => {
     const fake = await started(FakeReplicate.start({ apiKey: keys.REPLICATE_API_TOKEN }));
     const version = 'a'.repeat(64);
-    const model = modelFor(`replicate:stability-ai/stable-diffusion-3.5-large-turbo@${version}`, {
+    const model = await modelFor(`replicate:stability-ai/stable-diffusion-3.5-large-turbo@${version}`, {
       replicate: fastSettings(fake.baseURL),
     });
     const result = await generateImage({ model, prompt: 'citrus', size: '1080x1350', seed: 99 });
@@ -226,7 +226,7 @@ describe('AI SDK providers through their real packages', () => {
 
   it('replicate: an unpinned model uses the model route and records the version that ran', async () => {
     const fake = await started(FakeReplicate.start({ apiKey: keys.REPLICATE_API_TOKEN }));
-    const model = modelFor('replicate:stability-ai/sdxl', { replicate: fastSettings(fake.baseURL) });
+    const model = await modelFor('replicate:stability-ai/sdxl', { replicate: fastSettings(fake.baseURL) });
     const input = await renderFakePng(48, 48, 1);
     const result = await generateImage({
       model,
@@ -241,9 +241,9 @@ describe('AI SDK providers through their real packages', () => {
     expect(generationRecord(result).details.provider).toMatchObject({ version: fakeLatestVersion });
   });
 
-  it('names the environment variable when a key is missing', () => {
+  it('names the environment variable when a key is missing', async () => {
     const registry = createModelRegistry({ projectDirectory: '/tmp', env: {} });
-    expect(() => registry.resolve(requireModelReference('fal:fal-ai/fast-sdxl'))).toThrow(
+    await expect(registry.resolve(requireModelReference('fal:fal-ai/fast-sdxl'))).rejects.toThrow(
       /fal needs an API key .*: set FAL_API_KEY in the environment/,
     );
     const custom = createModelRegistry({
@@ -251,6 +251,6 @@ describe('AI SDK providers through their real packages', () => {
       env: {},
       providers: { openai: { apiKeyEnv: 'PROXY_KEY' } },
     });
-    expect(() => custom.resolve(requireModelReference('openai:dall-e-3'))).toThrow(/set PROXY_KEY/);
+    await expect(custom.resolve(requireModelReference('openai:dall-e-3'))).rejects.toThrow(/set PROXY_KEY/);
   });
 });

@@ -27,7 +27,7 @@ async function setUp(
     projectDirectory: '/tmp',
     env: { [providerCase.keyVariable]: providerCase.apiKey },
   });
-  const model = registry.resolveImageModel(requireModelReference(providerCase.reference));
+  const model = await registry.resolveImageModel(requireModelReference(providerCase.reference));
   const generate = (prompt = 'spring tulips') =>
     generateImage({ model, prompt, size: '1024x1024', seed: 11 });
   return { fake, generate };
@@ -151,7 +151,7 @@ describe.each(providerCases)('$provider under provider faults', (providerCase) =
       projectDirectory: '/tmp',
       env: { [providerCase.keyVariable]: 'not-the-right-key-123456' },
     });
-    const model = wrongKey.resolveImageModel(requireModelReference(providerCase.reference));
+    const model = await wrongKey.resolveImageModel(requireModelReference(providerCase.reference));
     const denied = await failure(generateImage({ model, prompt: 'x', size: '1024x1024' }));
     expect(denied.message).toMatch(/rejected the credentials|HTTP 40[013]/);
     expect(denied.message).not.toContain('not-the-right-key-123456');
@@ -168,8 +168,8 @@ describe('provider limits', () => {
       env: { OPENAI_API_KEY: 'sk-limit-test-0123456789' },
     });
     // Two models of one provider share its limits.
-    const first = registry.resolveImageModel(requireModelReference('openai:gpt-image-1'));
-    const second = registry.resolveImageModel(requireModelReference('openai:dall-e-2'));
+    const first = await registry.resolveImageModel(requireModelReference('openai:gpt-image-1'));
+    const second = await registry.resolveImageModel(requireModelReference('openai:dall-e-2'));
     const origin = performance.now();
     await Promise.all(
       Array.from({ length: 6 }, (_, index) =>
@@ -193,7 +193,7 @@ describe('provider limits', () => {
       projectDirectory: '/tmp',
       env: { OPENAI_API_KEY: 'sk-abort-test-0123456789' },
     });
-    const model = registry.resolveImageModel(requireModelReference('openai:gpt-image-1'));
+    const model = await registry.resolveImageModel(requireModelReference('openai:gpt-image-1'));
     fake.inject({ kind: 'status', status: 500 });
     const controller = new AbortController();
     // Abort once the first attempt has reached the provider (a fixed delay raced the request on a

@@ -1,6 +1,5 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { JSONValue } from '@ai-sdk/provider';
-import { wrapLanguageModel } from 'ai';
 import type { ComfyuiSettings, ProviderSettings, ProvidersConfig } from '../config/campaign-schema.ts';
 import type { ModelReference } from '../config/model-reference.ts';
 import { AtelierError } from '../errors.ts';
@@ -123,11 +122,20 @@ export function aiSdkModelProvider(
         ...(reference.version ? { version: reference.version } : {}),
       };
     },
-    create(reference, kind) {
+    // What `create` would refuse (a version, a kind, a missing key), without loading the provider's package.
+    check(reference, kind) {
+      if (!definition.versioned) rejectVersion(reference, definition.name);
+      if (kind === 'language' && !definition.createLanguageModel) throw noLanguageModels(reference);
+      connectionFor(reference);
+    },
+    async create(reference, kind) {
       if (!definition.versioned) rejectVersion(reference, definition.name);
       if (kind === 'language') return createLanguageModel(reference);
       const { apiKey, baseURL, keyVariable } = connectionFor(reference);
-      const inner = definition.createModel({ apiKey, baseURL, fetch }, definition.providerModelId(reference));
+      const inner = await definition.createModel(
+        { apiKey, baseURL, fetch },
+        definition.providerModelId(reference),
+      );
       return withMiddleware(
         inner,
         resilienceMiddleware({
@@ -144,15 +152,18 @@ export function aiSdkModelProvider(
   };
 
   /** A vision-language model behind the same gate, retry policy and key as the provider's image models. */
-  function createLanguageModel(reference: ModelReference) {
-    if (!definition.createLanguageModel) {
-      throw new AtelierError(
-        'MODEL_UNAVAILABLE',
-        `"${reference.raw}": ${definition.name} offers no vision-language model to Atelier: bind the judge to openai:, google: or openai-compatible:`,
-      );
-    }
+  function noLanguageModels(reference: ModelReference) {
+    return new AtelierError(
+      'MODEL_UNAVAILABLE',
+      `"${reference.raw}": ${definition.name} offers no vision-language model to Atelier: bind the judge to openai:, google: or openai-compatible:`,
+    );
+  }
+
+  async function createLanguageModel(reference: ModelReference) {
+    if (!definition.createLanguageModel) throw noLanguageModels(reference);
     const { apiKey, baseURL, keyVariable } = connectionFor(reference);
-    const inner = definition.createLanguageModel({ apiKey, baseURL, fetch }, reference.modelId);
+    const inner = await definition.createLanguageModel({ apiKey, baseURL, fetch }, reference.modelId);
+    const { wrapLanguageModel } = await import('ai');
     return wrapLanguageModel({
       model: inner,
       middleware: languageResilienceMiddleware({
@@ -265,7 +276,7 @@ export function comfyuiModelProvider(options: ProviderRegistryOptions): ModelPro
         extra: { workflow: relative(options.projectDirectory, path), files },
       };
     },
-    create(reference, kind?: ModelKind) {
+    async create(reference, kind?: ModelKind) {
       rejectVersion(reference, 'comfyui');
       if (kind === 'language') {
         throw new AtelierError(

@@ -31,7 +31,10 @@ describe('models wrapped with middleware', () => {
   it('keep provider, modelId and maxImagesPerCall of the inner model through limit and resilience', async () => {
     const inner = disposableModel();
     // As a run binds a remote model: the registry adds resilience, the run a call limit.
-    const wrapped = withMiddleware(withMiddleware(inner, resilient()), limitCallsMiddleware(pLimit(2)));
+    const wrapped = await withMiddleware(
+      await withMiddleware(inner, resilient()),
+      limitCallsMiddleware(pLimit(2)),
+    );
     expect(wrapped.provider).toBe('testing');
     expect(wrapped.modelId).toBe('fixed-latency-0ms');
     expect(wrapped.maxImagesPerCall).toBe(3);
@@ -47,11 +50,14 @@ describe('models wrapped with middleware', () => {
 
   it('dispose the inner model when disposeModel is called on the outermost wrapper', async () => {
     const inner = disposableModel();
-    const stacked = withMiddleware(withMiddleware(inner, resilient()), limitCallsMiddleware(pLimit(2)));
+    const stacked = await withMiddleware(
+      await withMiddleware(inner, resilient()),
+      limitCallsMiddleware(pLimit(2)),
+    );
     await disposeModel(stacked);
     expect(inner.dispose).toHaveBeenCalledTimes(1);
 
-    const composed = withMiddleware(inner, limitCallsMiddleware(pLimit(1)), resilient());
+    const composed = await withMiddleware(inner, limitCallsMiddleware(pLimit(1)), resilient());
     expect(composed.maxImagesPerCall).toBe(3);
     await disposeModel(composed);
     expect(inner.dispose).toHaveBeenCalledTimes(2);

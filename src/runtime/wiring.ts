@@ -43,7 +43,7 @@ function extraNames(): string[] {
  *
  * @example
  * const registry = createModelRegistry({ providers: campaign.providers, projectDirectory });
- * const { model } = registry.resolve(requireModelReference('fal:fal-ai/fast-sdxl'));
+ * const { model } = await registry.resolve(requireModelReference('fal:fal-ai/fast-sdxl'));
  */
 export function createModelRegistry(options: ProviderRegistryOptions): ModelRegistry {
   const providers: ModelProvider[] = [
@@ -86,14 +86,17 @@ export function languageRolesOfCatalog(): ReadonlySet<string> {
  * Checks every bound model of a campaign (remote ones by creating them once, as the kind their
  * role needs), so a missing key or workflow stops a command before it records a run or calls anything.
  */
-export function assertCampaignModelsAvailable(
+export async function assertCampaignModelsAvailable(
   campaign: Pick<LoadedCampaign['campaign'], 'models'>,
   registry: ModelRegistry,
-): void {
+): Promise<void> {
   const languageRoles = languageRolesOfCatalog();
   for (const [role, raw] of Object.entries(campaign.models)) {
     if (raw === undefined) continue;
-    registry.assertAvailable(requireModelReference(raw), languageRoles.has(role) ? 'language' : 'image');
+    await registry.assertAvailable(
+      requireModelReference(raw),
+      languageRoles.has(role) ? 'language' : 'image',
+    );
   }
 }
 

@@ -80,7 +80,7 @@ function fakeEditRegistry(): { registry: ModelRegistry; models: RecordingEditMod
       provider: 'fakeedit',
       modelId: reference.modelId,
     }),
-    create: (reference) => {
+    create: async (reference) => {
       const model = new RecordingEditModel(reference.modelId);
       models.push(model);
       return model;
@@ -101,7 +101,7 @@ function offPaletteComposeRegistry(): ModelRegistry {
       provider: 'offpalette',
       modelId: reference.modelId,
     }),
-    create: () => {
+    create: async () => {
       const draft = new DraftImageModel();
       return {
         specificationVersion: 'v3',

@@ -33,7 +33,7 @@ function testRegistry() {
   const provider: ModelProvider = {
     name: 'test',
     lock: async (reference) => ({ reference: reference.raw, provider: 'test', modelId: reference.modelId }),
-    create(reference) {
+    async create(reference) {
       if (reference.modelId === 'tesseract') {
         const model = new TesseractOcrModel({ poolSize: 2 });
         created.ocr.push(model);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { languageSchema, type Shot } from '../config/campaign-schema.ts';
 import { softwareAgentOf } from '../credentials/software-agent.ts';
 import { AtelierError } from '../errors.ts';
-import { trainedDataVersion } from '../models/builtin/tesseract/tesseract-ocr-model.ts';
+import { trainedDataVersion } from '../models/builtin/tesseract/tesseract-data-files.ts';
 import { formatWarning } from '../models/format-warning.ts';
 import { generationRecord } from '../models/generation-record.ts';
 import { isOcrModel, type OcrModelV1, type OcrPolarity } from '../models/ocr-model.ts';

@@ -132,7 +132,7 @@ describe('upscale stage', () => {
           provider: 'remote',
           modelId: reference.modelId,
         }),
-        create: () => remote,
+        create: async () => remote,
       },
     ]);
     const project = await createTempProject(

@@ -25,7 +25,8 @@ const refusing = new ModelRegistry([
   {
     name: 'builtin',
     lock: (reference) => builtinProvider.lock(reference),
-    create: (reference) => withMiddleware(builtinProvider.create(reference) as ImageModelV3, refusingBottles),
+    create: async (reference) =>
+      withMiddleware((await builtinProvider.create(reference)) as ImageModelV3, refusingBottles),
   },
 ]);
 

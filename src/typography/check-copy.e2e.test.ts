@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CorpusItem, typographyCorpus } from '../../test/helpers/typography-corpus.ts';
-import { TesseractOcrModel, trainedDataDirectory } from '../models/builtin/tesseract/tesseract-ocr-model.ts';
+import { trainedDataDirectory } from '../models/builtin/tesseract/tesseract-data-files.ts';
+import { TesseractOcrModel } from '../models/builtin/tesseract/tesseract-ocr-model.ts';
 import { checkCopy, minimumDisplayContrast } from './check-copy.ts';
 import { copyLayoutSchema } from './copy-layout.ts';
 import { copyStyleSchema, extract, overlayCopy } from './overlay-copy.ts';

@@ -23,12 +23,12 @@ class VersionedModel implements ImageModelV3 {
   readonly maxImagesPerCall = 1;
   constructor(private readonly state: { version: number }) {}
   async doGenerate(options: ImageModelV3CallOptions) {
-    const inner = builtinProvider.create({
+    const inner = (await builtinProvider.create({
       raw: 'builtin:draft',
       provider: 'builtin',
       modelId: 'draft',
       version: undefined,
-    }) as ImageModelV3;
+    })) as ImageModelV3;
     const seed = (options.seed ?? 0) + (this.state.version === 1 ? 0 : 1000);
     const result = await inner.doGenerate({ ...options, seed });
     return { ...result, response: { ...result.response, modelId: `painter-v${this.state.version}` } };
@@ -46,7 +46,7 @@ function versionedRegistry(state: { version: number }) {
         modelId: reference.modelId,
         version: `v${state.version}`,
       }),
-      create: () => new VersionedModel(state),
+      create: async () => new VersionedModel(state),
     },
   ]);
 }

@@ -30,7 +30,7 @@ export const testingProvider: ModelProvider = {
     latencyOf(reference.modelId);
     return { reference: reference.raw, provider: 'testing', modelId: reference.modelId, version: '1' };
   },
-  create(reference) {
+  async create(reference) {
     const model = new FixedLatencyModel(latencyOf(reference.modelId), reference.modelId);
     const log = process.env.ATELIER_TESTING_CALL_LOG;
     return log ? withMiddleware(model, callLogMiddleware(log)) : model;

@@ -9,6 +9,34 @@ import { withMiddleware } from '../../src/models/with-middleware.ts';
 import { stageCatalog } from '../../src/stages/stage-catalog.ts';
 import { sha256 } from '../../src/util/canonical-json.ts';
 
+/**
+ * A small campaign through every stage with the built-in models (compose, typography overlay
+ * read back by OCR, grade, a x2 upscale, export): seconds to render cold.
+ */
+export function everyStageCampaign(): Record<string, unknown> {
+  const small = smallCampaign();
+  return {
+    ...small,
+    models: {
+      compose: 'builtin:draft',
+      ocr: 'builtin:tesseract',
+      stylize: 'builtin:grade',
+      upscale: 'builtin:esrgan-slim',
+    },
+    pipeline: {
+      seeds: 1,
+      stages: [
+        { stage: 'compose', size: '256x256' },
+        { stage: 'typography', mode: 'overlay' },
+        { stage: 'stylize', mode: 'palette' },
+        { stage: 'upscale', scale: 2 },
+        { stage: 'export', formats: ['png', 'webp'], crops: [{ aspect: '1:1', size: '256x256' }] },
+      ],
+    },
+    shots: [{ id: 'tulips', prompt: 'spring tulips in morning light', headline: 'Spring into colour' }],
+  };
+}
+
 /** A small campaign that renders in well under a second per image. */
 export function smallCampaign(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -103,8 +131,8 @@ export function countingRegistry(): { registry: ModelRegistry; calls: () => numb
     {
       name: 'builtin',
       lock: (reference) => builtinProvider.lock(reference),
-      create: (reference) =>
-        withMiddleware(builtinProvider.create(reference) as ImageModelV3, countingMiddleware(calls)),
+      create: async (reference) =>
+        withMiddleware((await builtinProvider.create(reference)) as ImageModelV3, countingMiddleware(calls)),
     },
   ]);
   return { registry, calls: () => calls.length };

@@ -68,7 +68,7 @@ export function registerRunCommand(program: Command): void {
                 ),
         });
         for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
-        assertCampaignModelsAvailable(loaded.campaign, registry);
+        await assertCampaignModelsAvailable(loaded.campaign, registry);
         const controller = new AbortController();
         const onSignal = () => {
           if (controller.signal.aborted) process.exit(130);

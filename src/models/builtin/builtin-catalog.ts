@@ -4,16 +4,9 @@ import { atelierPackageVersion } from '../../util/atelier-version.ts';
 import { sha256 } from '../../util/canonical-json.ts';
 import { implementationHash } from '../../util/module-graph.ts';
 import type { RoleModel } from '../role-model.ts';
-import { DraftImageModel } from './draft/draft-image-model.ts';
 import { esrganWeightFiles } from './esrgan/esrgan-files.ts';
-import { EsrganImageModel } from './esrgan/esrgan-image-model.ts';
 import { esrganPackageVersion, esrganSizes, esrganVariant } from './esrgan/esrgan-variant.ts';
-import { GradeImageModel } from './grade/grade-image-model.ts';
-import {
-  englishTrainedDataFile,
-  TesseractOcrModel,
-  tesseractCorePackageFile,
-} from './tesseract/tesseract-ocr-model.ts';
+import { englishTrainedDataFile, tesseractCorePackageFile } from './tesseract/tesseract-data-files.ts';
 
 /**
  * A model that ships with Atelier. `fingerprint` says exactly what the lockfile pins: the
@@ -30,8 +23,12 @@ export interface BuiltinModelDefinition {
    * the lock pins (`implementationHash`), so a change to any helper it reaches changes the lock.
    */
   readonly entry: URL;
-  /** An AI SDK image model, or a text recogniser (OcrModelV1) for the `ocr` role. */
-  create(): RoleModel;
+  /**
+   * An AI SDK image model, or a text recogniser (OcrModelV1) for the `ocr` role. The model's
+   * module (and sharp, tesseract.js or onnxruntime behind it) loads here, not with the catalog:
+   * listing, locking or a run whose every job is cached loads none of them.
+   */
+  create(): Promise<RoleModel>;
   fingerprint(): Promise<{
     package: { name: string; version: string };
     sha256: string;
@@ -74,7 +71,7 @@ registerBuiltinModel({
     'A deterministic layout stand-in for offline runs, demos and CI — not a generative model.',
   roles: ['compose'],
   entry: new URL('./draft/draft-image-model.ts', import.meta.url),
-  create: () => new DraftImageModel(),
+  create: async () => new (await import('./draft/draft-image-model.ts')).DraftImageModel(),
   async fingerprint() {
     return {
       package: { name: 'atelier', version: atelierPackageVersion() },
@@ -90,7 +87,7 @@ registerBuiltinModel({
     'OKLab statistics transfer (shared colour balance) or a dominant-colour pull (recolours). Not generative.',
   roles: ['stylize'],
   entry: new URL('./grade/grade-image-model.ts', import.meta.url),
-  create: () => new GradeImageModel(),
+  create: async () => new (await import('./grade/grade-image-model.ts')).GradeImageModel(),
   async fingerprint() {
     return {
       package: { name: 'atelier', version: atelierPackageVersion() },
@@ -108,7 +105,7 @@ registerBuiltinModel({
     'check — a text recogniser, not an image model.',
   roles: ['ocr'],
   entry: new URL('./tesseract/tesseract-ocr-model.ts', import.meta.url),
-  create: () => new TesseractOcrModel(),
+  create: async () => new (await import('./tesseract/tesseract-ocr-model.ts')).TesseractOcrModel(),
   async fingerprint() {
     return {
       package: { name: 'tesseract.js', version: npmPackageVersion('tesseract.js') },
@@ -134,7 +131,7 @@ for (const size of esrganSizes) {
       `@upscalerjs/esrgan-${size}, x2 or x4, run tiled on worker threads (onnxruntime).`,
     roles: ['upscale'],
     entry: new URL('./esrgan/esrgan-image-model.ts', import.meta.url),
-    create: () => new EsrganImageModel(size),
+    create: async () => new (await import('./esrgan/esrgan-image-model.ts')).EsrganImageModel(size),
     async fingerprint() {
       const packageName = esrganVariant(size, 2).packageName;
       return {

@@ -67,7 +67,7 @@ async function setUp(
     },
   });
   const reference = requireModelReference('comfyui:sdxl');
-  const model = registry.resolveImageModel(reference);
+  const model = await registry.resolveImageModel(reference);
   return { fake, model, registry, reference, progress, workflowText };
 }
 

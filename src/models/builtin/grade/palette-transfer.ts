@@ -1,8 +1,11 @@
-import { convertLrgbToOklab } from 'culori';
+// culori's single-file build (its `require` entry): one file to load instead of ~150 modules.
+import culori from 'culori/require';
 import { hexToOklab, oklabToLinearRgbInto } from '../../../colour/colour-spaces.ts';
 import { dominantPalette } from '../../../colour/dominant-palette.ts';
 import type { RawImage } from '../../../colour/raw-image.ts';
 import { linearToSrgb8, srgb8ToLinear, type Triplet } from '../../../colour/srgb.ts';
+
+const { convertLrgbToOklab } = culori;
 
 export interface PaletteTransferOptions {
   /** 0 leaves the image as it is, 1 moves each dominant colour onto its brand colour. */

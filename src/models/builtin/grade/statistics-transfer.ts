@@ -1,7 +1,10 @@
-import { convertLrgbToOklab } from 'culori';
+// culori's single-file build (its `require` entry): one file to load instead of ~150 modules.
+import culori from 'culori/require';
 import { hexToOklab, oklabToLinearRgbInto } from '../../../colour/colour-spaces.ts';
 import type { RawImage } from '../../../colour/raw-image.ts';
 import { linearToSrgb8, srgb8ToLinear, type Triplet } from '../../../colour/srgb.ts';
+
+const { convertLrgbToOklab } = culori;
 
 /** Mean and standard deviation of each OKLab channel (L, a, b). */
 export interface OklabStatistics {
