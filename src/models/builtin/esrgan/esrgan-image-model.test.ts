@@ -62,6 +62,21 @@ describe('tiled vs whole-image output, 256x256, default padding', () => {
     expect(tiled.record.padding).toBe(esrganVariant(size, 2).defaultPadding);
     expect(largestDifference(tiled.raw, whole.raw)).toBe(0);
   });
+
+  it('blends no seams between exact tiles by default, and seams of 4 px when the padding is narrower', async () => {
+    const upscaler = model('slim');
+    const image = await draft(256, 256);
+    const [exact, blended, narrow] = await Promise.all([
+      upscale(upscaler, image, { tile: 96 }),
+      upscale(upscaler, image, { tile: 96, overlap: 4 }),
+      upscale(upscaler, image, { tile: 96, padding: 4 }),
+    ]);
+    expect(exact.record.overlap).toBe(0);
+    expect(blended.record.overlap).toBe(4);
+    expect(narrow.record.overlap).toBe(4);
+    // Blending two exact tiles changes nothing: the overlap was only work.
+    expect(largestDifference(exact.raw, blended.raw)).toBe(0);
+  });
 });
 
 describe('determinism', () => {

@@ -8,7 +8,7 @@ import sharp, { type OutputInfo } from 'sharp';
 import { AtelierError } from '../../../errors.ts';
 import { cpuThreadBudget, type ThreadBudget } from '../../../util/thread-budget.ts';
 import { reportBuiltinProgress } from '../builtin-progress.ts';
-import { type EsrganSettings, esrganSettingsSchema } from './esrgan-settings.ts';
+import { defaultOverlap, type EsrganSettings, esrganSettingsSchema } from './esrgan-settings.ts';
 import {
   type EsrganScale,
   type EsrganSize,
@@ -99,10 +99,12 @@ export class EsrganImageModel implements ImageModelV3 {
     options.abortSignal?.throwIfAborted();
 
     const variant = esrganVariant(this.size, settings.scale);
+    const padding = settings.padding ?? variant.defaultPadding;
     const tileSettings = {
       tile: settings.tile,
-      padding: settings.padding ?? variant.defaultPadding,
-      overlap: settings.overlap,
+      padding,
+      // Exact tiles agree on every seam pixel: blending them would only compute the seams twice.
+      overlap: settings.overlap ?? (padding >= variant.receptiveField ? 0 : defaultOverlap),
     };
     const choice = preflight(
       { width: input.width, height: input.height, channels: input.alpha ? 4 : 3, scale: settings.scale },

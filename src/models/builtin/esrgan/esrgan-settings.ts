@@ -2,7 +2,10 @@ import { z } from 'zod';
 
 /** Default largest tile edge (input pixels): 4 tiles for a 512 px image, one per core and a spare. */
 export const defaultTile = 256;
-/** Default seam blending width on each side of a seam (input pixels). */
+/**
+ * Default seam blending width on each side of a seam (input pixels) when tiles are not exact
+ * (padding narrower than the network's receptive field); exact tiles are not blended (0).
+ */
 export const defaultOverlap = 4;
 /** The smallest tile the memory preflight may fall back to. */
 export const minimumTile = 32;
@@ -16,7 +19,8 @@ export const esrganSettingsSchema = z.object({
   tile: z.number().int().min(minimumTile).max(4096).default(defaultTile),
   /** Context pixels per tile side; defaults to the model's measured seam-free padding. */
   padding: z.number().int().min(0).max(512).optional(),
-  overlap: z.number().int().min(0).max(128).default(defaultOverlap),
+  /** Seam blending width; by default 0 for exact tiles, else `defaultOverlap`. */
+  overlap: z.number().int().min(0).max(128).optional(),
   /** Peak memory allowed for the whole upscale, in bytes. */
   memoryBudget: z.number().int().positive().optional(),
 });

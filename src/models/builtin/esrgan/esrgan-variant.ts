@@ -23,6 +23,11 @@ export interface EsrganVariant {
   readonly range: 255 | 1;
   /** Default context padding in input pixels around each tile (see `defaultPadding`). */
   readonly defaultPadding: number;
+  /**
+   * Input pixels that reach one output pixel on each side: padding at least this wide makes
+   * every tile exactly what the whole image would give there, so seams need no blending.
+   */
+  readonly receptiveField: number;
 }
 
 /**
@@ -34,6 +39,7 @@ export interface EsrganVariant {
  *   over; 12 px keeps the largest difference from the whole-image result at 1/255.
  */
 const defaultPadding: Record<EsrganSize, number> = { slim: 10, medium: 18, thick: 12 };
+const receptiveField: Record<EsrganSize, number> = { slim: 10, medium: 18, thick: 154 };
 
 export function esrganVariant(size: EsrganSize, scale: EsrganScale): EsrganVariant {
   return {
@@ -42,6 +48,7 @@ export function esrganVariant(size: EsrganSize, scale: EsrganScale): EsrganVaria
     packageName: `@upscalerjs/esrgan-${size}`,
     range: size === 'thick' ? 1 : 255,
     defaultPadding: defaultPadding[size],
+    receptiveField: receptiveField[size],
   };
 }
 
