@@ -3,12 +3,13 @@ import type { Campaign, Shot } from '../config/campaign-schema.ts';
 import type { CachedResult, StoredOutput } from '../ledger/ledger.ts';
 import { type Provenance, provenanceXmp } from '../manifest/provenance.ts';
 import { withBuiltinProgress } from '../models/builtin/builtin-progress.ts';
-import type {
-  BoundModel,
-  EncodeOptions,
-  OutputFormat,
-  StageDefinition,
-  StageImage,
+import {
+  type BoundModel,
+  defaultEncodeEffort,
+  type EncodeOptions,
+  type OutputFormat,
+  type StageDefinition,
+  type StageImage,
 } from '../stages/stage.ts';
 import type { ArtifactStore } from '../store/artifact-store.ts';
 import { cpuThreadBudget } from '../util/thread-budget.ts';
@@ -97,10 +98,10 @@ async function encodeWithProvenance(
   const pipeline = image.withXmp(provenanceXmp(record));
   const encoded =
     format === 'png'
-      ? pipeline.png({ compressionLevel: effort ?? 6 })
+      ? pipeline.png({ compressionLevel: effort ?? defaultEncodeEffort.png })
       : format === 'jpeg'
         ? pipeline.jpeg({ quality })
-        : pipeline.webp({ quality, effort });
+        : pipeline.webp({ quality, effort: effort ?? defaultEncodeEffort.webp });
   // The whole sharp pipeline (decode, crop, resize, encode) runs here, on one budgeted thread.
   const buffer = await cpuThreadBudget().run(() => encoded.toBuffer());
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { z } from 'zod';
 import { aspectSchema, aspectValue, type Shot, sizeSchema } from '../config/campaign-schema.ts';
-import type { OutputFormat, StageDefinition } from './stage.ts';
+import { defaultEncodeEffort, type OutputFormat, type StageDefinition } from './stage.ts';
 
 const cropSchema = z
   .strictObject({ aspect: aspectSchema, size: sizeSchema })
@@ -17,17 +17,13 @@ const exportParamsSchema = z.strictObject({
     .default(['png']),
   /** Quality for lossy formats, 1..100. */
   quality: z.number().int().min(1).max(100).default(90),
-  /**
-   * CPU spent on compression per format: the zlib level of a PNG (0..9), the effort of a WebP
-   * (0..6). The defaults keep files within 2% of sharp's defaults (PNG 6, WebP 4) in about
-   * half the encoding time (measured on the example's crops; README, Export).
-   */
+  /** CPU spent on compression per format: the zlib level of a PNG (0..9), the effort of a WebP (0..6). */
   effort: z
     .strictObject({
-      png: z.number().int().min(0).max(9).default(2),
-      webp: z.number().int().min(0).max(6).default(2),
+      png: z.number().int().min(0).max(9).default(defaultEncodeEffort.png),
+      webp: z.number().int().min(0).max(6).default(defaultEncodeEffort.webp),
     })
-    .default({ png: 2, webp: 2 }),
+    .default(defaultEncodeEffort),
   crops: z
     .array(cropSchema)
     .min(1, 'expected at least one crop')
