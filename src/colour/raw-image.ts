@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../util/sharp.ts';
 
 /** Interleaved 8-bit sRGB pixels, with or without an alpha channel. */
 export interface RawImage {
@@ -13,6 +13,7 @@ export interface RawImage {
  * colour channels and 16-bit images drop to 8 bits, so the colour code handles one layout.
  */
 export async function decodeRawImage(bytes: Uint8Array): Promise<RawImage> {
+  const sharp = await loadSharp();
   const { data, info } = await sharp(bytes)
     .toColourspace('srgb')
     .raw({ depth: 'uchar' })
@@ -30,6 +31,7 @@ export async function decodeRawImage(bytes: Uint8Array): Promise<RawImage> {
 
 /** Encodes raw pixels as PNG (lossless, so the pixels survive exactly). */
 export async function encodeRawImagePng(image: RawImage, compressionLevel = 6): Promise<Uint8Array> {
+  const sharp = await loadSharp();
   const buffer = await sharp(image.data, {
     raw: { width: image.width, height: image.height, channels: image.channels },
   })

@@ -1,5 +1,5 @@
-import sharp from 'sharp';
 import { canonicalJson } from '../util/canonical-json.ts';
+import { loadSharp } from '../util/sharp.ts';
 
 /**
  * The part of a manifest that is a pure function of what made the image: it is embedded in
@@ -50,6 +50,7 @@ export function provenanceXmp(record: { cacheKey: string } & Provenance): string
 export async function readEmbeddedProvenance(
   bytes: Uint8Array,
 ): Promise<({ cacheKey: string } & Provenance) | undefined> {
+  const sharp = await loadSharp();
   const { xmp } = await sharp(bytes).metadata();
   if (!xmp) return undefined;
   const match = elementPattern.exec(xmp.toString('utf8'));

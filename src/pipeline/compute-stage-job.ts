@@ -1,4 +1,4 @@
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
 import type { Campaign, Shot } from '../config/campaign-schema.ts';
 import type { CachedResult, StoredOutput } from '../ledger/ledger.ts';
 import { type Provenance, provenanceXmp } from '../manifest/provenance.ts';
@@ -12,14 +12,8 @@ import {
   type StageImage,
 } from '../stages/stage.ts';
 import type { ArtifactStore } from '../store/artifact-store.ts';
+import { loadSharp } from '../util/sharp.ts';
 import { cpuThreadBudget } from '../util/thread-budget.ts';
-
-// One libvips thread per sharp operation (its default is one per core, per operation): encodes
-// run side by side, each holding a thread of the shared budget, instead of each taking every core.
-sharp.concurrency(1);
-// No libvips operation cache: every job's pixels are new buffers, so it never hits, and it would
-// hold up to 50 MB of the run's peak memory.
-sharp.cache(false);
 
 export interface ComputeStageJobOptions {
   campaign: Campaign;
@@ -74,6 +68,7 @@ export async function computeStageJob(options: ComputeStageJobOptions): Promise<
     };
   }
   const outputs: StoredOutput[] = [];
+  const sharp = await loadSharp();
   for (const output of result.outputs) {
     const metadata = await sharp(output.bytes).metadata();
     outputs.push({

@@ -1,5 +1,5 @@
-import sharp from 'sharp';
 import { hashOf, sha256 } from '../util/canonical-json.ts';
+import { loadSharp } from '../util/sharp.ts';
 
 export interface ContactSheetItem {
   label: string;
@@ -23,7 +23,8 @@ function tileSizeFor(count: number): number {
 }
 
 /** Renders SVG text onto the sheet background as raw RGB, so it can be pasted like a tile. */
-function rasterise(svgBody: string, width: number, height: number): Promise<Buffer> {
+async function rasterise(svgBody: string, width: number, height: number): Promise<Buffer> {
+  const sharp = await loadSharp();
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${svgBody}</svg>`;
   return sharp(Buffer.from(svg))
     .flatten({ background: { r: background[0], g: background[1], b: background[2] } })
@@ -74,7 +75,7 @@ export class ContactSheetBuilder {
   /** An image by address, with what reads its bytes (a preview is enough) when the sheet is drawn. */
   add(index: number, label: string, address: string, read: () => Promise<Uint8Array | undefined>): void {
     const tile = async () => {
-      const data = await read();
+      const [data, sharp] = await Promise.all([read(), loadSharp()]);
       return data
         ? sharp(data).resize(this.tile, this.tile, { fit: 'cover' }).removeAlpha().raw().toBuffer()
         : undefined;
@@ -133,6 +134,7 @@ export class ContactSheetBuilder {
       if (image) paste(canvas, width, image, left, top, tile, tile);
       paste(canvas, width, label, left, top + tile, tile, labelHeight);
     }
+    const sharp = await loadSharp();
     return sharp(canvas, { raw: { width, height, channels: 3 } })
       .png({ compressionLevel: 4 })
       .toBuffer();

@@ -9,10 +9,10 @@ import type {
   SharedV3Warning,
 } from '@ai-sdk/provider';
 import { convertBase64ToUint8Array } from '@ai-sdk/provider-utils';
-import sharp from 'sharp';
 import { AtelierError } from '../errors.ts';
 import { formatWarning } from '../models/format-warning.ts';
 import { redactSecrets, redactValue } from '../util/redact-secrets.ts';
+import { loadSharp } from '../util/sharp.ts';
 import { type CallRecord, type Exchange, recordCall } from './call-recorder.ts';
 import { adaptCallOptions } from './call-settings.ts';
 import type { ModelCapabilities } from './provider-capabilities.ts';
@@ -305,6 +305,7 @@ async function settle(json: Promise<unknown>): Promise<unknown> {
 
 /** Decodes every pixel, so truncated or garbage bytes are caught before anything is stored. */
 async function assertDecodable(bytes: Uint8Array, index: number): Promise<void> {
+  const sharp = await loadSharp();
   try {
     // A full decode to raw pixels: the cheapest way to touch every byte (stats() costs 15x more).
     await sharp(bytes, { failOn: 'truncated' }).raw().toBuffer();

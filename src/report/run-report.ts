@@ -1,7 +1,6 @@
 import { raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import pLimit from 'p-limit';
-import sharp from 'sharp';
 import type { ColourReport } from '../colour/colour-report.ts';
 import type { AdherenceSummary } from '../judge/adherence-summary.ts';
 import { adherenceOfJob } from '../judge/adherence-summary.ts';
@@ -10,6 +9,7 @@ import { chainViews } from '../ledger/chain-view.ts';
 import type { JobRecord } from '../ledger/ledger.ts';
 import type { Lockfile } from '../lock/lockfile.ts';
 import { percentile } from '../util/percentile.ts';
+import { loadSharp } from '../util/sharp.ts';
 import { adherenceSection } from './adherence-section.ts';
 import { barChartSvg } from './bar-chart.ts';
 import { dataUri, detailFacts, htmlFragment } from './html.ts';
@@ -146,6 +146,7 @@ export async function renderRunReport(input: RunReportInput): Promise<string> {
       },
     ],
   );
+  const sharp = await loadSharp();
   const sheet = input.contactSheet
     ? htmlFragment`<img class="sheet" alt="contact sheet" src="${dataUri(await sharp(input.contactSheet).jpeg({ quality: 80 }).toBuffer(), 'image/jpeg')}">`
     : '';

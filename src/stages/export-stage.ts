@@ -1,6 +1,6 @@
-import sharp from 'sharp';
 import { z } from 'zod';
 import { aspectSchema, aspectValue, type Shot, sizeSchema } from '../config/campaign-schema.ts';
+import { loadSharp } from '../util/sharp.ts';
 import { defaultEncodeEffort, type OutputFormat, type StageDefinition } from './stage.ts';
 
 const cropSchema = z
@@ -93,6 +93,7 @@ export const exportStage: StageDefinition<ExportParams> = {
   },
   shotInputs: (shot, params) => ({ focus: shot.focus, crops: cropsFor(shot, params) }),
   async run(context) {
+    const sharp = await loadSharp();
     const { input, shot, params } = context;
     if (!input) throw new Error('export stage ran without an input image');
     const rectangles: Record<string, CropRectangle> = {};

@@ -1,5 +1,4 @@
 import type { ImageModelV3, JSONObject, SharedV3ProviderOptions } from '@ai-sdk/provider';
-import sharp from 'sharp';
 import { z } from 'zod';
 import { decodeRawImage } from '../colour/raw-image.ts';
 import type { ColourQa, Shot } from '../config/campaign-schema.ts';
@@ -8,6 +7,7 @@ import { AtelierError } from '../errors.ts';
 import { type GenerationRecord, generationRecord } from '../models/generation-record.ts';
 import { isOcrModel } from '../models/ocr-model.ts';
 import { readCopy } from '../typography/read-copy.ts';
+import { loadSharp } from '../util/sharp.ts';
 import { generateImage } from './generate-image.ts';
 import type { BoundModel, StageContext, StageDefinition, StageResult } from './stage.ts';
 
@@ -180,6 +180,7 @@ async function rerender(
   context: StageContext<StylizeParams>,
   model: BoundModel<ImageModelV3>,
 ): Promise<StageResult> {
+  const sharp = await loadSharp();
   const { input, params, shot } = context;
   const text = rerenderPrompt(params, shot);
   context.progress(0.1, 're-rendering from the prompt');
@@ -251,6 +252,7 @@ async function finish(
   extra: Record<string, unknown>,
   warnings: string[],
 ): Promise<StageResult> {
+  const sharp = await loadSharp();
   context.progress(0.7, 'measuring colour');
   const pixels = await decodeRawImage(image);
   // The colour maths (culori) loads with the first image measured, not with the stage catalog.

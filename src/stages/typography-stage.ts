@@ -1,5 +1,4 @@
 import type { ImageModelV3, JSONObject, SharedV3ProviderOptions } from '@ai-sdk/provider';
-import sharp from 'sharp';
 import { z } from 'zod';
 import { languageSchema, type Shot } from '../config/campaign-schema.ts';
 import { softwareAgentOf } from '../credentials/software-agent.ts';
@@ -18,6 +17,7 @@ import { copyStyleSchema, extract, overlayCopy } from '../typography/overlay-cop
 import { type CopyReading, type CopyRole, readCopy } from '../typography/read-copy.ts';
 import { typesetterVersions } from '../typography/render-copy-layer.ts';
 import { implementationHash } from '../util/module-graph.ts';
+import { loadSharp } from '../util/sharp.ts';
 import { generateImage } from './generate-image.ts';
 import type { BoundModel, StageContext, StageDefinition, StageResult } from './stage.ts';
 
@@ -201,6 +201,7 @@ function readOptions(context: StageContext<TypographyParams, OcrModelV1>) {
 }
 
 async function passThrough(context: StageContext<TypographyParams, OcrModelV1>, bytes: Uint8Array) {
+  const sharp = await loadSharp();
   return {
     name: '',
     bytes: await context.encode(sharp(bytes), 'png'),
@@ -221,6 +222,7 @@ async function verdict(
   extra: Record<string, unknown>,
   warnings: string[] = [],
 ): Promise<StageResult> {
+  const sharp = await loadSharp();
   const { params } = context;
   const matches = readings.flatMap((reading) =>
     reading.matches.map((match) => ({
@@ -322,6 +324,7 @@ async function overlay(
   ocr: OcrModelV1,
   headline: string,
 ): Promise<StageResult> {
+  const sharp = await loadSharp();
   const { params, shot, brand, input } = context;
   context.progress(0.1, 'setting the copy');
   let result: Awaited<ReturnType<typeof overlayCopy>>;

@@ -1,10 +1,10 @@
 import type { JSONObject, SharedV3ProviderOptions } from '@ai-sdk/provider';
-import sharp from 'sharp';
 import { z } from 'zod';
 import { softwareAgentOf } from '../credentials/software-agent.ts';
 import { withBuiltinProgress } from '../models/builtin/builtin-progress.ts';
 import { parseByteSize } from '../models/builtin/esrgan/esrgan-settings.ts';
 import { generationRecord } from '../models/generation-record.ts';
+import { loadSharp } from '../util/sharp.ts';
 import { generateImage } from './generate-image.ts';
 import type { StageDefinition } from './stage.ts';
 
@@ -79,6 +79,7 @@ export const upscaleStage: StageDefinition<UpscaleParams> = {
   paramsSchema: upscaleParamsSchema,
   shotInputs: () => ({}),
   async run(context) {
+    const sharp = await loadSharp();
     const { params, model, input } = context;
     if (!model) throw new Error('upscale stage ran without a model');
     if (!input) throw new Error('upscale stage ran without an input image');

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import sharp from 'sharp';
 import { writeFileAtomic } from '../util/atomic-write.ts';
+import { loadSharp } from '../util/sharp.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 
 /**
@@ -85,6 +85,7 @@ export class PreviewCache {
   ): Promise<Buffer | undefined> {
     const bytes = await this.store.get(address);
     if (!bytes) return undefined;
+    const sharp = await loadSharp();
     const preview =
       format === 'jpeg'
         ? await sharp(bytes)

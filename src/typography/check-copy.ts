@@ -1,5 +1,5 @@
-import sharp from 'sharp';
 import type { OcrModelV1 } from '../models/ocr-model.ts';
+import { loadSharp } from '../util/sharp.ts';
 import { measureGlyphContrast } from './contrast.ts';
 import { defaultTextMatching, matchingFor, normaliseText } from './normalise-text.ts';
 import { type CopyReading, type ReadCopyOptions, readCopy } from './read-copy.ts';
@@ -30,6 +30,7 @@ export async function checkCopy(
   headline: string,
   options: ReadCopyOptions & { readonly minContrast: number },
 ): Promise<CopyCheck> {
+  const sharp = await loadSharp();
   // Decoded once: the colours for the contrast, and the grey levels every reading starts from
   // (derived from the decoded colours, so the same levels as decoding to grey directly).
   const { data, info } = await sharp(image).removeAlpha().raw().toBuffer({ resolveWithObject: true });

@@ -1,5 +1,5 @@
-import sharp from 'sharp';
 import { z } from 'zod';
+import { loadSharp } from '../util/sharp.ts';
 import { defaultFontPackage, selectFontFaces } from './brand-font.ts';
 import {
   contrastRatio,
@@ -99,6 +99,7 @@ export async function overlayCopy(input: {
   readonly layout: CopyLayoutParams;
   readonly style: CopyStyle;
 }): Promise<OverlayResult> {
+  const sharp = await loadSharp();
   const { copy, style } = input;
   const source = sharp(input.image).removeAlpha();
   const { data: base, info } = await source.raw().toBuffer({ resolveWithObject: true });
