@@ -156,29 +156,26 @@ class StripAssembler {
       const regionLeft = tile.region.left * scale;
       const regionWidth = tile.region.width * scale;
       const offset = plan.padding * scale;
-      // Columns [seam - overlap, seam + overlap) already hold the left neighbour's values.
+      // Columns [seam - overlap, seam + overlap) already hold the left neighbour's values: they
+      // are blended, the rest of the row is copied as it is (one memcpy per row).
       const seam = plan.xBounds[column]! * scale;
       const blendStart = column > 0 ? seam - overlap : regionLeft;
       const blendEnd = column > 0 ? seam + overlap : regionLeft;
+      const copyFrom = Math.min(regionLeft + regionWidth, Math.max(regionLeft, blendEnd));
       for (let y = 0; y < stripHeight; y++) {
         const sourceRow = ((y + offset) * outputWidth + offset) * 3;
         const targetRow = y * outWidth * 3;
-        for (let x = 0; x < regionWidth; x++) {
-          const outX = regionLeft + x;
-          const source = sourceRow + x * 3;
+        for (let outX = Math.max(regionLeft, blendStart); outX < copyFrom; outX++) {
+          const source = sourceRow + (outX - regionLeft) * 3;
           const target = targetRow + outX * 3;
-          if (outX < blendEnd && outX >= blendStart) {
-            const weight = (outX - blendStart + 0.5) / (blendEnd - blendStart);
-            for (let channel = 0; channel < 3; channel++) {
-              const before = strip[target + channel]!;
-              strip[target + channel] = before + weight * (output[source + channel]! - before);
-            }
-          } else {
-            strip[target] = output[source]!;
-            strip[target + 1] = output[source + 1]!;
-            strip[target + 2] = output[source + 2]!;
+          const weight = (outX - blendStart + 0.5) / (blendEnd - blendStart);
+          for (let channel = 0; channel < 3; channel++) {
+            const before = strip[target + channel]!;
+            strip[target + channel] = before + weight * (output[source + channel]! - before);
           }
         }
+        const copied = sourceRow + (copyFrom - regionLeft) * 3;
+        strip.set(output.subarray(copied, sourceRow + regionWidth * 3), targetRow + copyFrom * 3);
       }
     }
 
