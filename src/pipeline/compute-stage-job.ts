@@ -1,6 +1,7 @@
 import type { Sharp } from 'sharp';
 import type { Campaign, Shot } from '../config/campaign-schema.ts';
 import type { CachedResult, StoredOutput } from '../ledger/ledger.ts';
+import { isPlainRgbPng, withPngXmp } from '../manifest/png-xmp.ts';
 import { type Provenance, provenanceXmp } from '../manifest/provenance.ts';
 import { withBuiltinProgress } from '../models/builtin/builtin-progress.ts';
 import {
@@ -85,12 +86,17 @@ export async function computeStageJob(options: ComputeStageJobOptions): Promise<
 }
 
 async function encodeWithProvenance(
-  image: Sharp,
+  image: Sharp | Uint8Array,
   format: OutputFormat,
   { quality = 90, effort }: EncodeOptions,
   record: { cacheKey: string } & Provenance,
 ): Promise<Uint8Array> {
-  const pipeline = image.withXmp(provenanceXmp(record));
+  if (image instanceof Uint8Array && format === 'png' && isPlainRgbPng(image)) {
+    // A model's PNG keeps its pixels and compression: only the record is added.
+    return withPngXmp(image, provenanceXmp(record));
+  }
+  const sharp = await loadSharp();
+  const pipeline = (image instanceof Uint8Array ? sharp(image) : image).withXmp(provenanceXmp(record));
   const encoded =
     format === 'png'
       ? pipeline.png({ compressionLevel: effort ?? defaultEncodeEffort.png })

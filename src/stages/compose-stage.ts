@@ -91,7 +91,7 @@ export const composeStage: StageDefinition<ComposeParams> = {
       },
       abortSignal: context.signal,
     });
-    const bytes = await context.encode(sharp(result.image.uint8Array), 'png');
+    const bytes = await context.encode(result.image.uint8Array, 'png');
     const record = generationRecord(result);
     const details = prompt === shot.prompt ? record.details : { prompt, ...record.details };
     const judge = context.extraModels?.get('judge');

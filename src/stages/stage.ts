@@ -70,9 +70,11 @@ export interface StageContext<Params = unknown, Model = ImageModelV3> {
   readonly signal: AbortSignal;
   /**
    * Encodes pixels with the job's provenance embedded (XMP), so every file Atelier writes
-   * carries the record of what made it. Stages must encode through this.
+   * carries the record of what made it. Stages must encode through this. Given a file's bytes,
+   * a PNG already in the stored layout (8-bit RGB or RGBA) is kept as it is, its provenance
+   * added without decoding it; anything else is decoded and encoded.
    */
-  encode(image: Sharp, format: OutputFormat, options?: EncodeOptions): Promise<Uint8Array>;
+  encode(image: Sharp | Uint8Array, format: OutputFormat, options?: EncodeOptions): Promise<Uint8Array>;
   /** Reports progress within the job, 0..1. */
   progress(fraction: number, message?: string): void;
 }

@@ -4,6 +4,7 @@ import { decodeRawImage } from '../colour/raw-image.ts';
 import type { ColourQa, Shot } from '../config/campaign-schema.ts';
 import { softwareAgentOf } from '../credentials/software-agent.ts';
 import { AtelierError } from '../errors.ts';
+import { isPlainRgbPng } from '../manifest/png-xmp.ts';
 import { type GenerationRecord, generationRecord } from '../models/generation-record.ts';
 import { isOcrModel } from '../models/ocr-model.ts';
 import { readCopy } from '../typography/read-copy.ts';
@@ -269,8 +270,9 @@ async function finish(
       costUsd: record.costUsd,
     };
   }
+  // The model's file is kept when it is a plain PNG; the decoded pixels are encoded otherwise.
   const raw = { width: pixels.width, height: pixels.height, channels: pixels.channels };
-  const bytes = await context.encode(sharp(pixels.data, { raw }), 'png');
+  const bytes = await context.encode(isPlainRgbPng(image) ? image : sharp(pixels.data, { raw }), 'png');
   return {
     status: 'ok',
     outputs: [{ name: '', bytes, mediaType: 'image/png', primary: true }],

@@ -1,4 +1,5 @@
 import type { JSONObject, SharedV3ProviderOptions } from '@ai-sdk/provider';
+import type { Sharp } from 'sharp';
 import { z } from 'zod';
 import { softwareAgentOf } from '../credentials/software-agent.ts';
 import { withBuiltinProgress } from '../models/builtin/builtin-progress.ts';
@@ -124,14 +125,14 @@ export const upscaleStage: StageDefinition<UpscaleParams> = {
     warnings.push(...record.warnings);
     const width = input.width * params.scale;
     const height = input.height * params.scale;
-    let image = sharp(result.image.uint8Array);
-    const produced = await image.metadata();
+    const produced = await sharp(result.image.uint8Array).metadata();
+    let image: Sharp | Uint8Array = result.image.uint8Array;
     if (produced.width !== width || produced.height !== height) {
       // A remote upscaler may round or cap sizes; crops downstream rely on the exact factor.
       warnings.push(
         `upscaler returned ${produced.width}x${produced.height}, resized to ${width}x${height} (Lanczos-3)`,
       );
-      image = image.resize(width, height, { fit: 'fill', kernel: 'lanczos3' });
+      image = sharp(result.image.uint8Array).resize(width, height, { fit: 'fill', kernel: 'lanczos3' });
     }
     const bytes = await context.encode(image, 'png');
     context.progress(1, `${width}x${height}`);
