@@ -37,6 +37,19 @@ describe('drawnLetters', () => {
     expect(drawnLetters('moon', word('moon'), { grey: plain })).toEqual({ measured: true });
   });
 
+  it('measures a word with no lowercase of its own against its line\'s x-height ("0ff")', async () => {
+    // "off": a first glyph 42 tall among two ascenders 44 tall; the line's lowercase is 30 tall.
+    const zero = await draw(blocks([42, 44, 44]));
+    const plain = await draw(blocks([30, 44, 44]));
+    const heights = { xHeight: 30, capHeight: 44 };
+    expect(drawnLetters('off', word('off'), { grey: zero })).toEqual({ measured: false });
+    expect(drawnLetters('off', word('off'), { grey: zero, heights })).toEqual({
+      form: 'Off',
+      measured: true,
+    });
+    expect(drawnLetters('off', word('off'), { grey: plain, heights })).toEqual({ measured: true });
+  });
+
   it('shows an accent drawn in another shape than the copy has', async () => {
     // "só": two stems, an accent over the second.
     const acute = '<line x1="63" y1="46" x2="70" y2="38" stroke="#202020" stroke-width="3"/>';

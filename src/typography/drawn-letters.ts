@@ -137,11 +137,15 @@ export function drawnLetters(
   const shown = letters.map((letter, index) => {
     const glyph = drawn[index]!;
     if (sizeOnlyLetters.has(letter)) {
-      const xHeight = median(
-        letters.flatMap((other, at) =>
-          at !== index && xHeightLetters.has(other) && drawn[at]!.marks === 0 ? [drawn[at]!.body.height] : [],
-        ),
-      );
+      // Against the word's own lowercase, else the line's ("0ff" has none of its own).
+      const xHeight =
+        median(
+          letters.flatMap((other, at) =>
+            at !== index && xHeightLetters.has(other) && drawn[at]!.marks === 0
+              ? [drawn[at]!.body.height]
+              : [],
+          ),
+        ) ?? glyphs.heights?.xHeight;
       if (xHeight !== undefined) {
         measured = true;
         if (glyph.body.height >= xHeight * (1 + (capRatio - 1) / 2)) {

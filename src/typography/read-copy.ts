@@ -416,8 +416,11 @@ class PieceTally {
    */
   private readWords(segments: readonly Segment[]) {
     const found: Array<{ word: OcrWord; heights: LineHeights | undefined }> = [];
+    // The copy's lines are set in one size: a line with too few lowercase letters of its own
+    // ("Sale 40% 0ff") is measured against all of them.
+    const allLines = lineHeights(segments.flatMap((segment) => segment.words));
     for (const segment of segments) {
-      const heights = lineHeights(segment.words);
+      const heights = lineHeights(segment.words) ?? allLines;
       for (const word of segment.words) {
         const count = words(normaliseText(word.text, this.matching)).length;
         if (count > 1) return undefined;
