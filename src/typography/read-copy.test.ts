@@ -49,6 +49,25 @@ const scrim = await sharp({ create: { width: 400, height: 160, channels: 3, back
   .png()
   .toBuffer();
 
+describe('readCopy with a word alike a copy word beside the copy', () => {
+  const hello = [{ role: 'headline' as const, copy: 'Hello sunshine' }];
+
+  it('takes it as a doubled word when two readings show it', async () => {
+    // "Hello Hello sunshine" with the first "H" lost in each reading.
+    const ocr = new ScriptedOcrModel((call) => (call === 0 ? 'ello Hello sunshine' : 'iello Hello sunshine'));
+    const reading = await readCopy(ocr, image, hello, options);
+    expect(reading.passed).toBe(false);
+    expect(reading.matches[0]!.extra).toEqual(['hello']);
+  });
+
+  it('passes when a second reading shows nothing beside the copy (one word read in two pieces)', async () => {
+    const ocr = new ScriptedOcrModel((call) => (call === 0 ? 'ello Hello sunshine' : 'Hello sunshine'));
+    const reading = await readCopy(ocr, image, hello, options);
+    expect(reading.passed).toBe(true);
+    expect(reading.attempts).toBe(2);
+  });
+});
+
 describe('readCopy cropping', () => {
   const auto = { layout: 'auto' as const, minScore: 0.9 };
 

@@ -324,6 +324,8 @@ class PieceTally {
   private readonly readAs: Array<Set<string>>;
   private readonly extraSeen = new Map<string, number>();
   private cleanSeen = false;
+  /** A reading showed a copy word seemingly doubled (`WordAlignment.nearDoubled`): a second must look. */
+  private nearDoubledSeen = false;
   /** Readings that found the copy. */
   private found = 0;
   private dictionaryFreeCovered = 0;
@@ -396,6 +398,11 @@ class PieceTally {
       // A copy word read twice is never an OCR slip (a recogniser does not invent the copy):
       // one reading is enough. Any other stray word must show in two.
       this.extraSeen.set(word, (this.extraSeen.get(word) ?? 0) + (this.expected.includes(word) ? 2 : 1));
+    }
+    // A copy word seemingly doubled by a word alike it beside the copy counts once a reading.
+    for (const word of alignment.nearDoubled ?? []) {
+      this.extraSeen.set(word, (this.extraSeen.get(word) ?? 0) + 1);
+      this.nearDoubledSeen = true;
     }
     if (alignment.extra.length === 0 && alignment.read.every((word) => word !== null)) this.cleanSeen = true;
     if (dictionaryFree) this.dictionaryFreeCovered++;
@@ -492,7 +499,8 @@ class PieceTally {
       this.expected.every((_, index) => this.wordPasses(index)) &&
       this.expected.every((_, index) => this.glyphsSettled(index)) &&
       this.cleanSeen &&
-      this.dictionaryFreeCovered >= minimumDictionaryFree
+      this.dictionaryFreeCovered >= minimumDictionaryFree &&
+      (!this.nearDoubledSeen || this.found >= 2)
     ) {
       return true;
     }
