@@ -37,6 +37,19 @@ describe('drawnLetters', () => {
     expect(drawnLetters('moon', word('moon'), { grey: plain })).toEqual({ measured: true });
   });
 
+  it('measures a word with no lowercase of its own against its line\'s x-height ("0ff")', async () => {
+    // "off": a first glyph 42 tall among two ascenders 44 tall; the line's lowercase is 30 tall.
+    const zero = await draw(blocks([42, 44, 44]));
+    const plain = await draw(blocks([30, 44, 44]));
+    const heights = { xHeight: 30, capHeight: 44 };
+    expect(drawnLetters('off', word('off'), { grey: zero })).toEqual({ measured: false });
+    expect(drawnLetters('off', word('off'), { grey: zero, heights })).toEqual({
+      form: 'Off',
+      measured: true,
+    });
+    expect(drawnLetters('off', word('off'), { grey: plain, heights })).toEqual({ measured: true });
+  });
+
   it('shows an accent drawn in another shape than the copy has', async () => {
     // "só": two stems, an accent over the second.
     const acute = '<line x1="63" y1="46" x2="70" y2="38" stroke="#202020" stroke-width="3"/>';
@@ -50,6 +63,34 @@ describe('drawnLetters', () => {
     });
   });
 
+  it('shows a "B" drawn for a "ß": its foot closes onto the stem', async () => {
+    // "sß": a stem 30 tall, then a bold "B" or "ß" 44 tall standing on the baseline (y 80).
+    const b =
+      '<rect x="60" y="36" width="7" height="44"/><path d="M63 39 H74 Q82 39 82 48 Q82 56 74 56 H63" fill="none" stroke="#202020" stroke-width="7"/><path d="M63 58 H75 Q84 58 84 67 Q84 77 75 77 H63" fill="none" stroke="#202020" stroke-width="7"/>';
+    const sharpS =
+      '<rect x="60" y="42" width="7" height="38"/><path d="M63 44 Q63 38 73 38 Q82 38 82 47 Q82 55 73 57 Q85 60 85 68 Q85 78 73 78" fill="none" stroke="#202020" stroke-width="6"/>';
+    expect(drawnLetters('sß', word('sß'), { grey: await draw(blocks([30]) + b) })).toEqual({
+      form: 'sB',
+      measured: true,
+    });
+    expect(drawnLetters('sß', word('sß'), { grey: await draw(blocks([30]) + sharpS) })).toEqual({
+      measured: true,
+    });
+  });
+
+  it('shows an "i" missing when neither its body nor its dot is drawn', async () => {
+    // "swim" read off "swm" (three bodies, no dot) and off "swim" (four bodies, one dotted).
+    const withoutI = blocks([30, 30, 30]);
+    const withI = `${blocks([30, 30, 30, 30])}<circle cx="106" cy="42" r="4"/>`;
+    expect(drawnLetters('swim', word('swim'), { grey: await draw(withoutI) })).toEqual({
+      form: 'swm',
+      measured: true,
+    });
+    expect(drawnLetters('swim', word('swim'), { grey: await draw(withI) }).form).toBeUndefined();
+    // "fi" may be one ligature that takes the dot into the "f": no claim.
+    expect(drawnLetters('fix', word('fix'), { grey: await draw(blocks([44, 30])) }).form).toBeUndefined();
+  });
+
   it('claims nothing when the glyphs do not line up with the copy word', async () => {
     expect(drawnLetters('moons', word('moons'), { grey: await draw(blocks([30, 42, 30, 30])) })).toEqual({
       measured: false,
@@ -60,6 +101,7 @@ describe('drawnLetters', () => {
     expect(hasLookAlikeLetter('holiday')).toBe(true);
     expect(hasLookAlikeLetter('canción')).toBe(true);
     expect(hasLookAlikeLetter('sunny')).toBe(true);
+    expect(hasLookAlikeLetter('fuß')).toBe(true);
     expect(hasLookAlikeLetter('edit')).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import { hasSizeOnlyLetter, type LineHeights, sizeOnlyLetters, xHeightLetters } 
 import {
   type AccentMark,
   accentMark,
+  closedFoot,
   flagReach,
   type Glyph,
   type GreyImage,
@@ -47,6 +48,7 @@ export function hasLookAlikeLetter(copyWord: string): boolean {
   return (
     hasSizeOnlyLetter(copyWord) ||
     copyWord.includes('l') ||
+    copyWord.includes('ß') ||
     Array.from(copyWord).some((letter) => accentIn(letter))
   );
 }
@@ -79,13 +81,35 @@ function median(values: readonly number[]): number | undefined {
   return sorted.length > 0 ? sorted[Math.floor(sorted.length / 2)] : undefined;
 }
 
+// Lowercase letters drawn with a dot above their body.
+const dotted = new Set('ij');
+
+/**
+ * The copy word without its marked letters (dotted "i", "j" and accented letters), when the
+ * glyphs cut show exactly that: one body fewer for each of them and no mark anywhere. A
+ * recogniser reads a word that lacks an "i" as the word with it ("Swm" as "Swim"), but
+ * cannot draw the dot. An "i" after an "f" is left out of the count: the "fi" ligature takes
+ * the dot into the "f".
+ */
+function lettersWithoutTheirMarks(letters: readonly string[], cut: readonly Glyph[]): string | undefined {
+  const marked = letters.map(
+    (letter, index) => (dotted.has(letter) && letters[index - 1] !== 'f') || accentIn(letter) !== undefined,
+  );
+  const missing = marked.filter(Boolean).length;
+  if (missing === 0 || cut.length !== letters.length - missing) return undefined;
+  if (cut.some((glyph) => glyph.marks > 0)) return undefined;
+  return letters.filter((_, index) => !marked[index]).join('');
+}
+
 /**
  * Looks at the glyphs behind a word the recogniser read as the copy's, cut from the pixels in
  * the word's box: a lowercase "o", "s"... drawn at cap height is a "0", "5" or capital, an "l"
- * with a flag is a "1", and an accent of another shape is another accent ("ó" drawn with two
- * dots is "ö"). The recogniser's language model reads all of these as the letter the word
- * needs — and cannot read at all an accent its language lacks. Nothing is claimed unless the
- * glyphs line up one to one with the copy word's letters (touching letters, ligatures).
+ * with a flag is a "1", a "ß" whose foot is closed is a "B", an accent of another shape is
+ * another accent ("ó" drawn with two dots is "ö"), and a word with neither the bodies nor the
+ * dots of its "i"s lacks them ("Swm"). The recogniser's language model reads all of these as
+ * the letter the word needs — and cannot read at all an accent its language lacks. Nothing
+ * else is claimed unless the glyphs line up one to one with the copy word's letters (touching
+ * letters, ligatures).
  *
  * @example drawnLetters('holiday', word, { grey }).form // 'ho1iday'
  */
@@ -95,9 +119,12 @@ export function drawnLetters(
   glyphs: { readonly grey: GreyImage; readonly heights?: LineHeights },
 ): DrawnLetters {
   const letters = Array.from(copyWord);
-  if (!hasLookAlikeLetter(copyWord)) return { measured: false };
+  if (!hasLookAlikeLetter(copyWord) && !letters.some((letter) => dotted.has(letter)))
+    return { measured: false };
   const polarity = inkPolarity(glyphs.grey, read.box);
-  const cut = wordGlyphs(glyphs.grey, read.box, polarity);
+  const cut = wordGlyphs(glyphs.grey, read.box, polarity, glyphs.heights?.xHeight);
+  const unmarked = lettersWithoutTheirMarks(letters, cut);
+  if (unmarked) return { form: unmarked, measured: true };
   const drawn = cut.length === letters.length ? cut : recognisedGlyphs(read, glyphs.grey, polarity);
   if (drawn?.length !== letters.length) return { measured: false };
   // Half-way between x-height and cap height counts as cap height; display faces such as Anton
@@ -110,11 +137,15 @@ export function drawnLetters(
   const shown = letters.map((letter, index) => {
     const glyph = drawn[index]!;
     if (sizeOnlyLetters.has(letter)) {
-      const xHeight = median(
-        letters.flatMap((other, at) =>
-          at !== index && xHeightLetters.has(other) && drawn[at]!.marks === 0 ? [drawn[at]!.body.height] : [],
-        ),
-      );
+      // Against the word's own lowercase, else the line's ("0ff" has none of its own).
+      const xHeight =
+        median(
+          letters.flatMap((other, at) =>
+            at !== index && xHeightLetters.has(other) && drawn[at]!.marks === 0
+              ? [drawn[at]!.body.height]
+              : [],
+          ),
+        ) ?? glyphs.heights?.xHeight;
       if (xHeight !== undefined) {
         measured = true;
         if (glyph.body.height >= xHeight * (1 + (capRatio - 1) / 2)) {
@@ -130,6 +161,16 @@ export function drawnLetters(
         if (reach >= flagFrom) {
           changed = true;
           return '1';
+        }
+      }
+    }
+    if (letter === 'ß') {
+      const closed = closedFoot(glyphs.grey, glyph.body, polarity);
+      if (closed !== undefined) {
+        measured = true;
+        if (closed) {
+          changed = true;
+          return 'B';
         }
       }
     }

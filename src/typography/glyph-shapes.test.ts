@@ -1,6 +1,13 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { accentMark, flagReach, type GreyImage, inkPolarity } from './glyph-shapes.ts';
+import {
+  accentMark,
+  closedFoot,
+  flagReach,
+  type GreyImage,
+  inkPolarity,
+  wordGlyphs,
+} from './glyph-shapes.ts';
 
 /** Dark shapes (SVG markup) on a light 60x100 card, as grey pixels. */
 async function draw(shapes: string, options: { light?: boolean } = {}): Promise<GreyImage> {
@@ -54,5 +61,51 @@ describe('accentMark', () => {
     ['none', ''],
   ] as const)('makes out the %s', async (accent, mark) => {
     expect(accentMark(await draw(body + mark), box, 'dark-on-light')).toBe(accent);
+  });
+});
+
+describe('closedFoot', () => {
+  // A bold "B" and "ß" 70 px tall (y 20-90) in a 24-50 box: the "B"'s lower bowl closes onto
+  // its stem along the baseline; the "ß" ends in a tail with ground between it and the stem.
+  const box = { x: 10, y: 20, width: 40, height: 70 };
+  const b =
+    '<rect x="10" y="20" width="10" height="70" stroke="none"/><path d="M15 25 H32 Q44 25 44 40 Q44 52 32 52 H15" fill="none" stroke-width="10"/><path d="M15 55 H34 Q45 55 45 70 Q45 85 34 85 H15" fill="none" stroke-width="10"/>';
+  const sharpS =
+    '<rect x="10" y="30" width="10" height="60" stroke="none"/><path d="M15 32 Q15 22 30 22 Q44 22 44 36 Q44 50 30 52 Q46 56 46 70 Q46 86 30 86" fill="none" stroke-width="9"/>';
+
+  it('finds a closed foot on a "B" and an open one on a "ß"', async () => {
+    expect(closedFoot(await draw(b), box, 'dark-on-light')).toBe(true);
+    expect(closedFoot(await draw(sharpS), box, 'dark-on-light')).toBe(false);
+  });
+
+  it('says nothing about a glyph too small to tell', async () => {
+    expect(
+      closedFoot(await draw(b), { x: 10, y: 80, width: 40, height: 10 }, 'dark-on-light'),
+    ).toBeUndefined();
+  });
+});
+
+describe('inkPolarity', () => {
+  it('goes by the ground around the box, not by how much of a tight box is ink', async () => {
+    // Heavy lettering filling most of its own box: by share alone the ground would be the ink.
+    const heavy = '<rect x="14" y="40" width="32" height="30" stroke="none"/>';
+    const tight = { x: 16, y: 42, width: 28, height: 26 };
+    expect(inkPolarity(await draw(heavy), tight)).toBe('dark-on-light');
+    expect(inkPolarity(await draw(heavy, { light: true }), tight)).toBe('light-on-dark');
+  });
+});
+
+describe('wordGlyphs', () => {
+  it("makes room above a lowercase-only word for its accent, given the line's x-height", async () => {
+    // Two x-height bodies (y 60-90) and a diaeresis 11-17 px above them; the word box stops at x-height.
+    const letters =
+      '<rect x="8" y="60" width="16" height="30" stroke="none"/><rect x="34" y="60" width="16" height="30" stroke="none"/><circle cx="37" cy="46" r="3"/><circle cx="47" cy="46" r="3"/>';
+    const image = await draw(letters);
+    const box = { x: 8, y: 60, width: 42, height: 30 };
+    expect(wordGlyphs(image, box, 'dark-on-light').map((glyph) => glyph.accent)).toEqual(['none', 'none']);
+    expect(wordGlyphs(image, box, 'dark-on-light', 30).map((glyph) => glyph.accent)).toEqual([
+      'none',
+      'diaeresis',
+    ]);
   });
 });

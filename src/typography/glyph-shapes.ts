@@ -45,13 +45,42 @@ function inkMask(image: GreyImage, area: OcrBox, polarity: OcrPolarity): Uint8Ar
 }
 
 /**
- * Which way round the lettering in `box` is: text covers less of its word's box than the ground
- * does, so the minority side of Otsu's threshold is ink. (The whole image's polarity can be
- * wrong for one word: light copy on a busy, mostly light photo.)
+ * Which way round the lettering in `box` is: the pixels on a ring just outside the box are
+ * ground, so the side of Otsu's threshold (over the box) most of them fall on is the ground's
+ * and the other is ink. (The whole image's polarity can be wrong for one word: light copy on a
+ * scrim over a light photo; and a tight box round heavy lowercase, "más" in a bold serif, can
+ * hold more ink than ground.) When the box fills the image, text covering less than the
+ * ground decides.
  */
 export function inkPolarity(image: GreyImage, box: OcrBox): OcrPolarity {
   const area = clip(image, box);
   const threshold = otsuThreshold(image, area);
+  const gap = Math.max(2, Math.round(area.height * 0.15));
+  const ring = clip(image, {
+    x: area.x - gap,
+    y: area.y - gap,
+    width: area.width + 2 * gap,
+    height: area.height + 2 * gap,
+  });
+  let ground = 0;
+  let darkGround = 0;
+  const count = (x: number, y: number) => {
+    ground++;
+    if (image.data[y * image.width + x]! <= threshold) darkGround++;
+  };
+  const top = area.y - gap;
+  const bottom = area.y + area.height - 1 + gap;
+  const left = area.x - gap;
+  const right = area.x + area.width - 1 + gap;
+  for (let x = ring.x; x < ring.x + ring.width; x++) {
+    if (top >= 0) count(x, top);
+    if (bottom < image.height) count(x, bottom);
+  }
+  for (let y = ring.y; y < ring.y + ring.height; y++) {
+    if (left >= 0) count(left, y);
+    if (right < image.width) count(right, y);
+  }
+  if (ground > 0) return darkGround * 2 > ground ? 'light-on-dark' : 'dark-on-light';
   let dark = 0;
   for (let y = area.y; y < area.y + area.height; y++)
     for (let x = area.x; x < area.x + area.width; x++)
@@ -139,6 +168,43 @@ export function flagReach(image: GreyImage, box: OcrBox, polarity: OcrPolarity):
   if (flagRows.length === 0) return undefined;
   const reach = Math.max(...flagRows.map((y) => stemLeft - left[y]!));
   return Math.max(0, reach) / stemWidth;
+}
+
+/** Glyphs shorter than this (px) have too few rows at their foot to tell a stroke from a gap. */
+const minimumFootHeight = 16;
+
+/**
+ * Whether a glyph's foot is closed: across its lowest rows (85-95% of its height) ink runs as
+ * one stroke over most of its width, as the bottom of a "B" joins its stem to the lower bowl;
+ * a "ß" shows its stem and the end of its tail there with ground between them. The recogniser
+ * reads either as the other when the word wants it ("GrüBe" as "Grüße"). Undefined when the
+ * glyph is too small to tell.
+ */
+export function closedFoot(image: GreyImage, box: OcrBox, polarity: OcrPolarity): boolean | undefined {
+  const area = clip(image, box);
+  if (area.height < minimumFootHeight || area.width < 4) return undefined;
+  const ink = inkMask(image, area, polarity);
+  let rows = 0;
+  let closed = 0;
+  for (let y = Math.floor(area.height * 0.85); y <= Math.floor(area.height * 0.95); y++) {
+    rows++;
+    // Runs of ink at least two pixels long: a lone pixel is noise, not a stroke.
+    let runs = 0;
+    let longest = 0;
+    let run = 0;
+    for (let x = 0; x <= area.width; x++) {
+      if (x < area.width && ink[y * area.width + x]) run++;
+      else {
+        if (run >= 2) {
+          runs++;
+          longest = Math.max(longest, run);
+        }
+        run = 0;
+      }
+    }
+    if (runs === 1 && longest >= area.width * 0.6) closed++;
+  }
+  return closed * 2 > rows;
 }
 
 /** The accents a glyph's mark is told apart as. */
@@ -312,14 +378,18 @@ export interface Glyph {
  * The glyphs of a word, left to right, cut from the pixels in its box: each ink shape at least
  * 40% as tall as the tallest is a letter's body; smaller shapes above a body are its marks
  * (an accent, the dot of an "i"). The recogniser's own glyph boxes are often placed off their
- * glyphs; these are where the ink is. Letters that touch come out as one glyph.
+ * glyphs; these are where the ink is. Letters that touch come out as one glyph. `xHeight`, the
+ * line's, when known, makes room above for accents over a word of lowercase only.
  */
-export function wordGlyphs(image: GreyImage, box: OcrBox, polarity: OcrPolarity): Glyph[] {
+export function wordGlyphs(image: GreyImage, box: OcrBox, polarity: OcrPolarity, xHeight?: number): Glyph[] {
+  // Room above for marks: a third of the box, and at least the height an accent rises above
+  // lowercase (a box round "más" is only x-height tall, its accent above it).
+  const above = Math.max(box.height * 0.3, (xHeight ?? 0) * 0.7);
   const area = clip(image, {
     x: Math.round(box.x - box.height * 0.05),
-    y: Math.round(box.y - box.height * 0.3),
+    y: Math.round(box.y - above),
     width: Math.round(box.width + box.height * 0.1),
-    height: Math.round(box.height * 1.35),
+    height: Math.round(box.height * 1.05 + above),
   });
   if (area.width < 4 || area.height < 8) return [];
   const ink = inkMask(image, area, polarity);

@@ -23,6 +23,12 @@ describe('matchWords', () => {
     expect(matchWords('Made to last', ['Made to last', 'last']).extra).toEqual(['last']);
   });
 
+  it('notes a word alike the first or last copy word right beside it, as a copy word maybe doubled', () => {
+    expect(matchWords('Hello sunshine', ['ello Hello sunshine']).nearDoubled).toEqual(['hello']);
+    expect(matchWords('Hello sunshine', ['Hello sunshine sunshin']).nearDoubled).toEqual(['sunshine']);
+    expect(matchWords('Hello sunshine', ['a Hello sunshine']).nearDoubled).toBeUndefined();
+  });
+
   it('ignores text on other lines and tokens that are not words', () => {
     expect(isExact(matchWords('Shop now', ['SALE 20%', '| Shop now _', 'logo']))).toBe(true);
     // Beside the copy on its line (a shape read as a letter) is not inside it.

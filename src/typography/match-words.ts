@@ -16,6 +16,13 @@ export interface WordAlignment {
   readonly extra: readonly string[];
   /** Indices of the first and last line of the match, or null when nothing was read. */
   readonly lines: readonly [number, number] | null;
+  /**
+   * Copy words at the start or end of the copy that a word right beside them on its lines,
+   * alike but not the same, seems to double ("ello Hello sunshine" for "Hello Hello sunshine"
+   * with the first "H" lost). One reading cannot tell this from one word read in two pieces;
+   * the same in two readings is a doubled word.
+   */
+  readonly nearDoubled?: readonly string[];
 }
 
 /** The longest run of consecutive lines tried as one match (a headline wraps to a few lines). */
@@ -59,7 +66,8 @@ export function matchWords(
     const nothing = expected.map(() => null);
     return { expected, read: nothing, readAt: nothing, extra: [], lines: null };
   }
-  const { cost: _cost, found: _found, ...alignment } = best;
+  const { cost: _cost, found: _found, ...matched } = best;
+  const alignment = withNearDoubled(matched, lines.slice(matched.lines![0], matched.lines![1] + 1).flat());
   // A copy word again right before or after the match, on the neighbouring line, is a doubled
   // word that wrapped ("Welcome / Welcome home"), not text beside the copy.
   const [first, last] = alignment.lines!;
@@ -73,6 +81,21 @@ export function matchWords(
     ...(after !== undefined && after === expected.at(-1) ? [after] : []),
   ];
   return doubled.length > 0 ? { ...alignment, extra: [...doubled, ...alignment.extra] } : alignment;
+}
+
+/** The copy's first and last word when read exactly with a word alike them right beside, outside the copy. */
+function withNearDoubled(alignment: WordAlignment, read: readonly string[]): WordAlignment {
+  const { expected } = alignment;
+  const beside = (index: number, step: -1 | 1) => {
+    const at = alignment.readAt[index];
+    if (at === null || at === undefined || alignment.read[index] !== expected[index]) return [];
+    const next = read[at + step];
+    return next !== undefined && next !== expected[index] && alike(next, expected[index]!)
+      ? [expected[index]!]
+      : [];
+  };
+  const nearDoubled = [...beside(0, -1), ...(expected.length > 1 ? beside(expected.length - 1, 1) : [])];
+  return nearDoubled.length > 0 ? { ...alignment, nearDoubled } : alignment;
 }
 
 /** Every word of the copy read exactly, in order, and nothing else on its lines. */
@@ -90,6 +113,11 @@ export function words(text: string): string[] {
   return text.split(' ').filter((word) => /[\p{L}\p{N}]/u.test(word));
 }
 
+/** Two words are alike when at most half their letters differ: a misreading of one another. */
+function alike(word: string, other: string): boolean {
+  return editDistance(word, other) * 2 <= Math.max(Array.from(word).length, Array.from(other).length);
+}
+
 /**
  * Word-level edit alignment. A copy word may be matched (free), replaced by a read word
  * (cost 1 when they are alike — at most half their letters differ; unrelated words are
@@ -102,11 +130,7 @@ function align(expected: readonly string[], read: readonly string[]) {
   const at = (row: number, column: number) => row * columns + column;
   for (let row = 0; row < rows; row++) cost[at(row, 0)] = row;
   for (let column = 0; column < columns; column++) cost[at(0, column)] = column;
-  const replace = (word: string, other: string) => {
-    if (word === other) return 0;
-    const distance = editDistance(word, other);
-    return distance * 2 <= Math.max(Array.from(word).length, Array.from(other).length) ? 1 : 3;
-  };
+  const replace = (word: string, other: string) => (word === other ? 0 : alike(word, other) ? 1 : 3);
   for (let row = 1; row < rows; row++) {
     for (let column = 1; column < columns; column++) {
       cost[at(row, column)] = Math.min(

@@ -9,7 +9,7 @@ import type {
 } from '../models/ocr-model.ts';
 import { drawnLetters, hasLookAlikeLetter } from './drawn-letters.ts';
 import { type LineHeights, lineHeights } from './glyph-heights.ts';
-import type { GreyImage } from './glyph-shapes.ts';
+import { type GreyImage, inkPolarity } from './glyph-shapes.ts';
 import { isLookAlikeOf, matchWords, type WordAlignment, words } from './match-words.ts';
 import { defaultTextMatching, matchingFor, normaliseText, type TextMatching } from './normalise-text.ts';
 import { type CopyMatch, scoreCopy } from './score-copy.ts';
@@ -151,7 +151,10 @@ const wholeImageSide = 640;
  * as the verdict is certain — a dictionary-free reading that reads everything exactly with its
  * glyphs as the copy's (so a legible image costs one reading), or a look-alike, an agreeing
  * misreading, a missing or a repeated stray word (a typo). Once the copy has been found, later
- * readings read only its region, scaled to the size the recogniser needs.
+ * readings read only its region, scaled to the size the recogniser needs: reaching a line
+ * further for words the reading lost at either end, made again when a reading finds more of the
+ * copy, and read the way round the copy's own lines are drawn (turned over once if a crop
+ * reading then finds nothing).
  *
  * Tolerant: the best 1 - character error rate over the readings must reach `minScore`.
  *
@@ -176,6 +179,11 @@ export async function readCopy(
   const results: Array<{ read: OcrCallResult; exactWords: number }> = [];
   let region: OcrBox | undefined;
   let lineHeight = 0;
+  /** Copy words read (exactly or not) by the reading the crop was made from. */
+  let regionWordsRead = 0;
+  /** Which way round the copy is in the crop, and whether a crop reading has tried it yet. */
+  let regionPolarity: OcrPolarity | undefined;
+  let regionPolarityTried = false;
   let firstPolarity = options.polarity;
   const maxReadings = options.maxReadings ?? plan.length;
 
@@ -190,7 +198,12 @@ export async function readCopy(
     // Once a reading has read most of the copy, its polarity is the copy's: read the other way
     // round, the recogniser fills in letters from its language model instead ("SüBe" as "Süße").
     if (look.polarity === 'opposite' && best && best.exactWords * 2 >= copyWords) continue;
-    const seen = best && best.exactWords > 0 ? best.read.polarity : firstPolarity;
+    // In the crop, the copy's own lines say which way round it is: the whole image's guess can
+    // be wrong for lettering on a scrim (light copy on a dark panel over a light photo).
+    const seen =
+      options.polarity ??
+      regionPolarity ??
+      (best && best.exactWords > 0 ? best.read.polarity : firstPolarity);
     const polarity = look.polarity === 'opposite' && seen ? opposite(seen) : seen;
     const baseScale = region
       ? Math.min(1, targetLineHeight / Math.max(1, lineHeight))
@@ -225,6 +238,13 @@ export async function readCopy(
     let exactWords = 0;
     for (const piece of tally) exactWords += piece.add(segments, !look.dictionary, { grey });
     results.push({ read, exactWords });
+    if (region && look.polarity === 'best' && !regionPolarityTried && regionPolarity) {
+      regionPolarityTried = true;
+      // The copy was read in this very place a moment ago: a crop reading that finds none of it
+      // was looking the wrong way round. (A scrim's rim inside the crop can turn the ink's own
+      // polarity into a frame the recogniser cannot read through.)
+      if (tally.every((piece) => piece.wordsRead() === 0)) regionPolarity = opposite(regionPolarity);
+    }
     if (results.length === 1 && exactWords === 0) {
       // Nothing of the copy read at all: most likely the other polarity; look that way next.
       const other = looks.findIndex((next) => next.polarity === 'opposite');
@@ -246,9 +266,23 @@ export async function readCopy(
         wholeImageAtFullSize: true,
       });
     }
-    if (!region && options.layout === 'auto') {
-      const found = copyRegion(tally, segments, width, height);
-      if (found) ({ region, lineHeight } = found);
+    // The crop comes from the reading that read most of the copy: a crop made from a reading
+    // that lost some words reaches out for them, and once a reading finds them the crop is
+    // made again around the whole copy (the reach takes in ground that reads as stray words).
+    const wordsRead = tally.reduce((sum, piece) => sum + piece.wordsRead(), 0);
+    if (options.layout === 'auto' && wordsRead > regionWordsRead) {
+      const found = copyRegion(
+        tally.map((piece) => piece.lastAlignment),
+        segments,
+        width,
+        height,
+      );
+      if (found) {
+        ({ region, lineHeight } = found);
+        regionPolarity = inkPolarity(grey, found.lines);
+        regionPolarityTried = false;
+        regionWordsRead = wordsRead;
+      }
     }
     const done =
       mode === 'tolerant'
@@ -290,6 +324,8 @@ class PieceTally {
   private readonly readAs: Array<Set<string>>;
   private readonly extraSeen = new Map<string, number>();
   private cleanSeen = false;
+  /** A reading showed a copy word seemingly doubled (`WordAlignment.nearDoubled`): a second must look. */
+  private nearDoubledSeen = false;
   /** Readings that found the copy. */
   private found = 0;
   private dictionaryFreeCovered = 0;
@@ -363,9 +399,22 @@ class PieceTally {
       // one reading is enough. Any other stray word must show in two.
       this.extraSeen.set(word, (this.extraSeen.get(word) ?? 0) + (this.expected.includes(word) ? 2 : 1));
     }
+    // A copy word seemingly doubled by a word alike it beside the copy counts once a reading.
+    for (const word of alignment.nearDoubled ?? []) {
+      this.extraSeen.set(word, (this.extraSeen.get(word) ?? 0) + 1);
+      this.nearDoubledSeen = true;
+    }
     if (alignment.extra.length === 0 && alignment.read.every((word) => word !== null)) this.cleanSeen = true;
     if (dictionaryFree) this.dictionaryFreeCovered++;
     return exactWords;
+  }
+
+  /** Copy words the last reading read at all (exactly or not), when it found the copy. */
+  wordsRead(): number {
+    const alignment = this.lastAlignment;
+    if (!alignment?.lines || !alignment.read.some((word, index) => word === alignment.expected[index]))
+      return 0;
+    return alignment.read.filter((word) => word !== null).length;
   }
 
   /**
@@ -374,8 +423,11 @@ class PieceTally {
    */
   private readWords(segments: readonly Segment[]) {
     const found: Array<{ word: OcrWord; heights: LineHeights | undefined }> = [];
+    // The copy's lines are set in one size: a line with too few lowercase letters of its own
+    // ("Sale 40% 0ff") is measured against all of them.
+    const allLines = lineHeights(segments.flatMap((segment) => segment.words));
     for (const segment of segments) {
-      const heights = lineHeights(segment.words);
+      const heights = lineHeights(segment.words) ?? allLines;
       for (const word of segment.words) {
         const count = words(normaliseText(word.text, this.matching)).length;
         if (count > 1) return undefined;
@@ -447,7 +499,8 @@ class PieceTally {
       this.expected.every((_, index) => this.wordPasses(index)) &&
       this.expected.every((_, index) => this.glyphsSettled(index)) &&
       this.cleanSeen &&
-      this.dictionaryFreeCovered >= minimumDictionaryFree
+      this.dictionaryFreeCovered >= minimumDictionaryFree &&
+      (!this.nearDoubledSeen || this.found >= 2)
     ) {
       return true;
     }
@@ -478,7 +531,7 @@ class PieceTally {
 }
 
 /** A run of words on one OCR line, split where a gap wider than the line is tall separates them. */
-interface Segment {
+export interface Segment {
   readonly text: string;
   readonly box: OcrBox;
   readonly words: readonly OcrWord[];
@@ -511,35 +564,72 @@ export function splitAtGaps(lines: readonly OcrLine[]): Segment[] {
   return segments;
 }
 
-/** The rectangle around the lines the copy was last matched on, padded, or undefined. */
-function copyRegion(
-  tally: readonly PieceTally[],
+/**
+ * Lines below or above the lines the copy was matched on that the crop takes in when copy words
+ * at that end were not read at all, in line heights: a wrapped headline's next line sits about
+ * one and a half line heights lower (beyond the crop's own room), and a reading that lost it
+ * must not crop it away.
+ */
+const missingLineReach = 1.5;
+/** Room around the copy's lines in the crop, in line heights. */
+const cropPad = 0.6;
+
+/**
+ * The rectangle around the lines the copy was last matched on, padded, or undefined. When words
+ * at the start or end of the copy were not read at all, it reaches a line further that way, and
+ * as far sideways as those words would take at the size of the words read (a wrapped line may
+ * start or end anywhere: left, centred or right aligned).
+ */
+export function copyRegion(
+  alignments: ReadonlyArray<WordAlignment | undefined>,
   segments: readonly Segment[],
   width: number,
   height: number,
-): { region: OcrBox; lineHeight: number } | undefined {
+): { region: OcrBox; lineHeight: number; lines: OcrBox } | undefined {
   const boxes: OcrBox[] = [];
-  for (const piece of tally) {
-    const alignment = piece.lastAlignment;
+  let readText = 0;
+  let missingBefore = 0;
+  let missingAfter = 0;
+  for (const alignment of alignments) {
     if (!alignment?.lines || !alignment.read.some((word, index) => word === alignment.expected[index]))
       continue;
-    for (let index = alignment.lines[0]; index <= alignment.lines[1]; index++)
+    for (let index = alignment.lines[0]; index <= alignment.lines[1]; index++) {
       boxes.push(segments[index]!.box);
+      readText += Array.from(segments[index]!.text).length;
+    }
+    const firstRead = alignment.read.findIndex((word) => word !== null);
+    const lastRead = alignment.read.findLastIndex((word) => word !== null);
+    const letters = (from: number, to: number) =>
+      alignment.expected.slice(from, to).reduce((sum, word) => sum + Array.from(word).length + 1, 0);
+    missingBefore += letters(0, firstRead);
+    missingAfter += letters(lastRead + 1, alignment.expected.length);
   }
   if (boxes.length === 0) return undefined;
   const lineHeight = Math.max(...boxes.map((box) => box.height));
   const around = union(boxes);
-  const pad = Math.round(lineHeight * 0.6);
-  const x = Math.max(0, around.x - pad);
-  const y = Math.max(0, around.y - pad);
+  const letterWidth = around.width / Math.max(1, readText);
+  const pad = Math.round(lineHeight * cropPad);
+  const reach = Math.round(lineHeight * missingLineReach);
+  // Words lost after the lines read go on at their end or on the next line; words lost before
+  // come before their start or on the line above. A wrapped line no wider than the lines read
+  // lies within them however it is aligned; a wider one overhangs by its extra width.
+  const left = around.x;
+  const right = around.x + around.width;
+  const before = Math.round(missingBefore * letterWidth);
+  const after = Math.round(missingAfter * letterWidth);
+  const from = Math.min(left - before, missingAfter > 0 ? right - after : left);
+  const to = Math.max(right + after, missingBefore > 0 ? left + before : right);
+  const x = Math.max(0, from - pad);
+  const y = Math.max(0, around.y - pad - (missingBefore > 0 ? reach : 0));
   return {
     region: {
       x,
       y,
-      width: Math.min(width, around.x + around.width + pad) - x,
-      height: Math.min(height, around.y + around.height + pad) - y,
+      width: Math.min(width, to + pad) - x,
+      height: Math.min(height, around.y + around.height + pad + (missingAfter > 0 ? reach : 0)) - y,
     },
     lineHeight,
+    lines: around,
   };
 }
 
