@@ -44,18 +44,14 @@ const heavyPackages = [
   'culori',
 ];
 
-/**
- * What `validate` still loads, and why: the stage modules import sharp at their top (the
- * export stage's encoders, the typography stage's crops). A known next step.
- */
-const stillLoadedByValidate = ['sharp', 'culori'];
+/** What `validate` loads besides: culori, imported by the stylize stage's colour gate. */
+const stillLoadedByValidate = ['culori'];
 
 /**
- * What a re-run whose every job is a cache hit needs: the ledger, the config, sharp (imported at
- * the top of the stage modules) and culori (the set's colour report). No model, provider,
- * typesetting, signing or queue code.
+ * What a re-run whose every job is a cache hit needs: the ledger and culori (the set's colour
+ * report). No pixels, no model, provider, typesetting, signing or queue code.
  */
-const loadedByCachedRun = ['better-sqlite3', 'sharp', 'culori'];
+const loadedByCachedRun = ['better-sqlite3', 'culori'];
 
 const folders: string[] = [];
 afterAll(async () => {

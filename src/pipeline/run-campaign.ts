@@ -11,11 +11,11 @@ import { summariseAdherence } from '../judge/adherence-summary.ts';
 import { configFileOf, type RunRecord } from '../ledger/ledger.ts';
 import { checkLock, type Lockfile, lockPathFor } from '../lock/lockfile.ts';
 import { defaultModelRegistry, type ModelRegistry } from '../models/model-registry.ts';
-import { renderRunReport } from '../report/run-report.ts';
+import { contactSheetForReport, renderRunReport } from '../report/run-report.ts';
 import type { StageDefinition } from '../stages/stage.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import { removeStaleTemporaryFiles, writeFileAtomic } from '../util/atomic-write.ts';
-import { canonicalJson, sha256 } from '../util/canonical-json.ts';
+import { canonicalJson, hashOf, sha256 } from '../util/canonical-json.ts';
 import { judgeRole, questionWriter, withAdherenceQuestions } from './adherence-questions.ts';
 import { ContactSheetBuilder } from './contact-sheet.ts';
 import { ExportSealer } from './export-sealer.ts';
@@ -329,18 +329,17 @@ function summarise(
 }
 
 /**
- * The run's contact sheet, drawn only when no earlier run drew the same one: it shows the
- * images and labels (not the run id), so a re-run that comes to the same images reuses it by
- * its key, decoding nothing.
+ * The run's contact sheet and the report's JPEG of it, each made only when no earlier run made
+ * the same one: the sheet shows the images and labels (not the run id), so a re-run that comes
+ * to the same images reuses both by the sheet's key, decoding nothing.
  */
 async function contactSheetFor(workspace: Workspace, sheet: ContactSheetBuilder, title: string) {
   const key = sheet.key(title);
-  const drawn = await workspace.derived.find(key);
-  const reused = drawn ? await workspace.store.get(drawn) : undefined;
-  if (reused) return reused;
-  const bytes = await sheet.render(title);
-  await workspace.derived.remember(key, bytes);
-  return bytes;
+  const png = await workspace.derived.reuseOrMake(key, () => sheet.render(title));
+  const jpeg = await workspace.derived.reuseOrMake(hashOf({ reportJpegOf: key }), () =>
+    contactSheetForReport(png),
+  );
+  return { png, jpeg };
 }
 
 async function writeRunRecords(
@@ -354,14 +353,14 @@ async function writeRunRecords(
   sheet: ContactSheetBuilder,
 ): Promise<void> {
   const contactSheet = await contactSheetFor(workspace, sheet, loaded.campaign.campaign);
-  await writeFileAtomic(join(runDir, 'contact-sheet.png'), contactSheet, { durable: false });
+  await writeFileAtomic(join(runDir, 'contact-sheet.png'), contactSheet.png, { durable: false });
   const report = await renderRunReport({
     summary,
     stages: loaded.campaign.pipeline.stages.map((stage) => stage.name),
     shotOrder: loaded.campaign.shots.map((shot) => shot.id),
     lock,
     jobs: workspace.ledger.jobs(summary.runId),
-    contactSheet,
+    contactSheetJpeg: contactSheet.jpeg,
     preview: (address) => workspace.previews.get(address, reportPreviewSize),
   });
   await writeFileAtomic(join(runDir, 'report.html'), report, { durable: false });

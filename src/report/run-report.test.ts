@@ -81,7 +81,7 @@ describe('run report', () => {
       shotOrder: ['tulips'],
       lock: { lockfileVersion: 1, models: {} },
       jobs: [job(0, { status: 'rejected', error: `headline read as "${headline}"` }), job(1, {})],
-      contactSheet: undefined,
+      contactSheetJpeg: undefined,
       preview: async () => undefined,
     });
     expect(html).not.toContain('<script>');
@@ -182,7 +182,7 @@ describe('run report', () => {
           call: {},
         }),
       ],
-      contactSheet: undefined,
+      contactSheetJpeg: undefined,
       preview: async () => undefined,
     });
     expect(html).toContain(

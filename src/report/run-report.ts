@@ -41,7 +41,8 @@ export interface RunReportInput {
   shotOrder: readonly string[];
   lock: Lockfile;
   jobs: readonly JobRecord[];
-  contactSheet: Uint8Array | undefined;
+  /** The contact sheet as the report shows it (`contactSheetForReport`). */
+  contactSheetJpeg: Uint8Array | undefined;
   /** A small JPEG preview of a stored artifact. */
   preview(address: string): Promise<Buffer | undefined>;
 }
@@ -65,6 +66,12 @@ pre{background:#fff;padding:12px;border-radius:8px;overflow:auto;font-size:12px}
 `;
 
 /** A self-contained HTML report of a run (images inlined): it opens offline, anywhere. */
+/** The contact sheet as a report inlines it: a JPEG, a fraction of the PNG's size. */
+export async function contactSheetForReport(png: Uint8Array): Promise<Uint8Array> {
+  const sharp = await loadSharp();
+  return sharp(png).jpeg({ quality: 80 }).toBuffer();
+}
+
 export async function renderRunReport(input: RunReportInput): Promise<string> {
   const { summary } = input;
   const chains = chainViews(input.jobs, input.stages.length, input.shotOrder);
@@ -146,9 +153,8 @@ export async function renderRunReport(input: RunReportInput): Promise<string> {
       },
     ],
   );
-  const sharp = await loadSharp();
-  const sheet = input.contactSheet
-    ? htmlFragment`<img class="sheet" alt="contact sheet" src="${dataUri(await sharp(input.contactSheet).jpeg({ quality: 80 }).toBuffer(), 'image/jpeg')}">`
+  const sheet = input.contactSheetJpeg
+    ? htmlFragment`<img class="sheet" alt="contact sheet" src="${dataUri(input.contactSheetJpeg, 'image/jpeg')}">`
     : '';
   const facts: Array<[string, string]> = [
     ['status', summary.status],

@@ -27,6 +27,16 @@ export class DerivedArtifacts {
     return keyPattern.test(address) && (await this.store.has(address)) ? address : undefined;
   }
 
+  /** What was made for `key` earlier, else what `make` makes now, kept for the next caller. */
+  async reuseOrMake(key: string, make: () => Promise<Uint8Array>): Promise<Uint8Array> {
+    const address = await this.find(key);
+    const reused = address ? await this.store.get(address) : undefined;
+    if (reused) return reused;
+    const bytes = await make();
+    await this.remember(key, bytes);
+    return bytes;
+  }
+
   /** Stores what was made for a key; returns its address. */
   async remember(key: string, bytes: Uint8Array): Promise<string> {
     const address = await this.store.put(bytes);

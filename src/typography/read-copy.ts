@@ -1,4 +1,3 @@
-import sharp from 'sharp';
 import type {
   OcrBox,
   OcrCallResult,
@@ -7,6 +6,7 @@ import type {
   OcrPolarity,
   OcrWord,
 } from '../models/ocr-model.ts';
+import { loadSharp } from '../util/sharp.ts';
 import { drawnLetters, hasLookAlikeLetter } from './drawn-letters.ts';
 import { type LineHeights, lineHeights } from './glyph-heights.ts';
 import { type GreyImage, inkPolarity } from './glyph-shapes.ts';
@@ -643,6 +643,7 @@ function union(boxes: readonly OcrBox[]): OcrBox {
 
 /** The image's grey levels: what every reading and the glyph checks start from. */
 async function greyPixels(image: Uint8Array): Promise<GreyImage> {
+  const sharp = await loadSharp();
   const { data, info } = await sharp(image).greyscale().raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
 }
