@@ -381,5 +381,8 @@ async function writeRunRecords(
       failure: outcome.status === 'failed' ? outcome.failure : undefined,
     })),
   };
-  await writeFileAtomic(join(runDir, 'run.json'), `${JSON.stringify(record, null, 2)}\n`);
+  // Not fsynced, like the rest of the run folder: the ledger holds the durable record of the run,
+  // and an fsync here waited for the disk to take every file the run had just written (ext4
+  // orders data before the journal commit): 80 ms idle at the end of a profiled cached re-run.
+  await writeFileAtomic(join(runDir, 'run.json'), `${JSON.stringify(record, null, 2)}\n`, { durable: false });
 }
