@@ -7,7 +7,6 @@ import { formatAdherence, judgeImage } from '../judge/judge-image.ts';
 import { generateQuestions } from '../judge/judge-questions.ts';
 import { generationRecord } from '../models/generation-record.ts';
 import { isLanguageModel } from '../models/role-model.ts';
-import { loadSharp } from '../util/sharp.ts';
 import { generateImage } from './generate-image.ts';
 import type { BoundModel, StageDefinition, StageResult } from './stage.ts';
 
@@ -68,7 +67,6 @@ export const composeStage: StageDefinition<ComposeParams> = {
     ...(shot.questions ? { questions: shot.questions } : {}),
   }),
   async run(context) {
-    const sharp = await loadSharp();
     const { params, shot, model } = context;
     if (!model) throw new Error('compose stage ran without a model');
     const prompt = composePrompt(params.prompt, shot);

@@ -1,6 +1,5 @@
 import sharp from 'sharp';
 import Tesseract from 'tesseract.js';
-import { AtelierError } from '../../../errors.ts';
 import { cpuThreadBudget, type ThreadBudget } from '../../../util/thread-budget.ts';
 import type {
   OcrBox,
