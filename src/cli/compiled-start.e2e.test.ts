@@ -147,7 +147,7 @@ describe('the compiled tree', () => {
     expect(Object.keys(compiled).sort()).toEqual(['compose', 'ocr', 'stylize', 'upscale']);
   });
 
-  it('upscales on worker threads started from dist/', async () => {
+  it('upscales on worker threads started from dist/, without loading tsx in them', async () => {
     const script = `
       const { TileWorkerPool } = await import(${JSON.stringify(pathToFileURL(join(root, 'dist/models/builtin/esrgan/tile-worker-pool.js')).href)});
       const variant = await import(${JSON.stringify(pathToFileURL(join(root, 'dist/models/builtin/esrgan/esrgan-variant.js')).href)});
@@ -162,7 +162,15 @@ describe('the compiled tree', () => {
     // Plain node, no tsx: a worker that tried to load a .ts file would fail.
     const scriptPath = join(await temporaryFolder(), 'upscale-tile.mjs');
     await writeFile(scriptPath, script);
-    const result = spawnSync(process.execPath, [scriptPath], {
+    // Workers inherit --import: this hook refuses tsx in every thread, so a compiled tile worker
+    // that reached for the TypeScript loader fails instead of quietly paying for it.
+    const refuseTsx = `data:text/javascript,${encodeURIComponent(`
+      import { register } from 'node:module';
+      register('data:text/javascript,' + encodeURIComponent(
+        'export async function resolve(specifier, context, next) {' +
+        '  if (specifier.startsWith("tsx")) throw new Error("tsx loaded in a compiled process");' +
+        '  return next(specifier, context); }'));`)}`;
+    const result = spawnSync(process.execPath, ['--import', refuseTsx, scriptPath], {
       cwd: root,
       encoding: 'utf8',
     });
