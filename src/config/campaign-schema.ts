@@ -137,6 +137,14 @@ export const brandSchema = z.strictObject({
 });
 export type Brand = z.infer<typeof brandSchema>;
 
+/** A quality gate's re-roll budget: the same rule for every gate. */
+const gateRerollsSchema = z
+  .number()
+  .int()
+  .min(0, 'expected a re-roll count from 0 to 16')
+  .max(16, 'expected a re-roll count from 0 to 16')
+  .default(0);
+
 /** The colour gate: checked by the stylize stage on every image it produces. */
 export const colourQaSchema = z.strictObject({
   /** Fail an image whose dominant palette is further than this (CIEDE2000) from the brand palette. */
@@ -145,12 +153,7 @@ export const colourQaSchema = z.strictObject({
     .min(0, 'expected a colour difference (CIEDE2000) from 0 to 100')
     .max(100, 'expected a colour difference (CIEDE2000) from 0 to 100'),
   /** New seeds to try for a failed image before the shot fails (default 0). */
-  rerolls: z
-    .number()
-    .int()
-    .min(0, 'expected a re-roll count from 0 to 16')
-    .max(16, 'expected a re-roll count from 0 to 16')
-    .default(0),
+  rerolls: gateRerollsSchema,
 });
 export type ColourQa = z.infer<typeof colourQaSchema>;
 
@@ -159,12 +162,7 @@ export const adherenceQaSchema = z.strictObject({
   /** Fail an image whose adherence (share of questions answered yes) is below this, 0..1. */
   min: z.number().min(0, 'expected an adherence from 0 to 1').max(1, 'expected an adherence from 0 to 1'),
   /** New seeds to try for a failed image before the shot fails (default 0). */
-  rerolls: z
-    .number()
-    .int()
-    .min(0, 'expected a re-roll count from 0 to 16')
-    .max(16, 'expected a re-roll count from 0 to 16')
-    .default(0),
+  rerolls: gateRerollsSchema,
 });
 export type AdherenceQa = z.infer<typeof adherenceQaSchema>;
 

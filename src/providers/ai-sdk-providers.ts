@@ -214,11 +214,9 @@ export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
     baseURLVariables: ['OPENAI_BASE_URL'],
     versioned: false,
     providerModelId: (reference) => reference.modelId,
-    createModel: async ({ apiKey, baseURL, fetch }, modelId) =>
-      (await import('@ai-sdk/openai')).createOpenAI({ apiKey, baseURL, fetch }).image(modelId),
+    createModel: async (connection, modelId) => (await openaiProvider(connection)).image(modelId),
     // Chat Completions, not Responses: it returns token log-probabilities with the answer.
-    createLanguageModel: async ({ apiKey, baseURL, fetch }, modelId) =>
-      (await import('@ai-sdk/openai')).createOpenAI({ apiKey, baseURL, fetch }).chat(modelId),
+    createLanguageModel: async (connection, modelId) => (await openaiProvider(connection)).chat(modelId),
     inspect: inspectOpenai,
   },
   {
@@ -243,10 +241,8 @@ export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
     baseURLVariables: ['GOOGLE_GEMINI_BASE_URL'],
     versioned: false,
     providerModelId: (reference) => reference.modelId,
-    createModel: async ({ apiKey, baseURL, fetch }, modelId) =>
-      (await import('@ai-sdk/google')).createGoogleGenerativeAI({ apiKey, baseURL, fetch }).image(modelId),
-    createLanguageModel: async ({ apiKey, baseURL, fetch }, modelId) =>
-      (await import('@ai-sdk/google')).createGoogleGenerativeAI({ apiKey, baseURL, fetch }).chat(modelId),
+    createModel: async (connection, modelId) => (await googleProvider(connection)).image(modelId),
+    createLanguageModel: async (connection, modelId) => (await googleProvider(connection)).chat(modelId),
     inspect: inspectGoogle,
   },
   {
@@ -276,6 +272,16 @@ export const aiSdkProviders: readonly AiSdkProviderDefinition[] = [
     latestVersion: latestReplicateVersion,
   },
 ];
+
+async function openaiProvider({ apiKey, baseURL, fetch }: ProviderConnection) {
+  const { createOpenAI } = await import('@ai-sdk/openai');
+  return createOpenAI({ apiKey, baseURL, fetch });
+}
+
+async function googleProvider({ apiKey, baseURL, fetch }: ProviderConnection) {
+  const { createGoogleGenerativeAI } = await import('@ai-sdk/google');
+  return createGoogleGenerativeAI({ apiKey, baseURL, fetch });
+}
 
 async function compatibleProvider({ apiKey, baseURL, fetch }: ProviderConnection) {
   const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');

@@ -8,9 +8,7 @@ import type {
 } from '@ai-sdk/provider';
 import { type CallRecord, recordCall } from './call-recorder.ts';
 import { classifyFailure } from './provider-failure.ts';
-import type { ProviderGate } from './provider-gate.ts';
-import { type AttemptEvent, type AttemptResult, retryByFaultClass } from './resilience-middleware.ts';
-import type { RetryPolicy } from './retry-policy.ts';
+import { type AttemptResult, type RetrySettings, retryByFaultClass } from './resilience-middleware.ts';
 
 /** USD per million input and output tokens, from the config's `tokenPrices`. */
 export interface TokenPrice {
@@ -18,17 +16,11 @@ export interface TokenPrice {
   readonly outputPerMillion: number;
 }
 
-export interface LanguageResilienceOptions {
+export interface LanguageResilienceOptions extends RetrySettings {
   /** `provider:modelId`, as errors name it. */
   readonly label: string;
   readonly provider: string;
-  readonly gate: ProviderGate;
-  readonly policy: RetryPolicy;
   readonly tokenPrice?: TokenPrice;
-  /** The environment variable holding the key, named in authentication errors. */
-  readonly keyVariable?: string;
-  readonly onAttempt?: (event: AttemptEvent) => void;
-  readonly random?: () => number;
 }
 
 /** The record under `providerMetadata.atelier` of every judged call (cost, attempts, what answered). */

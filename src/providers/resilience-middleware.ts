@@ -57,18 +57,22 @@ export interface AttemptEvent {
   readonly waitMs?: number;
 }
 
-export interface ResilienceOptions {
-  readonly capabilities: ModelCapabilities;
+/** How a provider's calls are retried: the same for its image and its language models. */
+export interface RetrySettings {
   readonly gate: ProviderGate;
   readonly policy: RetryPolicy;
-  readonly inspect?: ResponseInspector;
-  /** USD per generated image, from the config's price table. */
-  readonly priceUsd?: number;
   /** The environment variable holding the key, named in authentication errors. */
   readonly keyVariable?: string;
   /** Told about every failed attempt (logs, tests). */
   readonly onAttempt?: (event: AttemptEvent) => void;
   readonly random?: () => number;
+}
+
+export interface ResilienceOptions extends RetrySettings {
+  readonly capabilities: ModelCapabilities;
+  readonly inspect?: ResponseInspector;
+  /** USD per generated image, from the config's price table. */
+  readonly priceUsd?: number;
 }
 
 /** The per-image record under `providerMetadata.atelier.images[i]` that stages copy into manifests. */
@@ -137,13 +141,9 @@ export type AttemptResult<Success> =
  * call with `finalError`.
  */
 export async function retryByFaultClass<Success>(
-  settings: {
+  settings: Omit<RetrySettings, 'keyVariable'> & {
     readonly label: string;
-    readonly gate: ProviderGate;
-    readonly policy: RetryPolicy;
     readonly signal: AbortSignal | undefined;
-    readonly onAttempt?: (event: AttemptEvent) => void;
-    readonly random?: () => number;
   },
   attemptOnce: () => Promise<AttemptResult<Success>>,
 ): Promise<{ outcome: { ok: true; requests: number } & Success; attempts: number; requests: number }> {
