@@ -1,4 +1,4 @@
-import { loadSharp } from '../util/sharp.ts';
+import { defaultEncodeEffort, loadSharp } from '../util/sharp.ts';
 
 /** Interleaved 8-bit sRGB pixels, with or without an alpha channel. */
 export interface RawImage {
@@ -30,7 +30,10 @@ export async function decodeRawImage(bytes: Uint8Array): Promise<RawImage> {
 }
 
 /** Encodes raw pixels as PNG (lossless, so the pixels survive exactly). */
-export async function encodeRawImagePng(image: RawImage, compressionLevel = 6): Promise<Uint8Array> {
+export async function encodeRawImagePng(
+  image: RawImage,
+  compressionLevel = defaultEncodeEffort.png,
+): Promise<Uint8Array> {
   const sharp = await loadSharp();
   const buffer = await sharp(image.data, {
     raw: { width: image.width, height: image.height, channels: image.channels },

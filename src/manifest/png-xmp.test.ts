@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { isPlainRgbPng, withPngXmp } from './png-xmp.ts';
+import { deflateClassOfLevel, isPlainRgbPng, pngDeflateClass, withPngXmp } from './png-xmp.ts';
 import { type Provenance, provenanceXmp, readEmbeddedProvenance } from './provenance.ts';
 
 const width = 24;
@@ -59,5 +59,17 @@ describe('PNG provenance without re-encoding', () => {
     expect(() => withPngXmp(png.subarray(0, png.length - 20), provenanceXmp(record))).toThrow(
       /runs past its end/,
     );
+  });
+
+  it('reads how hard the pixels were compressed from the zlib header, as zlib classes the level', async () => {
+    const classes = await Promise.all(
+      [0, 1, 2, 5, 6, 7, 9].map(async (level) =>
+        pngDeflateClass(await sharp(pixels, raw).png({ compressionLevel: level }).toBuffer()),
+      ),
+    );
+    expect(classes).toEqual([0, 0, 1, 1, 2, 3, 3]);
+    expect([0, 1, 2, 5, 6, 7, 9].map(deflateClassOfLevel)).toEqual(classes);
+    const signatureAndHeaderOnly = (await sharp(pixels, raw).png().toBuffer()).subarray(0, 33);
+    expect(pngDeflateClass(signatureAndHeaderOnly)).toBeUndefined();
   });
 });

@@ -72,3 +72,22 @@ export function withPngXmp(png: Uint8Array, xmp: string): Uint8Array {
   const joined = Buffer.concat(chunks);
   return new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength);
 }
+
+/**
+ * How hard a PNG's pixels were compressed, as its zlib stream says (FLEVEL of the first IDAT's
+ * header): 0 fastest (levels 0-1), 1 fast (2-5), 2 default (6), 3 maximum (7-9). Undefined for a
+ * file with no readable IDAT.
+ */
+export function pngDeflateClass(png: Uint8Array): number | undefined {
+  for (let offset = 8; offset + 12 <= png.length; ) {
+    const length = view(png).getUint32(offset);
+    if (chunkType(png, offset) === 'IDAT') return length >= 2 ? png[offset + 9]! >> 6 : undefined;
+    offset += length + 12;
+  }
+  return undefined;
+}
+
+/** The FLEVEL zlib writes for a compression level 0..9 (zlib's `deflate.c`): see `pngDeflateClass`. */
+export function deflateClassOfLevel(level: number): number {
+  return level < 2 ? 0 : level < 6 ? 1 : level === 6 ? 2 : 3;
+}

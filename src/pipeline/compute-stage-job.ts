@@ -4,16 +4,16 @@ import type { CachedResult, StoredOutput } from '../ledger/ledger.ts';
 import { isPlainRgbPng, withPngXmp } from '../manifest/png-xmp.ts';
 import { type Provenance, provenanceXmp } from '../manifest/provenance.ts';
 import { withBuiltinProgress } from '../models/builtin/builtin-progress.ts';
-import {
-  type BoundModel,
-  defaultEncodeEffort,
-  type EncodeOptions,
-  type OutputFormat,
-  type StageDefinition,
-  type StageImage,
+import type {
+  BoundModel,
+  EncodeOptions,
+  OutputFormat,
+  StageDefinition,
+  StageImage,
 } from '../stages/stage.ts';
 import type { ArtifactStore } from '../store/artifact-store.ts';
-import { loadSharp } from '../util/sharp.ts';
+import { giveHeapRoomForPixelWork } from '../util/heap-room.ts';
+import { defaultEncodeEffort, loadSharp } from '../util/sharp.ts';
 import { cpuThreadBudget } from '../util/thread-budget.ts';
 
 export interface ComputeStageJobOptions {
@@ -40,6 +40,7 @@ export interface ComputeStageJobOptions {
 export async function computeStageJob(options: ComputeStageJobOptions): Promise<CachedResult> {
   const { campaign, definition, provenance, cacheKey, store } = options;
   const stage = campaign.pipeline.stages[options.stageIndex]!;
+  giveHeapRoomForPixelWork();
   // Any model the stage calls may report progress (built-ins, ComfyUI's sampling steps).
   const progress = (fraction: number, message?: string) => options.progress?.(fraction, message);
   const result = await withBuiltinProgress(progress, () =>

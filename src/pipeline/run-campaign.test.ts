@@ -8,16 +8,19 @@ import { FixedLatencyModel } from '../../test/doubles/fixed-latency-model.ts';
 import {
   countingRegistry,
   createTempProject,
+  everyStageCampaign,
   hashTree,
   smallCampaign,
   type TempProject,
 } from '../../test/helpers/temp-project.ts';
 import { loadCampaign } from '../config/load-campaign.ts';
 import { lockPathFor } from '../lock/lockfile.ts';
+import { deflateClassOfLevel, pngDeflateClass } from '../manifest/png-xmp.ts';
 import { readEmbeddedProvenance } from '../manifest/provenance.ts';
 import { builtinProvider, ModelRegistry } from '../models/model-registry.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import { sha256 } from '../util/canonical-json.ts';
+import { defaultEncodeEffort } from '../util/sharp.ts';
 import { runCampaign } from './run-campaign.ts';
 import { openWorkspace } from './workspace.ts';
 
@@ -137,6 +140,20 @@ describe('runCampaign', () => {
     const embeddedCrop = await readEmbeddedProvenance(await readFile(exported));
     expect(embeddedCrop).toMatchObject({ stage: 'export', inputs: [manifest.output.sha256] });
     expect(existsSync(join(summary.runDirectory, 'contact-sheet.png'))).toBe(true);
+  });
+
+  it("stores every stage's PNG at the default effort, built-in models' files included", async () => {
+    const created = await createTempProject(everyStageCampaign());
+    projects.push(created);
+    const summary = await runCampaign({ loaded: await created.load() });
+    expect(summary.status).toBe('completed');
+    const record = JSON.parse(await readFile(join(summary.runDirectory, 'run.json'), 'utf8'));
+    const folder = join(summary.runDirectory, record.chains[0].outputs[0].replace(/[^/]+$/, ''));
+    const stored = ['01-compose', '02-typography', '03-stylize', '04-upscale', '05-export-1x1'];
+    const classes = await Promise.all(
+      stored.map(async (name) => pngDeflateClass(await readFile(join(folder, `${name}.png`)))),
+    );
+    expect(classes).toEqual(stored.map(() => deflateClassOfLevel(defaultEncodeEffort.png)));
   });
 
   it('refuses to run when the lock disagrees with the config, until told to update', async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTempProject, smallCampaign, type TempProject } from '../../test/helpers/temp-project.ts';
+import { pngDeflateClass } from '../manifest/png-xmp.ts';
 import { runCampaign } from '../pipeline/run-campaign.ts';
 import { cropAround, exportStage } from './export-stage.ts';
 
@@ -56,14 +57,14 @@ describe('export encoding settings', () => {
   ];
 
   /** Renders one shot through compose and export; returns each exported file with what sharp reads in it. */
-  async function exported(exportParams: Record<string, unknown>) {
+  async function exported(exportParams: Record<string, unknown>, exportCrops: typeof crops = crops) {
     const project = await createTempProject(
       smallCampaign({
         pipeline: {
           seeds: [5],
           stages: [
             { stage: 'compose', size: '160x128' },
-            { stage: 'export', crops, ...exportParams },
+            { stage: 'export', crops: exportCrops, ...exportParams },
           ],
         },
         shots: [{ id: 'tulips', prompt: 'spring tulips in morning light', focus: { x: 0.3, y: 0.5 } }],
@@ -83,6 +84,8 @@ describe('export encoding settings', () => {
           width,
           height,
           size: bytes.byteLength,
+          bytes,
+          path: join(summary.runDirectory, file),
         };
       }),
     );
@@ -112,6 +115,32 @@ describe('export encoding settings', () => {
     expect(sizes(most, 'webp')).not.toEqual(sizes(least, 'webp'));
   });
 
+  it('keeps the master PNG for a crop that is the whole image at its size, unless asked to compress harder', async () => {
+    const whole = [...crops, { aspect: '5:4', size: '160x128' }];
+    const master = async (files: Awaited<ReturnType<typeof exported>>) => {
+      const compose = await readFile(files[0]!.path.replace(/[^/]+$/, '01-compose.png'));
+      const crop = files.find((file) => file.file.endsWith('5x4.png'))!.bytes;
+      const pixels = async (png: Uint8Array) => (await sharp(png).raw().toBuffer()).toString('base64');
+      return {
+        sameCompressedPixels: imageData(crop).equals(imageData(compose)),
+        samePixels: (await pixels(crop)) === (await pixels(compose)),
+        deflateClass: pngDeflateClass(crop),
+      };
+    };
+    // Compose stores its PNG at level 2: an export asking for level 1 keeps those bytes as they are
+    // (encoding again would give zlib's fastest class, 0); one asking for level 9 encodes again.
+    expect(await master(await exported({ formats: ['png'], effort: { png: 1 } }, whole))).toEqual({
+      sameCompressedPixels: true,
+      samePixels: true,
+      deflateClass: 1,
+    });
+    expect(await master(await exported({ formats: ['png'], effort: { png: 9 } }, whole))).toEqual({
+      sameCompressedPixels: false,
+      samePixels: true,
+      deflateClass: 3,
+    });
+  });
+
   it('defaults to PNG level 2 and WebP effort 2, and refuses effort out of range', () => {
     const parsed = exportStage.paramsSchema.parse({ crops: [{ aspect: '1:1', size: '64x64' }] });
     expect(parsed.effort).toEqual({ png: 2, webp: 2 });
@@ -122,3 +151,16 @@ describe('export encoding settings', () => {
     expect(problem.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['effort.webp']);
   });
 });
+
+/** The concatenated IDAT payloads of a PNG: its compressed pixels, without any metadata chunk. */
+function imageData(png: Uint8Array): Buffer {
+  const bytes = Buffer.from(png);
+  const parts: Buffer[] = [];
+  for (let offset = 8; offset < bytes.length; ) {
+    const length = bytes.readUInt32BE(offset);
+    if (bytes.toString('latin1', offset + 4, offset + 8) === 'IDAT')
+      parts.push(bytes.subarray(offset + 8, offset + 8 + length));
+    offset += length + 12;
+  }
+  return Buffer.concat(parts);
+}

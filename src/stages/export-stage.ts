@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { aspectSchema, aspectValue, type Shot, sizeSchema } from '../config/campaign-schema.ts';
-import { loadSharp } from '../util/sharp.ts';
-import { defaultEncodeEffort, type OutputFormat, type StageDefinition } from './stage.ts';
+import { deflateClassOfLevel, pngDeflateClass } from '../manifest/png-xmp.ts';
+import { defaultEncodeEffort, loadSharp } from '../util/sharp.ts';
+import type { OutputFormat, StageDefinition } from './stage.ts';
 
 const cropSchema = z
   .strictObject({ aspect: aspectSchema, size: sizeSchema })
@@ -64,6 +65,26 @@ export function cropAround(
   };
 }
 
+function isWholeImage(
+  rectangle: CropRectangle,
+  size: { width: number; height: number },
+  image: { width: number; height: number },
+): boolean {
+  return (
+    rectangle.left === 0 &&
+    rectangle.top === 0 &&
+    rectangle.width === image.width &&
+    rectangle.height === image.height &&
+    size.width === image.width &&
+    size.height === image.height
+  );
+}
+
+function keepsMasterPng(master: Uint8Array, level: number): boolean {
+  const stored = pngDeflateClass(master);
+  return stored !== undefined && stored >= deflateClassOfLevel(level);
+}
+
 function cropsFor(shot: Shot, params: ExportParams) {
   return shot.crops ? params.crops.filter((crop) => shot.crops!.includes(crop.aspect)) : params.crops;
 }
@@ -107,10 +128,18 @@ export const exportStage: StageDefinition<ExportParams> = {
       const name = crop.aspect.replace(':', 'x');
       rectangles[name] = rectangle;
       // All at once: the encoder runs each on a thread of the shared budget, as many as it has.
+      const whole = isWholeImage(rectangle, crop.size, input);
       return params.formats.map(async (format) => {
-        const image = sharp(data, { raw })
-          .extract(rectangle)
-          .resize(crop.size.width, crop.size.height, { fit: 'fill', kernel: 'lanczos3' });
+        // A crop that is the whole master at its own size is the master: its PNG is kept as it
+        // was stored (only the record changes) when it is at least as compressed as asked,
+        // instead of being encoded a second time.
+        const image = whole
+          ? format === 'png' && keepsMasterPng(input.bytes, params.effort.png)
+            ? input.bytes
+            : sharp(data, { raw })
+          : sharp(data, { raw })
+              .extract(rectangle)
+              .resize(crop.size.width, crop.size.height, { fit: 'fill', kernel: 'lanczos3' });
         const bytes = await context.encode(image, format, {
           quality: params.quality,
           effort: format === 'jpeg' ? undefined : params.effort[format],

@@ -81,19 +81,12 @@ export interface StageContext<Params = unknown, Model = ImageModelV3> {
 
 export type OutputFormat = 'png' | 'jpeg' | 'webp';
 
-/**
- * Compression effort when none is asked for, for the exports and every stage's intermediate
- * image alike: PNG zlib level 2, WebP effort 2. Within 2% of sharp's defaults (PNG 6, WebP 4)
- * in 0.5-0.85x the encoding time (README, "Export encoding and CPU threads").
- */
-export const defaultEncodeEffort = { png: 2, webp: 2 } as const;
-
 export interface EncodeOptions {
   /** Quality of the lossy formats (JPEG, WebP), 1..100; default 90. */
   readonly quality?: number;
   /**
    * CPU spent on compression, traded for size: the zlib level 0..9 of a PNG, the effort 0..6 of
-   * a WebP (defaults: `defaultEncodeEffort`). JPEG ignores it.
+   * a WebP (defaults: `defaultEncodeEffort` in util/sharp.ts). JPEG ignores it.
    */
   readonly effort?: number;
 }

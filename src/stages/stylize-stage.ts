@@ -8,7 +8,7 @@ import { isPlainRgbPng } from '../manifest/png-xmp.ts';
 import { type GenerationRecord, generationRecord } from '../models/generation-record.ts';
 import { isOcrModel } from '../models/ocr-model.ts';
 import { readCopy } from '../typography/read-copy.ts';
-import { loadSharp } from '../util/sharp.ts';
+import { defaultEncodeEffort, loadSharp } from '../util/sharp.ts';
 import { generateImage } from './generate-image.ts';
 import type { BoundModel, StageContext, StageDefinition, StageResult } from './stage.ts';
 
@@ -203,7 +203,7 @@ async function rerender(
     );
     const resized = await sharp(image)
       .resize(input!.width, input!.height, { fit: 'cover', kernel: 'lanczos3' })
-      .png()
+      .png({ compressionLevel: defaultEncodeEffort.png })
       .toBuffer();
     image = new Uint8Array(resized.buffer, resized.byteOffset, resized.byteLength);
   }

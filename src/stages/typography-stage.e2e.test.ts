@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LetteringImageModel } from '../../test/doubles/lettering-image-model.ts';
 import { loadCampaign } from '../config/load-campaign.ts';
 import { AtelierError } from '../errors.ts';
+import { pngDeflateClass } from '../manifest/png-xmp.ts';
 import { TesseractOcrModel } from '../models/builtin/tesseract/tesseract-ocr-model.ts';
 import { defaultModelRegistry, type ModelProvider, type ModelRegistry } from '../models/model-registry.ts';
 import { runCampaign } from '../pipeline/run-campaign.ts';
@@ -243,14 +244,9 @@ shots:
     expect(outputs[1]![0]!.equals(outputs[0]![0]!)).toBe(true);
     expect(outputs[1]![1]!.equals(outputs[0]![1]!)).toBe(true);
     // Stored at the default effort, PNG level 2: zlib's header says "fast" (FLEVEL 1; level 6 is 2).
-    expect(outputs[0]!.map(zlibLevelOf)).toEqual([1, 1]);
+    expect(outputs[0]!.map(pngDeflateClass)).toEqual([1, 1]);
   });
 });
-
-/** FLEVEL of the first IDAT's zlib stream (RFC 1950): 0 fastest, 1 fast, 2 default, 3 maximum. */
-function zlibLevelOf(png: Buffer): number {
-  return png[png.indexOf('IDAT', 8, 'latin1') + 5]! >> 6;
-}
 
 describe('typography stage, render mode (a typography model letters the headline)', () => {
   it('asks the model bound to `typography` with the copy quoted, then checks what it drew', async () => {

@@ -17,7 +17,7 @@ import { copyStyleSchema, extract, overlayCopy } from '../typography/overlay-cop
 import { type CopyReading, type CopyRole, readCopy } from '../typography/read-copy.ts';
 import { typesetterVersions } from '../typography/render-copy-layer.ts';
 import { implementationHash } from '../util/module-graph.ts';
-import { loadSharp } from '../util/sharp.ts';
+import { defaultEncodeEffort, loadSharp } from '../util/sharp.ts';
 import { generateImage } from './generate-image.ts';
 import type { BoundModel, StageContext, StageDefinition, StageResult } from './stage.ts';
 
@@ -381,7 +381,7 @@ async function overlay(
       ];
   const pixels = () =>
     sharp(result.pixels, { raw: { width: result.width, height: result.height, channels: result.channels } })
-      .png()
+      .png({ compressionLevel: defaultEncodeEffort.png })
       .toBuffer()
       .then((buffer) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength));
   return verdict(

@@ -9,11 +9,12 @@ const implementationFiles = (id: string) =>
   moduleGraphFiles([builtinModel(id)!.entry]).map((file) => relative(root, file));
 
 describe('built-in implementation pins', () => {
-  it('draft pins the seeded random numbers that decide its pixels', () => {
+  it('draft pins the seeded random numbers that decide its pixels and the compression of its file', () => {
     expect(implementationFiles('draft')).toEqual([
       'src/models/builtin/draft/draft-composition.ts',
       'src/models/builtin/draft/draft-image-model.ts',
       'src/util/seeded-random.ts',
+      'src/util/sharp.ts',
     ]);
   });
 

@@ -1,5 +1,6 @@
 import type { ImageModelV3, ImageModelV3CallOptions, SharedV3Warning } from '@ai-sdk/provider';
 import sharp from 'sharp';
+import { defaultEncodeEffort } from '../../../util/sharp.ts';
 import { defaultDraftPalette, draftCompositionSvg, draftGrain } from './draft-composition.ts';
 
 /** Long edge used when only an aspect ratio (or nothing) is requested. */
@@ -89,7 +90,7 @@ export async function renderDraft(input: {
       { input: grain, raw: { width: input.width, height: input.height, channels: 1 }, blend: 'soft-light' },
     ])
     .removeAlpha()
-    .png({ compressionLevel: 6 })
+    .png({ compressionLevel: defaultEncodeEffort.png })
     .toBuffer();
   return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
 }

@@ -6,6 +6,7 @@ import type {
 } from '@ai-sdk/provider';
 import sharp, { type OutputInfo } from 'sharp';
 import { AtelierError } from '../../../errors.ts';
+import { defaultEncodeEffort } from '../../../util/sharp.ts';
 import { cpuThreadBudget, type ThreadBudget } from '../../../util/thread-budget.ts';
 import { reportBuiltinProgress } from '../builtin-progress.ts';
 import { defaultOverlap, type EsrganSettings, esrganSettingsSchema } from './esrgan-settings.ts';
@@ -285,7 +286,7 @@ async function encodeOutput(rgb: RgbImage, alpha: DecodedInput['alpha'], scale: 
       .toBuffer();
     image = image.joinChannel(resized, { raw: { width: rgb.width, height: rgb.height, channels: 1 } });
   }
-  // Fast compression: the stage re-encodes with provenance anyway.
-  const png = await image.png({ compressionLevel: 1 }).toBuffer();
+  // The stage stores this file as it is (adding only its record), so it is compressed as stored.
+  const png = await image.png({ compressionLevel: defaultEncodeEffort.png }).toBuffer();
   return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
 }

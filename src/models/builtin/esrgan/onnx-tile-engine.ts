@@ -21,6 +21,11 @@ export async function createOnnxTileEngine(model: LayersModel): Promise<TileEngi
     // size): without it every tile maps and faults in its ~100 MB of activations afresh, which
     // cost a quarter of an upscale's wall time in kernel page faults (measured 512 -> 1024).
     enableCpuMemArena: true,
+    // The memory pattern plans one block for every activation of the first run and keeps it, on
+    // top of what the arena holds: off, the arena alone serves and reuses the buffers. Measured
+    // per upscale job (2 workers): slim 256 px tiles 825 -> 670 MB peak RSS, medium 1.76 -> 0.80
+    // GB, at the same speed (medium 15% faster), same bytes.
+    enableMemPattern: false,
   });
   return {
     name: 'onnx',

@@ -136,7 +136,7 @@ export class GradeImageModel implements ImageModelV3 {
         graded = transferStatistics(image, target, options);
       }
       // Level 1: this PNG only carries pixels to the stage, which encodes the final file.
-      output = await encodeRawImagePng(graded, 1);
+      output = await encodeRawImagePng(graded);
     }
     // Deterministic: asking for several images gives several copies of the one grade.
     const images = Array.from({ length: options.n }, () => output);
