@@ -25,6 +25,26 @@ export function isLanguageModel(model: unknown): model is LanguageModelV3 {
 }
 
 /**
+ * Lets a model start what its first call would otherwise wait for (worker threads, loaded
+ * engines) while earlier stages still compute. Any model may define `warmUp(settings)`; the
+ * settings are what the stage's calls will carry (a built-in upscaler's `providerOptions.builtin`,
+ * an OCR call's language). Never throws: a model that cannot start fails the job that calls it,
+ * with that job's error.
+ */
+export async function warmUpModel(
+  model: unknown,
+  settings: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  const warmUp = (model as { warmUp?: unknown } | null)?.warmUp;
+  if (typeof warmUp !== 'function') return;
+  try {
+    await (warmUp as (settings: Readonly<Record<string, unknown>>) => Promise<void>).call(model, settings);
+  } catch {
+    // Reported by the first job that calls the model, where the error belongs.
+  }
+}
+
+/**
  * Lets a model free its run-scoped resources. Any model may define `dispose()` (image models
  * holding loaded weights too); the runner calls this for every bound model at the end of a run.
  */

@@ -1,13 +1,17 @@
 import type { ImageModelV3, ImageModelV3Middleware } from '@ai-sdk/provider';
-import { disposeModel } from './role-model.ts';
+import { disposeModel, warmUpModel } from './role-model.ts';
 
-/** An image model that frees what it holds when `dispose()` is called. */
-export type DisposableImageModel = ImageModelV3 & { dispose(): Promise<void> };
+/** An image model that frees what it holds when `dispose()` is called (and can be warmed up). */
+export type DisposableImageModel = ImageModelV3 & {
+  dispose(): Promise<void>;
+  warmUp(settings: Readonly<Record<string, unknown>>): Promise<void>;
+};
 
 /**
  * The one way Atelier wraps an image model: `wrapImageModel` from the AI SDK, which keeps the
  * inner model's `provider`, `modelId` and `maxImagesPerCall` (unless a middleware overrides
- * them), plus a `dispose()` that forwards to the inner model's, which `wrapImageModel` drops.
+ * them), plus `dispose()` and `warmUp()` that forward to the inner model's, which `wrapImageModel`
+ * drops.
  * The first middleware sees a call first; the last one sits next to the model. The AI SDK loads
  * with the first model wrapped (~50 ms a command that makes no model never spends).
  *
@@ -21,5 +25,8 @@ export async function withMiddleware(
 ): Promise<DisposableImageModel> {
   const { wrapImageModel } = await import('ai');
   const wrapped = wrapImageModel({ model, middleware });
-  return Object.assign(wrapped, { dispose: () => disposeModel(model) });
+  return Object.assign(wrapped, {
+    dispose: () => disposeModel(model),
+    warmUp: (settings: Readonly<Record<string, unknown>>) => warmUpModel(model, settings),
+  });
 }

@@ -1,5 +1,6 @@
 import { extraRolesCalled } from '../config/validation-context.ts';
 import type { CachedResult } from '../ledger/ledger.ts';
+import { warmUpModel } from '../models/role-model.ts';
 import type { BoundModel } from '../stages/stage.ts';
 import { computeStageJob } from './compute-stage-job.ts';
 import type {
@@ -34,7 +35,10 @@ export class InProcessDispatcher implements StageJobDispatcher {
 }
 
 /** The roles a request's stage calls: its own and the extra roles its params ask for. */
-export function rolesOfRequest(run: Pick<DispatchedRun, 'campaign' | 'stages'>, request: StageJobRequest) {
+export function rolesOfRequest(
+  run: Pick<DispatchedRun, 'campaign' | 'stages'>,
+  request: Pick<StageJobRequest, 'stageIndex'>,
+) {
   const stage = run.campaign.pipeline.stages[request.stageIndex]!;
   const definition = run.stages.get(stage.name);
   if (!definition) throw new Error(`stage "${stage.name}" is not in the stage catalog`);
@@ -56,6 +60,7 @@ export async function computeRequestedJob(
   const stage = run.campaign.pipeline.stages[request.stageIndex]!;
   const definition = run.stages.get(stage.name);
   if (!definition) throw new Error(`stage "${stage.name}" is not in the stage catalog`);
+  warmUpLaterStages(run, request.stageIndex);
   let input = options.input;
   if (!input && request.input) {
     const bytes = await run.store.get(request.input.sha256);
@@ -76,6 +81,32 @@ export async function computeRequestedJob(
     store: run.store,
     signal: options.signal ?? new AbortController().signal,
     progress: options.progress,
+  });
+}
+
+const warmedStages = new WeakMap<DispatchedRun, Set<number>>();
+
+/**
+ * A job that computes means new pixels for the stages after it, so their models will be called:
+ * start them now (worker threads, engines), once per run and stage, while this job computes. The
+ * first upscale then finds its tile workers loaded instead of loading them on the critical path.
+ */
+function warmUpLaterStages(run: DispatchedRun, stageIndex: number): void {
+  const warmed = warmedStages.get(run) ?? new Set<number>();
+  warmedStages.set(run, warmed);
+  run.campaign.pipeline.stages.forEach((stage, index) => {
+    const definition = run.stages.get(stage.name);
+    if (index <= stageIndex || warmed.has(index) || !definition?.warmUpSettings) return;
+    warmed.add(index);
+    const settings = definition.warmUpSettings(stage.params);
+    for (const role of rolesOfRequest(run, { stageIndex: index })) {
+      void run.models
+        .get(role)
+        .then((bound) => bound && warmUpModel(bound.instance, settings))
+        .catch(() => {
+          // A model that cannot be made fails the job that asks for it, with that job's error.
+        });
+    }
   });
 }
 

@@ -18,6 +18,7 @@ import { lockPathFor } from '../lock/lockfile.ts';
 import { deflateClassOfLevel, pngDeflateClass } from '../manifest/png-xmp.ts';
 import { readEmbeddedProvenance } from '../manifest/provenance.ts';
 import { builtinProvider, ModelRegistry } from '../models/model-registry.ts';
+import { withMiddleware } from '../models/with-middleware.ts';
 import { stageCatalog } from '../stages/stage-catalog.ts';
 import { sha256 } from '../util/canonical-json.ts';
 import { defaultEncodeEffort } from '../util/sharp.ts';
@@ -154,6 +155,62 @@ describe('runCampaign', () => {
       stored.map(async (name) => pngDeflateClass(await readFile(join(folder, `${name}.png`)))),
     );
     expect(classes).toEqual(stored.map(() => deflateClassOfLevel(defaultEncodeEffort.png)));
+  });
+
+  it("warms a later stage's model once, with the stage's settings, while the first stage computes", async () => {
+    const events: string[] = [];
+    const registry = new ModelRegistry([
+      {
+        name: 'builtin',
+        lock: (reference) => builtinProvider.lock(reference),
+        create: async (reference) => {
+          const model = (await builtinProvider.create(reference)) as ImageModelV3 & {
+            warmUp?: (settings: Record<string, unknown>) => Promise<void>;
+          };
+          const warmUp = model.warmUp?.bind(model);
+          if (warmUp) {
+            model.warmUp = async (settings) => {
+              events.push(`warm ${model.modelId} ${JSON.stringify(settings)}`);
+              await warmUp(settings);
+            };
+          }
+          return withMiddleware(model, {
+            specificationVersion: 'v3',
+            wrapGenerate: async ({ doGenerate }) => {
+              events.push(`call ${model.modelId}`);
+              return doGenerate();
+            },
+          });
+        },
+      },
+    ]);
+    const created = await createTempProject(
+      smallCampaign({
+        models: { compose: 'builtin:draft', upscale: 'builtin:esrgan-slim' },
+        pipeline: {
+          seeds: 2,
+          stages: [
+            { stage: 'compose', size: '48x48' },
+            { stage: 'upscale', scale: 2, tile: 32 },
+            { stage: 'export', formats: ['png'], crops: [{ aspect: '1:1', size: '96x96' }] },
+          ],
+        },
+        shots: [{ id: 'tulips', prompt: 'spring tulips in morning light' }],
+      }),
+    );
+    projects.push(created);
+    const summary = await runCampaign({ loaded: await created.load(), registry });
+    const record = JSON.parse(await readFile(join(summary.runDirectory, 'run.json'), 'utf8'));
+    expect(
+      summary.status,
+      JSON.stringify(record.chains.map((chain: { reason?: string }) => chain.reason)),
+    ).toBe('completed');
+    const upscaleEvents = events.filter((event) => event.includes('esrgan-slim'));
+    expect(upscaleEvents).toEqual([
+      'warm esrgan-slim {"scale":2,"tile":32}',
+      'call esrgan-slim',
+      'call esrgan-slim',
+    ]);
   });
 
   it('refuses to run when the lock disagrees with the config, until told to update', async () => {

@@ -28,6 +28,12 @@ export interface StageDefinition<Params = unknown, Model = ImageModelV3> extends
    */
   rerollBudget?(params: Params, qa: unknown): number;
   /**
+   * What this stage's first call will ask of its models, so the runner can start them (their
+   * worker threads, their engines) while earlier stages compute: given to each model's
+   * `warmUp` (see `warmUpModel`). Absent: the models start with their first call.
+   */
+  warmUpSettings?(params: Params): Readonly<Record<string, unknown>>;
+  /**
    * The C2PA action this stage contributes to an exported file's Content Credentials, given the
    * lock entries of the models bound to its roles; undefined when it leaves the pixels as they
    * were (a legibility check).

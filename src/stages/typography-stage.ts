@@ -14,7 +14,12 @@ import { parseHexColour, relativeLuminance } from '../typography/contrast.ts';
 import { CopyDoesNotFitError, copyLayoutSchema, type Rectangle } from '../typography/copy-layout.ts';
 import { textMatchingSchema } from '../typography/normalise-text.ts';
 import { copyStyleSchema, extract, overlayCopy } from '../typography/overlay-copy.ts';
-import { type CopyReading, type CopyRole, readCopy } from '../typography/read-copy.ts';
+import {
+  type CopyReading,
+  type CopyRole,
+  firstReadingUsesDictionary,
+  readCopy,
+} from '../typography/read-copy.ts';
 import { typesetterVersions } from '../typography/render-copy-layer.ts';
 import { implementationHash } from '../util/module-graph.ts';
 import { defaultEncodeEffort, loadSharp } from '../util/sharp.ts';
@@ -107,6 +112,8 @@ export const typographyStage: StageDefinition<TypographyParams, OcrModelV1> = {
         ]
       : []),
   ],
+  // The OCR engine for the stage's language and its first, dictionary-free reading.
+  warmUpSettings: (params) => ({ language: params.language, dictionary: firstReadingUsesDictionary }),
   rerollBudget: (params) => params.retries,
   credentialAction(params, models) {
     // A check reads the composition's own lettering and changes no pixel.

@@ -79,20 +79,12 @@ export const upscaleStage: StageDefinition<UpscaleParams> = {
   }),
   paramsSchema: upscaleParamsSchema,
   shotInputs: () => ({}),
+  warmUpSettings: builtinOptions,
   async run(context) {
     const sharp = await loadSharp();
     const { params, model, input } = context;
     if (!model) throw new Error('upscale stage ran without a model');
     if (!input) throw new Error('upscale stage ran without an input image');
-    const builtin = Object.fromEntries(
-      Object.entries({
-        scale: params.scale,
-        tile: params.tile,
-        padding: params.padding,
-        overlap: params.overlap,
-        memoryBudget: params.memoryBudget,
-      }).filter(([, value]) => value !== undefined),
-    ) as JSONObject;
     const warnings: string[] = [];
     const provider = model.instance.provider.split('.')[0] ?? model.instance.provider;
     const passed = params.providerOptions as SharedV3ProviderOptions | undefined;
@@ -116,7 +108,7 @@ export const upscaleStage: StageDefinition<UpscaleParams> = {
           providerOptions: {
             ...passed,
             ...remote,
-            builtin: { ...builtin, ...(params.providerOptions?.builtin as JSONObject | undefined) },
+            builtin: builtinOptions(params),
           },
           abortSignal: context.signal,
         }),
@@ -151,3 +143,17 @@ export const upscaleStage: StageDefinition<UpscaleParams> = {
     };
   },
 };
+
+/** The built-in upscalers' settings (`providerOptions.builtin`): the tile settings, then any the config adds. */
+function builtinOptions(params: UpscaleParams): JSONObject {
+  const tiling = Object.fromEntries(
+    Object.entries({
+      scale: params.scale,
+      tile: params.tile,
+      padding: params.padding,
+      overlap: params.overlap,
+      memoryBudget: params.memoryBudget,
+    }).filter(([, value]) => value !== undefined),
+  ) as JSONObject;
+  return { ...tiling, ...(params.providerOptions?.builtin as JSONObject | undefined) };
+}

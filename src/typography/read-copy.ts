@@ -121,6 +121,9 @@ const plan: readonly Look[] = [
   { dictionary: true, binarisation: 'local', polarity: 'opposite', scale: 1.5 },
 ];
 
+/** Whether the first reading of every check uses the dictionary: which OCR engine to start early. */
+export const firstReadingUsesDictionary = plan[0]!.dictionary;
+
 /** Dictionary-free readings that must have read the copy before a legible verdict is certain. */
 const minimumDictionaryFree = 1;
 /** Readings whose glyphs must show a look-alike (a "0" at cap height, a "1" with its flag): one box can be off. */

@@ -155,6 +155,17 @@ export class EsrganImageModel implements ImageModelV3 {
   }
 
   /**
+   * Starts the worker threads for the settings' scale (each loads its engine) and reads the
+   * weights the memory preflight needs, while earlier stages compute: the first call then finds
+   * them ready. Settings as a call's `providerOptions.builtin`; invalid ones are left to the call.
+   */
+  async warmUp(raw: Readonly<Record<string, unknown>>): Promise<void> {
+    const { scale } = this.settings(raw);
+    this.pool(scale).warm();
+    await this.footprint(scale);
+  }
+
+  /**
    * Stops the worker threads (the runner calls it through `disposeModel` when a run ends). Idle
    * workers never keep a process alive, so this is optional; the next call starts them anew.
    */

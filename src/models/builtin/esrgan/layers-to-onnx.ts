@@ -30,9 +30,19 @@ export function layersModelToOnnx(model: LayersModel): Uint8Array {
     return output;
   };
 
+  const channels = outputChannels(model);
+  const splitConcats = concatenationsIntoPointwiseConvs(model);
+
   for (const layer of model.layers) {
     const out = `${layer.name}:0`;
     const config = layer.config;
+    const split = splitConcats.get(layer.inputs[0] ?? '');
+    if (layer.className === 'Conv2D' && split) {
+      nodes.push(...pointwiseConvOverParts(model, layer, split, channels, outputOf, initializers));
+      outputOf.set(layer.name, out);
+      continue;
+    }
+    if (splitConcats.has(layer.name)) continue;
     switch (layer.className) {
       case 'InputLayer':
         nodes.push(transpose(layer.name, onnxInputName, out, [0, 3, 1, 2]));
@@ -166,6 +176,112 @@ export function layersModelToOnnx(model: LayersModel): Uint8Array {
     },
     { opset, producer: 'atelier' },
   );
+}
+
+/** Channels of every layer's output, from the input's 3 and the layers' own configs. */
+function outputChannels(model: LayersModel): Map<string, number> {
+  const channels = new Map<string, number>();
+  for (const layer of model.layers) {
+    const first = layer.inputs[0];
+    const input = first === undefined ? 3 : channels.get(first)!;
+    let count = input;
+    if (layer.className === 'Conv2D') count = layer.config.filters as number;
+    else if (layer.className === 'Concatenate') {
+      count = layer.inputs.reduce((sum, name) => sum + channels.get(name)!, 0);
+    } else if (layer.className.startsWith('PixelShuffle'))
+      count = input / Number(/\d+/.exec(layer.className)![0]) ** 2;
+    channels.set(layer.name, count);
+  }
+  return channels;
+}
+
+/**
+ * Channel concatenations read only by one 1x1 convolution (the RDN blocks' local fusion, and
+ * their global fusion): such a conv is the sum of 1x1 convs over the parts, each with its slice of
+ * the kernel. onnxruntime then runs every part in its blocked (NCHWc) layout and adds them inside
+ * the convolution, instead of copying both parts into a concatenated tensor in the plain layout
+ * and reordering around it: 7% less time per tile for slim. Each name maps to the concat's inputs.
+ */
+function concatenationsIntoPointwiseConvs(model: LayersModel): Map<string, readonly string[]> {
+  const readers = new Map<string, KerasLayer[]>();
+  for (const layer of model.layers) {
+    for (const input of layer.inputs) readers.set(input, [...(readers.get(input) ?? []), layer]);
+  }
+  const split = new Map<string, readonly string[]>();
+  for (const layer of model.layers) {
+    if (layer.className !== 'Concatenate' || layer.name === model.outputName) continue;
+    const only = readers.get(layer.name);
+    const reader = only?.length === 1 ? only[0]! : undefined;
+    const kernel = reader?.className === 'Conv2D' ? (reader.config.kernel_size as number[]) : undefined;
+    if (kernel?.[0] === 1 && kernel[1] === 1 && reader!.inputs.length === 1)
+      split.set(layer.name, layer.inputs);
+  }
+  return split;
+}
+
+/** `conv(concat(a, b, ...))` as `conv_a(a) + conv_b(b) + ...` for a 1x1 kernel; the bias goes to the first part. */
+function pointwiseConvOverParts(
+  model: LayersModel,
+  layer: KerasLayer,
+  parts: readonly string[],
+  channels: ReadonlyMap<string, number>,
+  outputOf: ReadonlyMap<string, string>,
+  initializers: OnnxInitializer[],
+): OnnxNode[] {
+  const kernel = requireWeight(model, layer, 'kernel');
+  const oihw = hwioToOihw(kernel.data, kernel.shape);
+  const [cin, cout] = [kernel.shape[2]!, kernel.shape[3]!];
+  const useBias = layer.config.use_bias !== false;
+  if (useBias) {
+    const bias = requireWeight(model, layer, 'bias');
+    initializers.push({ name: `${layer.name}/bias`, dims: [bias.shape[0]!], float32: bias.data });
+  }
+  const nodes: OnnxNode[] = [];
+  const activation = layer.config.activation as string;
+  let sum: string | undefined;
+  let first = 0;
+  parts.forEach((part, index) => {
+    const width = channels.get(part)!;
+    const slice = new Float32Array(cout * width);
+    for (let o = 0; o < cout; o++)
+      slice.set(oihw.subarray(o * cin + first, o * cin + first + width), o * width);
+    first += width;
+    initializers.push({ name: `${layer.name}/kernel/${index}`, dims: [cout, width, 1, 1], float32: slice });
+    const input = outputOf.get(part);
+    if (input === undefined) throw unsupported(layer, `input ${part} is not produced earlier`);
+    const partOut = `${layer.name}:part${index}`;
+    nodes.push({
+      opType: 'Conv',
+      name: `${layer.name}/part${index}`,
+      inputs: [
+        input,
+        `${layer.name}/kernel/${index}`,
+        ...(index === 0 && useBias ? [`${layer.name}/bias`] : []),
+      ],
+      outputs: [partOut],
+      attributes: [
+        { name: 'kernel_shape', ints: [1, 1] },
+        { name: 'pads', ints: [0, 0, 0, 0] },
+        { name: 'strides', ints: [1, 1] },
+      ],
+    });
+    if (sum === undefined) sum = partOut;
+    else {
+      const last = index === parts.length - 1;
+      const added = last && activation === 'linear' ? `${layer.name}:0` : `${layer.name}:sum${index}`;
+      nodes.push({
+        opType: 'Add',
+        name: `${layer.name}/sum${index}`,
+        inputs: [sum, partOut],
+        outputs: [added],
+      });
+      sum = added;
+    }
+  });
+  if (first !== cin) throw unsupported(layer, `a concatenation of ${first} channels into a kernel of ${cin}`);
+  if (activation !== 'linear') nodes.push(activationNode(layer, activation, sum!, `${layer.name}:0`));
+  else if (sum !== `${layer.name}:0`) nodes.push(activationNode(layer, 'linear', sum!, `${layer.name}:0`));
+  return nodes;
 }
 
 function transpose(name: string, input: string, output: string, perm: number[]): OnnxNode {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createTileEngine } from './create-tile-engine.ts';
 import { esrganModelDirectory, esrganVariant } from './esrgan-variant.ts';
 import { type KerasLayer, type LayersModel, readLayersModel, type WeightTensor } from './layers-model.ts';
+import { layersModelToOnnx } from './layers-to-onnx.ts';
 import { tileEngineNames } from './tile-engine.ts';
 
 function seededFloats(count: number, seed: number): Float32Array {
@@ -53,7 +54,10 @@ function syntheticModel(): LayersModel {
     { className: 'MultiplyBeta', name: 'beta', inputs: ['cat'], config: { name: 'beta', beta: 0.2 } },
     { className: 'Add', name: 'add', inputs: ['cat', 'beta'], config: { name: 'add' } },
     { className: 'Activation', name: 'relu', inputs: ['add'], config: { name: 'relu', activation: 'relu' } },
-    conv('c3', 'relu', 12, 3),
+    // Read by one 1x1 conv only: converted as a sum of 1x1 convs over the parts.
+    { className: 'Concatenate', name: 'cat2', inputs: ['relu', 'c2'], config: { name: 'cat2', axis: -1 } },
+    conv('fuse', 'cat2', 12, 1, 'relu'),
+    conv('c3', 'fuse', 12, 3),
     { className: 'PixelShuffle2x', name: 'shuffle', inputs: ['c3'], config: { name: 'shuffle', scale: 2 } },
     {
       className: 'UpSampling2D',
@@ -237,6 +241,17 @@ describe.each(tileEngineNames)('%s engine', (engineName) => {
     } finally {
       await engine.dispose();
     }
+  });
+});
+
+describe('the ONNX conversion', () => {
+  it('turns a concatenation read by one 1x1 conv into a sum of convs, and keeps every other', async () => {
+    const graph = async (size: 'slim' | 'thick') =>
+      Buffer.from(layersModelToOnnx(await readLayersModel(esrganModelDirectory(esrganVariant(size, 2)))));
+    // slim's concatenations all feed its 1x1 fusion convs; thick's dense blocks feed 3x3 convs.
+    expect((await graph('slim')).includes('Concat')).toBe(false);
+    expect((await graph('thick')).includes('Concat')).toBe(true);
+    expect(Buffer.from(layersModelToOnnx(syntheticModel())).includes('Concat')).toBe(true);
   });
 });
 

@@ -35,6 +35,19 @@ describe('TileWorkerPool', () => {
     expect(middles[1]).toBeLessThan(middles[2]!);
   });
 
+  it('loads every engine on warm(), before any tile, and then uses those workers', async () => {
+    const workers = pool();
+    expect(workers.readyWorkers).toBe(0);
+    workers.warm();
+    const deadline = Date.now() + 20_000;
+    while (workers.readyWorkers < 2 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(workers.readyWorkers).toBe(2);
+    const output = await workers.run(new Float32Array(20 * 16 * 3).fill(90), 20, 16);
+    expect(output.length).toBe(3840);
+    expect(workers.readyWorkers).toBe(2);
+  });
+
   it('fails a tile the engine rejects, loudly, and keeps serving the next ones', async () => {
     const workers = pool(slim, 1);
     await expect(workers.run(new Float32Array(10), 20, 16)).rejects.toThrow(/^upscale tile failed: /);

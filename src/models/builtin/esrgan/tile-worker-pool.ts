@@ -56,6 +56,20 @@ export class TileWorkerPool {
     });
   }
 
+  /**
+   * Starts every worker now (each loads its engine) instead of with the first tiles, so a run can
+   * have them ready while earlier stages compute. A worker that fails to load is dropped quietly:
+   * the first tiles start another, which fails them with the reason.
+   */
+  warm(): void {
+    while (!this.closed && this.workers.length < this.size) this.spawn();
+  }
+
+  /** Workers whose engine has loaded. */
+  get readyWorkers(): number {
+    return this.workers.filter((pooled) => pooled.ready).length;
+  }
+
   /** Stops every worker; queued tiles are rejected. */
   async close(): Promise<void> {
     this.closed = true;

@@ -93,6 +93,13 @@ export class TesseractOcrModel implements OcrModelV1 {
     };
   }
 
+  /** Starts the engines for a language (`eng` unless given) and dictionary setting ahead of the first call. */
+  async warmUp(settings: Readonly<Record<string, unknown>>): Promise<void> {
+    const language = typeof settings.language === 'string' ? settings.language : defaultOcrLanguage;
+    const dictionary = typeof settings.dictionary === 'boolean' ? settings.dictionary : true;
+    await this.workerPool(language, dictionary).warm();
+  }
+
   async doRecognize(options: OcrCallOptions): Promise<OcrCallResult> {
     const language = options.language ?? defaultOcrLanguage;
     const dictionary = options.dictionary ?? true;

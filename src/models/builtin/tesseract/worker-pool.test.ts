@@ -51,6 +51,22 @@ describe('WorkerPool', () => {
     expect(pool.stats.workersCreated).toBe(2);
   });
 
+  it('warms up to `size` workers before any job, which the jobs then use; a failed start fails no one', async () => {
+    const { pool, workers } = countingPool(2);
+    const warming = pool.warm();
+    // A job that arrives while they start waits for one of them instead of starting a third.
+    const early = pool.run(async (worker) => worker.id);
+    await warming;
+    expect(pool.stats).toMatchObject({ workersCreated: 2, live: 2 });
+    expect([0, 1]).toContain(await early);
+    await Promise.all([0, 1, 2].map(() => pool.run(async () => tick())));
+    expect(workers).toHaveLength(2);
+
+    const broken = countingPool(1, { failCreate: true }).pool;
+    await expect(broken.warm()).resolves.toBeUndefined();
+    await expect(broken.run(async () => 1)).rejects.toThrow('engine failed to start');
+  });
+
   it('runs no more than `size` jobs at once', async () => {
     const { pool } = countingPool(2);
     let running = 0;

@@ -55,6 +55,19 @@ export class WorkerPool<Worker> {
     }
   }
 
+  /**
+   * Starts workers up to `size` now instead of with the first jobs, so they are ready when the
+   * jobs come. Resolves once they have started; never rejects (a worker that cannot start fails
+   * the first job that starts it again, with the reason).
+   */
+  async warm(): Promise<void> {
+    const starts: Array<Promise<void>> = [];
+    while (!this.closed && this.all.size + this.starting < this.options.size) {
+      starts.push(this.start().then((worker) => this.release(worker)));
+    }
+    await Promise.allSettled(starts);
+  }
+
   /** Stops every worker; jobs still waiting are rejected. The pool cannot be used afterwards. */
   async close(): Promise<void> {
     this.closed = true;
