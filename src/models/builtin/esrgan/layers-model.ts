@@ -47,6 +47,29 @@ interface RawGraph {
   output_layers: Array<[string, number, number]>;
 }
 
+/** Channels of every layer's output, by layer name: the input's 3, then what each layer makes of its inputs. */
+export function layerOutputChannels(model: Pick<LayersModel, 'layers'>): Map<string, number> {
+  const channels = new Map<string, number>();
+  for (const layer of model.layers) {
+    const first = layer.inputs[0];
+    const input = first === undefined ? 3 : channels.get(first)!;
+    let count = input;
+    if (layer.className === 'Conv2D') count = layer.config.filters as number;
+    else if (layer.className === 'Concatenate') {
+      count = layer.inputs.reduce((sum, name) => sum + channels.get(name)!, 0);
+    } else if (layer.className.startsWith('PixelShuffle')) {
+      count = input / pixelShuffleFactor(layer) ** 2;
+    }
+    channels.set(layer.name, count);
+  }
+  return channels;
+}
+
+/** The factor of a `PixelShuffle{n}x` layer. */
+export function pixelShuffleFactor(layer: KerasLayer): number {
+  return Number(/\d+/.exec(layer.className)![0]);
+}
+
 /**
  * Reads a TensorFlow.js layers model (`model.json` plus binary weight shards) from a folder,
  * without TensorFlow.js: the upscaler's engines only need the graph and the raw float32 weights.

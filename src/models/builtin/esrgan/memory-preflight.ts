@@ -1,7 +1,7 @@
 import { AtelierError } from '../../../errors.ts';
 import { formatBytes, minimumTile } from './esrgan-settings.ts';
 import type { EsrganScale, EsrganSize } from './esrgan-variant.ts';
-import type { LayersModel } from './layers-model.ts';
+import { type LayersModel, layerOutputChannels, pixelShuffleFactor } from './layers-model.ts';
 import { planTiles, type TilePlan, type TileSettings } from './tile-plan.ts';
 
 /** What the preflight needs to know about a network, computed once per model. */
@@ -68,27 +68,19 @@ export function networkFootprint(
     for (const input of layer.inputs) consumers.set(input, (consumers.get(input) ?? 0) + 1);
   }
   const floats = new Map<string, number>();
-  const channels = new Map<string, number>();
+  const channels = layerOutputChannels(model);
   let live = 0;
   let peak = 0;
   for (const layer of model.layers) {
     const first = layer.inputs[0];
-    const inputChannels = first === undefined ? 3 : channels.get(first)!;
-    const inputArea = first === undefined ? 1 : floats.get(first)! / inputChannels;
-    let outChannels = inputChannels;
-    let area = inputArea;
-    if (layer.className === 'Conv2D') outChannels = layer.config.filters as number;
-    else if (layer.className === 'Concatenate') {
-      outChannels = layer.inputs.reduce((sum, input) => sum + channels.get(input)!, 0);
-    } else if (layer.className === 'UpSampling2D') {
+    let area = first === undefined ? 1 : floats.get(first)! / channels.get(first)!;
+    if (layer.className === 'UpSampling2D') {
       const [factor] = layer.config.size as [number, number];
       area *= factor * factor;
     } else if (layer.className.startsWith('PixelShuffle')) {
-      const factor = Number(/\d+/.exec(layer.className)![0]);
-      area *= factor * factor;
-      outChannels /= factor * factor;
+      area *= pixelShuffleFactor(layer) ** 2;
     }
-    channels.set(layer.name, outChannels);
+    const outChannels = channels.get(layer.name)!;
     floats.set(layer.name, outChannels * area);
     live += outChannels * area;
     peak = Math.max(peak, live);
