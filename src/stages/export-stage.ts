@@ -133,13 +133,12 @@ export const exportStage: StageDefinition<ExportParams> = {
         // A crop that is the whole master at its own size is the master: its PNG is kept as it
         // was stored (only the record changes) when it is at least as compressed as asked,
         // instead of being encoded a second time.
-        const image = whole
-          ? format === 'png' && keepsMasterPng(input.bytes, params.effort.png)
+        const image =
+          whole && format === 'png' && keepsMasterPng(input.bytes, params.effort.png)
             ? input.bytes
             : sharp(data, { raw })
-          : sharp(data, { raw })
-              .extract(rectangle)
-              .resize(crop.size.width, crop.size.height, { fit: 'fill', kernel: 'lanczos3' });
+                .extract(rectangle)
+                .resize(crop.size.width, crop.size.height, { fit: 'fill', kernel: 'lanczos3' });
         const bytes = await context.encode(image, format, {
           quality: params.quality,
           effort: format === 'jpeg' ? undefined : params.effort[format],

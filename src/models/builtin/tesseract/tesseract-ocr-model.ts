@@ -95,15 +95,15 @@ export class TesseractOcrModel implements OcrModelV1 {
 
   /** Starts the engines for a language (`eng` unless given) and dictionary setting ahead of the first call. */
   async warmUp(settings: Readonly<Record<string, unknown>>): Promise<void> {
-    const language = typeof settings.language === 'string' ? settings.language : defaultOcrLanguage;
-    const dictionary = typeof settings.dictionary === 'boolean' ? settings.dictionary : true;
-    await this.workerPool(language, dictionary).warm();
+    const { language, dictionary } = settings;
+    await this.workerPool(
+      typeof language === 'string' ? language : undefined,
+      typeof dictionary === 'boolean' ? dictionary : undefined,
+    ).warm();
   }
 
   async doRecognize(options: OcrCallOptions): Promise<OcrCallResult> {
-    const language = options.language ?? defaultOcrLanguage;
-    const dictionary = options.dictionary ?? true;
-    const pool = this.workerPool(language, dictionary);
+    const pool = this.workerPool(options.language, options.dictionary);
     const prepared = await prepareImage(options);
     const psm = pageSegmentation[options.layout ?? 'auto'];
     const parameters = {
@@ -142,7 +142,8 @@ export class TesseractOcrModel implements OcrModelV1 {
     }
   }
 
-  private workerPool(language: string, dictionary: boolean): WorkerPool<Tesseract.Worker> {
+  /** The pool for a language (English unless given), with its dictionary unless told otherwise. */
+  private workerPool(language = defaultOcrLanguage, dictionary = true): WorkerPool<Tesseract.Worker> {
     const key = `${language}:${dictionary}`;
     let pool = this.pools.get(key);
     if (!pool) {
